@@ -1,0 +1,33 @@
+package commerce
+
+import "github.com/google/uuid"
+
+// Actor is who performs an operation. Every service method that changes
+// state takes the actor and checks the rule itself, so an HTTP layer that
+// forgets a check cannot open a hole.
+//
+// The zero Actor is an anonymous visitor.
+type Actor struct {
+	// UserID is the signed-in user, or uuid.Nil for a visitor.
+	UserID uuid.UUID
+	// Staff is true for signed-in staff members.
+	Staff bool
+	// GuestKey identifies a visitor's guest session (for a guest cart); it
+	// is empty when the actor is signed in or has no session.
+	GuestKey string
+}
+
+// Anonymous is the actor of a visitor who has not signed in.
+var Anonymous = Actor{}
+
+// SignedIn reports whether the actor is a signed-in user.
+func (a Actor) SignedIn() bool { return a.UserID != uuid.Nil }
+
+// IsStaff reports whether the actor is signed-in staff.
+func (a Actor) IsStaff() bool { return a.SignedIn() && a.Staff }
+
+// StaffActor returns the actor of staff member id.
+func StaffActor(id uuid.UUID) Actor { return Actor{UserID: id, Staff: true} }
+
+// UserActor returns the actor of the non-staff user id.
+func UserActor(id uuid.UUID) Actor { return Actor{UserID: id} }

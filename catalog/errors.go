@@ -1,0 +1,29 @@
+package catalog
+
+import (
+	"fmt"
+
+	"github.com/impactmuseum/commerce"
+)
+
+// Errors of the catalog. Each wraps one of the kinds of package commerce.
+var (
+	ErrProblemNotFound = fmt.Errorf("catalog: problem %w", commerce.ErrNotFound)
+	ErrBrandNotFound   = fmt.Errorf("catalog: brand %w", commerce.ErrNotFound)
+	ErrProductNotFound = fmt.Errorf("catalog: product %w", commerce.ErrNotFound)
+
+	// ErrProblemInUse is returned when deleting a problem that brands still
+	// work on.
+	ErrProblemInUse = fmt.Errorf("catalog: problem still has brands: %w", commerce.ErrConflict)
+	// ErrVersionConflict is returned when an edit names a version that is
+	// no longer the stored one: someone else edited first.
+	ErrVersionConflict = fmt.Errorf("catalog: edited by someone else since it was read: %w", commerce.ErrConflict)
+	// ErrDuplicateID is returned by a repository asked to create a record
+	// whose id already exists.
+	ErrDuplicateID = fmt.Errorf("catalog: id already exists: %w", commerce.ErrConflict)
+
+	// ErrStaffOnly is returned when someone other than staff writes.
+	ErrStaffOnly = fmt.Errorf("catalog: only staff may change the catalog: %w", commerce.ErrForbidden)
+	// ErrSignInRequired is returned when an anonymous visitor writes.
+	ErrSignInRequired = fmt.Errorf("catalog: sign in as staff to change the catalog: %w", commerce.ErrUnauthenticated)
+)

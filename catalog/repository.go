@@ -1,0 +1,103 @@
+package catalog
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Repository is the storage the catalog consumes. Adapters implement it;
+// storage/storagetest checks that each one keeps every contract written
+// here, so that the in-memory adapter and MySQL answer alike.
+//
+// Reads fill in references: a Brand's Problem.Name and a Product's
+// Brand.Name are the current names, read in the same query. No read ever
+// costs one query per item.
+type Repository interface {
+	ProblemRepository
+	BrandRepository
+	ProductRepository
+}
+
+// ProblemRepository stores problems.
+type ProblemRepository interface {
+	// CreateProblem stores p. It returns ErrDuplicateID if p.ID exists.
+	CreateProblem(ctx context.Context, p Problem) error
+	// GetProblem returns the problem with id, or ErrProblemNotFound.
+	GetProblem(ctx context.Context, id uuid.UUID) (Problem, error)
+	// ListProblems returns every problem, oldest first (by id).
+	ListProblems(ctx context.Context) ([]Problem, error)
+	// UpdateProblem replaces the problem p.ID with p if its stored Version
+	// is ifVersion; p.Version is the new version. It returns
+	// ErrProblemNotFound or ErrVersionConflict and then changes nothing.
+	UpdateProblem(ctx context.Context, p Problem, ifVersion int64) error
+	// DeleteProblem deletes the problem with id. It returns
+	// ErrProblemNotFound, or ErrProblemInUse while any brand works on it;
+	// then it deletes nothing.
+	DeleteProblem(ctx context.Context, id uuid.UUID) error
+}
+
+// BrandRepository stores brands.
+type BrandRepository interface {
+	// CreateBrand stores b. It returns ErrDuplicateID if b.ID exists and
+	// ErrProblemNotFound if b.Problem.ID does not.
+	CreateBrand(ctx context.Context, b Brand) error
+	// GetBrand returns the brand with id, or ErrBrandNotFound.
+	GetBrand(ctx context.Context, id uuid.UUID) (Brand, error)
+	// ListBrands returns the brands that q selects, newest (highest id)
+	// first, at most q.Limit of them.
+	ListBrands(ctx context.Context, q BrandQuery) ([]Brand, error)
+	// UpdateBrand replaces the brand b.ID with b if its stored Version is
+	// ifVersion. It returns ErrBrandNotFound, ErrVersionConflict or
+	// ErrProblemNotFound (b.Problem.ID does not exist) and then changes
+	// nothing.
+	UpdateBrand(ctx context.Context, b Brand, ifVersion int64) error
+	// DeleteBrand deletes the brand with id, or returns ErrBrandNotFound.
+	// Its products stay, without a brand.
+	DeleteBrand(ctx context.Context, id uuid.UUID) error
+}
+
+// ProductRepository stores products.
+type ProductRepository interface {
+	// CreateProduct stores p. It returns ErrDuplicateID if p.ID exists and
+	// ErrBrandNotFound if p.Brand is set and names no brand.
+	CreateProduct(ctx context.Context, p Product) error
+	// GetProduct returns the product with id, or ErrProductNotFound.
+	GetProduct(ctx context.Context, id uuid.UUID) (Product, error)
+	// ListProducts returns the products that q selects, newest (highest
+	// id) first, at most q.Limit of them.
+	ListProducts(ctx context.Context, q ProductQuery) ([]Product, error)
+	// UpdateProduct replaces the product p.ID with p if its stored Version
+	// is ifVersion. It returns ErrProductNotFound, ErrVersionConflict or
+	// ErrBrandNotFound (p.Brand names no brand) and then changes nothing.
+	UpdateProduct(ctx context.Context, p Product, ifVersion int64) error
+	// DeleteProduct deletes the product with id, or returns
+	// ErrProductNotFound.
+	DeleteProduct(ctx context.Context, id uuid.UUID) error
+}
+
+// ProductQuery is what a repository's ListProducts selects. The service
+// builds it from a ProductFilter.
+type ProductQuery struct {
+	// Search, when not empty, is a SearchKey: keep the products for which
+	// SearchKey(name) contains Search, or whose brand has a name for which
+	// SearchKey(brand name) contains Search. It is a plain substring test —
+	// no wildcards, no word boundaries.
+	Search string
+	// BrandID, when not uuid.Nil, keeps the products of that brand.
+	BrandID uuid.UUID
+	// Before, when not uuid.Nil, keeps the products with a lower id.
+	Before uuid.UUID
+	// Limit is the most products to return; always at least 1.
+	Limit int
+}
+
+// BrandQuery is what a repository's ListBrands selects.
+type BrandQuery struct {
+	// ProblemID, when not uuid.Nil, keeps the brands working on it.
+	ProblemID uuid.UUID
+	// Before, when not uuid.Nil, keeps the brands with a lower id.
+	Before uuid.UUID
+	// Limit is the most brands to return; always at least 1.
+	Limit int
+}

@@ -1,0 +1,547 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/impactmuseum/commerce"
+)
+
+// DefaultPlaceholderImage is the cover of a product without images unless
+// Options.PlaceholderImage says otherwise.
+const DefaultPlaceholderImage = "/static/placeholder.svg"
+
+// HomePageSize is the number of newest products the shop's home page shows.
+const HomePageSize = 8
+
+// Limits on field lengths, in characters (runes).
+const (
+	maxNameLen        = 100
+	maxProductNameLen = 200
+	maxSummaryLen     = 300
+	maxTextLen        = 10000
+	maxURLLen         = 2048
+	maxImages         = 20
+	maxStock          = 1_000_000_000
+)
+
+// maxPrice bounds prices well inside what every adapter stores exactly.
+var maxPrice = decimal.New(1, 12)
+
+// updateRetries bounds how often an edit that names no version is retried
+// after losing a race with another edit.
+const updateRetries = 5
+
+// Options configure a Service. The zero value, or nil, gives the defaults.
+type Options struct {
+	// Now is the clock. Default: time.Now.
+	Now commerce.Clock
+	// NewID makes ids. Default: commerce.NewID (UUIDv7).
+	NewID commerce.IDGenerator
+	// PlaceholderImage is the ImageURL of a product without images.
+	// Default: DefaultPlaceholderImage.
+	PlaceholderImage string
+}
+
+// Service is the catalog: problems, brands and products. Anyone reads;
+// only staff write. It is safe for concurrent use.
+type Service struct {
+	repo        Repository
+	now         commerce.Clock
+	newID       commerce.IDGenerator
+	placeholder string
+}
+
+// NewService returns the catalog over repo. It panics if repo is nil.
+func NewService(repo Repository, opts *Options) *Service {
+	if repo == nil {
+		panic("catalog: nil Repository")
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	s := &Service{repo: repo, now: opts.Now, newID: opts.NewID, placeholder: opts.PlaceholderImage}
+	if s.newID == nil {
+		s.newID = commerce.NewID
+	}
+	if s.placeholder == "" {
+		s.placeholder = DefaultPlaceholderImage
+	}
+	return s
+}
+
+// ---- reads ----
+
+// Products returns a page of products, newest first, filtered by f.
+func (s *Service) Products(ctx context.Context, f ProductFilter) (commerce.Page[Product], error) {
+	var bad commerce.ValidationError
+	limit, err := commerce.CheckLimit(f.Limit)
+	collect(&bad, err)
+	before, err := commerce.DecodeCursor(f.Cursor)
+	collect(&bad, err)
+	if err := bad.Err(); err != nil {
+		return commerce.Page[Product]{}, err
+	}
+	items, err := s.repo.ListProducts(ctx, ProductQuery{
+		Search:  SearchKey(f.Query),
+		BrandID: f.BrandID,
+		Before:  before,
+		Limit:   limit + 1,
+	})
+	if err != nil {
+		return commerce.Page[Product]{}, err
+	}
+	s.covers(items)
+	return commerce.PageOf(items, limit, productID), nil
+}
+
+// Newest returns the HomePageSize newest products, with their brands.
+func (s *Service) Newest(ctx context.Context) ([]Product, error) {
+	page, err := s.Products(ctx, ProductFilter{Limit: HomePageSize})
+	return page.Items, err
+}
+
+// Product returns the product with id, or ErrProductNotFound.
+func (s *Service) Product(ctx context.Context, id uuid.UUID) (Product, error) {
+	p, err := s.repo.GetProduct(ctx, id)
+	if err != nil {
+		return Product{}, err
+	}
+	s.cover(&p)
+	return p, nil
+}
+
+// Brands returns a page of brands, newest first, filtered by f.
+func (s *Service) Brands(ctx context.Context, f BrandFilter) (commerce.Page[Brand], error) {
+	var bad commerce.ValidationError
+	limit, err := commerce.CheckLimit(f.Limit)
+	collect(&bad, err)
+	before, err := commerce.DecodeCursor(f.Cursor)
+	collect(&bad, err)
+	if err := bad.Err(); err != nil {
+		return commerce.Page[Brand]{}, err
+	}
+	items, err := s.repo.ListBrands(ctx, BrandQuery{ProblemID: f.ProblemID, Before: before, Limit: limit + 1})
+	if err != nil {
+		return commerce.Page[Brand]{}, err
+	}
+	return commerce.PageOf(items, limit, brandID), nil
+}
+
+// Brand returns the brand with id and its newest products (up to
+// commerce.MaxLimit; NextCursor continues them), or ErrBrandNotFound.
+func (s *Service) Brand(ctx context.Context, id uuid.UUID) (BrandWithProducts, error) {
+	b, err := s.repo.GetBrand(ctx, id)
+	if err != nil {
+		return BrandWithProducts{}, err
+	}
+	page, err := s.Products(ctx, ProductFilter{BrandID: id, Limit: commerce.MaxLimit})
+	if err != nil {
+		return BrandWithProducts{}, err
+	}
+	return BrandWithProducts{Brand: b, Products: page.Items, NextCursor: page.NextCursor}, nil
+}
+
+// Problems returns every problem, oldest first.
+func (s *Service) Problems(ctx context.Context) ([]Problem, error) {
+	return s.repo.ListProblems(ctx)
+}
+
+// Problem returns the problem with id and the brands working on it, newest
+// first (up to commerce.MaxLimit; NextCursor continues them), or
+// ErrProblemNotFound.
+func (s *Service) Problem(ctx context.Context, id uuid.UUID) (ProblemWithBrands, error) {
+	p, err := s.repo.GetProblem(ctx, id)
+	if err != nil {
+		return ProblemWithBrands{}, err
+	}
+	page, err := s.Brands(ctx, BrandFilter{ProblemID: id, Limit: commerce.MaxLimit})
+	if err != nil {
+		return ProblemWithBrands{}, err
+	}
+	return ProblemWithBrands{Problem: p, Brands: page.Items, NextCursor: page.NextCursor}, nil
+}
+
+// ---- problems ----
+
+// CreateProblem adds a problem. Staff only.
+func (s *Service) CreateProblem(ctx context.Context, actor commerce.Actor, in ProblemInput) (Problem, error) {
+	if err := authorize(actor); err != nil {
+		return Problem{}, err
+	}
+	now := s.now.Now()
+	p := Problem{
+		ID: s.newID(), Name: in.Name, Summary: in.Summary, Description: in.Description,
+		ImageURL: in.ImageURL, CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	if err := validateProblem(&p); err != nil {
+		return Problem{}, err
+	}
+	if err := s.repo.CreateProblem(ctx, p); err != nil {
+		return Problem{}, err
+	}
+	return p, nil
+}
+
+// UpdateProblem changes the fields of the problem that patch sets. Staff only.
+func (s *Service) UpdateProblem(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch ProblemPatch) (Problem, error) {
+	if err := authorize(actor); err != nil {
+		return Problem{}, err
+	}
+	return edit(ctx, s, id, patch.Version, s.repo.GetProblem, func(p *Problem) error {
+		apply(&p.Name, patch.Name)
+		apply(&p.Summary, patch.Summary)
+		apply(&p.Description, patch.Description)
+		apply(&p.ImageURL, patch.ImageURL)
+		return validateProblem(p)
+	}, s.repo.UpdateProblem, nil)
+}
+
+// DeleteProblem deletes a problem that no brand works on; otherwise it
+// returns ErrProblemInUse. Staff only.
+func (s *Service) DeleteProblem(ctx context.Context, actor commerce.Actor, id uuid.UUID) error {
+	if err := authorize(actor); err != nil {
+		return err
+	}
+	return s.repo.DeleteProblem(ctx, id)
+}
+
+// ---- brands ----
+
+// CreateBrand adds a brand working on an existing problem. Staff only.
+func (s *Service) CreateBrand(ctx context.Context, actor commerce.Actor, in BrandInput) (Brand, error) {
+	if err := authorize(actor); err != nil {
+		return Brand{}, err
+	}
+	now := s.now.Now()
+	b := Brand{
+		ID: s.newID(), Name: in.Name, Summary: in.Summary, Story: in.Story, LogoURL: in.LogoURL,
+		ImageURL: in.ImageURL, Homepage: in.Homepage, Problem: ProblemRef{ID: in.ProblemID},
+		CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	if err := validateBrand(&b); err != nil {
+		return Brand{}, err
+	}
+	if err := s.repo.CreateBrand(ctx, b); err != nil {
+		return Brand{}, refError(err, ErrProblemNotFound, "problem_id", "no such problem")
+	}
+	return s.repo.GetBrand(ctx, b.ID)
+}
+
+// UpdateBrand changes the fields of the brand that patch sets. Staff only.
+func (s *Service) UpdateBrand(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch BrandPatch) (Brand, error) {
+	if err := authorize(actor); err != nil {
+		return Brand{}, err
+	}
+	b, err := edit(ctx, s, id, patch.Version, s.repo.GetBrand, func(b *Brand) error {
+		apply(&b.Name, patch.Name)
+		apply(&b.Summary, patch.Summary)
+		apply(&b.Story, patch.Story)
+		apply(&b.LogoURL, patch.LogoURL)
+		apply(&b.ImageURL, patch.ImageURL)
+		apply(&b.Homepage, patch.Homepage)
+		if patch.ProblemID.Set {
+			b.Problem = ProblemRef{ID: patch.ProblemID.Value}
+		}
+		return validateBrand(b)
+	}, s.repo.UpdateBrand, func(err error) error {
+		return refError(err, ErrProblemNotFound, "problem_id", "no such problem")
+	})
+	if err != nil {
+		return Brand{}, err
+	}
+	return s.repo.GetBrand(ctx, b.ID)
+}
+
+// DeleteBrand deletes a brand; its products stay, without a brand. Staff only.
+func (s *Service) DeleteBrand(ctx context.Context, actor commerce.Actor, id uuid.UUID) error {
+	if err := authorize(actor); err != nil {
+		return err
+	}
+	return s.repo.DeleteBrand(ctx, id)
+}
+
+// ---- products ----
+
+// CreateProduct adds a product. Staff only.
+func (s *Service) CreateProduct(ctx context.Context, actor commerce.Actor, in ProductInput) (Product, error) {
+	if err := authorize(actor); err != nil {
+		return Product{}, err
+	}
+	now := s.now.Now()
+	p := Product{
+		ID: s.newID(), Name: in.Name, Description: in.Description, Price: in.Price,
+		Images: in.Images, Stock: in.Stock, CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	if in.BrandID != uuid.Nil {
+		p.Brand = &BrandRef{ID: in.BrandID}
+	}
+	if err := validateProduct(&p); err != nil {
+		return Product{}, err
+	}
+	if err := s.repo.CreateProduct(ctx, p); err != nil {
+		return Product{}, refError(err, ErrBrandNotFound, "brand_id", "no such brand")
+	}
+	return s.Product(ctx, p.ID)
+}
+
+// UpdateProduct changes the fields of the product that patch sets. Staff only.
+func (s *Service) UpdateProduct(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch ProductPatch) (Product, error) {
+	if err := authorize(actor); err != nil {
+		return Product{}, err
+	}
+	p, err := edit(ctx, s, id, patch.Version, s.repo.GetProduct, func(p *Product) error {
+		apply(&p.Name, patch.Name)
+		apply(&p.Description, patch.Description)
+		apply(&p.Price, patch.Price)
+		apply(&p.Images, patch.Images)
+		apply(&p.Stock, patch.Stock)
+		if patch.BrandID.Set {
+			p.Brand = nil
+			if patch.BrandID.Value != uuid.Nil {
+				p.Brand = &BrandRef{ID: patch.BrandID.Value}
+			}
+		}
+		return validateProduct(p)
+	}, s.repo.UpdateProduct, func(err error) error {
+		return refError(err, ErrBrandNotFound, "brand_id", "no such brand")
+	})
+	if err != nil {
+		return Product{}, err
+	}
+	return s.Product(ctx, p.ID)
+}
+
+// DeleteProduct deletes a product. Staff only.
+func (s *Service) DeleteProduct(ctx context.Context, actor commerce.Actor, id uuid.UUID) error {
+	if err := authorize(actor); err != nil {
+		return err
+	}
+	return s.repo.DeleteProduct(ctx, id)
+}
+
+// ---- helpers ----
+
+// record is what edit needs of the record it edits: its version and its
+// time of last change.
+type record[T any] interface {
+	*T
+	stamp() (version *int64, updated *time.Time)
+}
+
+func (p *Problem) stamp() (*int64, *time.Time) { return &p.Version, &p.UpdatedAt }
+func (b *Brand) stamp() (*int64, *time.Time)   { return &b.Version, &b.UpdatedAt }
+func (p *Product) stamp() (*int64, *time.Time) { return &p.Version, &p.UpdatedAt }
+
+// edit runs a read-modify-write of one record under optimistic locking. With
+// want != 0 the edit applies only to that version; with want == 0 it applies
+// to the current version, and a lost race with another edit is retried, so a
+// patch never undoes a concurrent change to fields it does not set.
+func edit[T any, P record[T]](
+	ctx context.Context, s *Service, id uuid.UUID, want int64,
+	get func(context.Context, uuid.UUID) (T, error),
+	change func(*T) error,
+	store func(context.Context, T, int64) error,
+	mapErr func(error) error,
+) (T, error) {
+	var zero T
+	for attempt := 0; ; attempt++ {
+		cur, err := get(ctx, id)
+		if err != nil {
+			return zero, err
+		}
+		v, _ := P(&cur).stamp()
+		old := *v
+		if want != 0 && old != want {
+			return zero, ErrVersionConflict
+		}
+		next := cur
+		if err := change(&next); err != nil {
+			return zero, err
+		}
+		nv, updated := P(&next).stamp()
+		*nv, *updated = old+1, s.now.Now()
+		err = store(ctx, next, old)
+		switch {
+		case err == nil:
+			return next, nil
+		case errors.Is(err, ErrVersionConflict) && want == 0 && attempt < updateRetries:
+			continue
+		case mapErr != nil:
+			err = mapErr(err)
+		}
+		return zero, err
+	}
+}
+
+// apply sets *dst to the patch value when the patch sets it.
+func apply[T any](dst *T, o commerce.Optional[T]) {
+	if o.Set {
+		*dst = o.Value
+	}
+}
+
+// authorize allows staff and refuses everyone else.
+func authorize(a commerce.Actor) error {
+	switch {
+	case a.IsStaff():
+		return nil
+	case a.SignedIn():
+		return ErrStaffOnly
+	}
+	return ErrSignInRequired
+}
+
+// refError turns a repository's "the referenced record is missing" into a
+// validation error on the field that named it.
+func refError(err, missing error, field, message string) error {
+	if errors.Is(err, missing) {
+		return commerce.Invalid(field, message)
+	}
+	return err
+}
+
+// collect adds the fields of a ValidationError to bad; other errors cannot
+// come from the checks it is used with.
+func collect(bad *commerce.ValidationError, err error) {
+	var v *commerce.ValidationError
+	if errors.As(err, &v) {
+		for f, m := range v.Fields {
+			bad.Add(f, m)
+		}
+	}
+}
+
+func (s *Service) cover(p *Product) {
+	p.ImageURL = s.placeholder
+	if len(p.Images) > 0 {
+		p.ImageURL = p.Images[0]
+	}
+}
+
+func (s *Service) covers(ps []Product) {
+	for i := range ps {
+		s.cover(&ps[i])
+	}
+}
+
+func productID(p Product) uuid.UUID { return p.ID }
+func brandID(b Brand) uuid.UUID     { return b.ID }
+
+// ---- validation ----
+
+// clean trims s and puts it in NFC, the form every stored text has.
+func clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
+func checkText(bad *commerce.ValidationError, field string, s *string, max int, required bool) {
+	*s = clean(*s)
+	switch {
+	case required && *s == "":
+		bad.Add(field, "required")
+	case !utf8.ValidString(*s):
+		bad.Add(field, "must be valid UTF-8")
+	case utf8.RuneCountInString(*s) > max:
+		bad.Add(field, fmt.Sprintf("must be at most %d characters", max))
+	}
+}
+
+// checkURL accepts an empty string, an absolute http(s) URL or a
+// root-relative path such as /static/logo.png.
+func checkURL(bad *commerce.ValidationError, field string, s *string) {
+	*s = strings.TrimSpace(*s)
+	if *s == "" {
+		return
+	}
+	if !validURL(*s) {
+		bad.Add(field, "must be an http(s) URL or a path starting with /")
+	}
+}
+
+func validURL(s string) bool {
+	if len(s) > maxURLLen || strings.ContainsAny(s, " \t\n\r") {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	if u.Scheme == "" {
+		return u.Host == "" && strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//")
+	}
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func validateProblem(p *Problem) error {
+	var bad commerce.ValidationError
+	checkText(&bad, "name", &p.Name, maxNameLen, true)
+	checkText(&bad, "summary", &p.Summary, maxSummaryLen, false)
+	checkText(&bad, "description", &p.Description, maxTextLen, false)
+	checkURL(&bad, "image_url", &p.ImageURL)
+	return bad.Err()
+}
+
+func validateBrand(b *Brand) error {
+	var bad commerce.ValidationError
+	checkText(&bad, "name", &b.Name, maxNameLen, true)
+	checkText(&bad, "summary", &b.Summary, maxSummaryLen, false)
+	checkText(&bad, "story", &b.Story, maxTextLen, false)
+	checkURL(&bad, "logo_url", &b.LogoURL)
+	checkURL(&bad, "image_url", &b.ImageURL)
+	checkURL(&bad, "homepage", &b.Homepage)
+	if b.Problem.ID == uuid.Nil {
+		bad.Add("problem_id", "required")
+	}
+	return bad.Err()
+}
+
+func validateProduct(p *Product) error {
+	var bad commerce.ValidationError
+	checkText(&bad, "name", &p.Name, maxProductNameLen, true)
+	checkText(&bad, "description", &p.Description, maxTextLen, false)
+	switch _, known := commerce.CurrencyDigits(p.Price.Currency); {
+	case p.Price.Currency == "":
+		bad.Add("price", "required")
+	case !known:
+		bad.Add("price", fmt.Sprintf("unknown currency %q", p.Price.Currency))
+	case !p.Price.Valid():
+		bad.Add("price", fmt.Sprintf("%s has no more than %d minor digits", p.Price.Currency, mustDigits(p.Price.Currency)))
+	case p.Price.IsNegative():
+		bad.Add("price", "must not be negative")
+	case p.Price.Amount.GreaterThanOrEqual(maxPrice):
+		bad.Add("price", "is too large")
+	}
+	if len(p.Images) > maxImages {
+		bad.Add("images", fmt.Sprintf("at most %d images", maxImages))
+	}
+	images := make([]string, len(p.Images))
+	for i, u := range p.Images {
+		checkURL(&bad, "images", &u)
+		if u == "" {
+			bad.Add("images", "must not contain empty URLs")
+		}
+		images[i] = u
+	}
+	p.Images = images
+	if p.Stock != nil {
+		n := *p.Stock
+		if n < 0 || n > maxStock {
+			bad.Add("stock", "must be between 0 and 1000000000, or null when not tracked")
+		}
+		p.Stock = &n
+	}
+	return bad.Err()
+}
+
+func mustDigits(currency string) int32 {
+	d, _ := commerce.CurrencyDigits(currency)
+	return d
+}

@@ -1,0 +1,93 @@
+package commerce
+
+import (
+	"encoding/base64"
+	"encoding/json"
+
+	"github.com/google/uuid"
+)
+
+// Limits of a page of a cursor-paged list.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+// Page is one page of a newest-first list. NextCursor is empty on the last
+// page; otherwise passing it back returns the items after the last one here.
+type Page[T any] struct {
+	Items      []T
+	NextCursor string
+}
+
+// cursorVersion leads every cursor so that its layout can change later
+// without misreading cursors that clients still hold.
+const cursorVersion = 1
+
+// EncodeCursor returns the opaque cursor that continues a list after the
+// item with id last.
+func EncodeCursor(last uuid.UUID) string {
+	var b [17]byte
+	b[0] = cursorVersion
+	copy(b[1:], last[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// DecodeCursor returns the id a cursor continues after. An empty cursor is
+// uuid.Nil (the first page); a malformed one is a ValidationError on field
+// "cursor".
+func DecodeCursor(cursor string) (uuid.UUID, error) {
+	if cursor == "" {
+		return uuid.Nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(b) != 17 || b[0] != cursorVersion {
+		return uuid.Nil, Invalid("cursor", "malformed cursor; pass back next_cursor of the previous page unchanged")
+	}
+	id, _ := uuid.FromBytes(b[1:])
+	if id == uuid.Nil {
+		return uuid.Nil, Invalid("cursor", "malformed cursor; pass back next_cursor of the previous page unchanged")
+	}
+	return id, nil
+}
+
+// CheckLimit returns the page size to use for a requested limit: 0 means
+// DefaultLimit, and anything outside 1..MaxLimit is a ValidationError on
+// field "limit".
+func CheckLimit(limit int) (int, error) {
+	switch {
+	case limit == 0:
+		return DefaultLimit, nil
+	case limit < 0 || limit > MaxLimit:
+		return 0, Invalid("limit", "must be between 1 and 100")
+	}
+	return limit, nil
+}
+
+// PageOf cuts items, fetched with one more than limit, into a page: the
+// extra item only tells that another page exists. idOf gives an item's id.
+func PageOf[T any](items []T, limit int, idOf func(T) uuid.UUID) Page[T] {
+	if len(items) <= limit {
+		return Page[T]{Items: items}
+	}
+	items = items[:limit]
+	return Page[T]{Items: items, NextCursor: EncodeCursor(idOf(items[limit-1]))}
+}
+
+// Optional is one field of a partial update: the field changes only when
+// Set is true. Decoded from JSON, a field that is present sets Set, even
+// when it is null, so that "brand_id": null can remove a brand while a
+// missing "brand_id" leaves it alone.
+type Optional[T any] struct {
+	Value T
+	Set   bool
+}
+
+// Some returns an Optional that sets the field to v.
+func Some[T any](v T) Optional[T] { return Optional[T]{Value: v, Set: true} }
+
+// UnmarshalJSON decodes the value and marks the field as set.
+func (o *Optional[T]) UnmarshalJSON(data []byte) error {
+	o.Set = true
+	return json.Unmarshal(data, &o.Value)
+}
