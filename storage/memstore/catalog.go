@@ -1,0 +1,363 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/impactmuseum/commerce/catalog"
+)
+
+// Catalog returns the store's catalog repository.
+func (s *Store) Catalog() catalog.Repository { return catalogRepo{s} }
+
+type catalogRepo struct{ s *Store }
+
+var _ catalog.Repository = catalogRepo{}
+
+type problemRecord struct {
+	p catalog.Problem
+}
+
+type brandRecord struct {
+	b   catalog.Brand
+	key string // catalog.SearchKey(b.Name)
+}
+
+type productRecord struct {
+	p   catalog.Product
+	key string // catalog.SearchKey(p.Name)
+}
+
+// ---- problems ----
+
+func (r catalogRepo) CreateProblem(ctx context.Context, p catalog.Problem) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.problems[p.ID]; ok {
+		return catalog.ErrDuplicateID
+	}
+	s.problems[p.ID] = problemRecord{p: p}
+	s.problemOrder.insert(p.ID)
+	return nil
+}
+
+func (r catalogRepo) GetProblem(ctx context.Context, id uuid.UUID) (catalog.Problem, error) {
+	if err := ctx.Err(); err != nil {
+		return catalog.Problem{}, err
+	}
+	s := r.s
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, ok := s.problems[id]
+	if !ok {
+		return catalog.Problem{}, catalog.ErrProblemNotFound
+	}
+	return rec.p, nil
+}
+
+func (r catalogRepo) ListProblems(ctx context.Context) ([]catalog.Problem, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := r.s
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]catalog.Problem, 0, len(s.problemOrder))
+	for _, id := range s.problemOrder {
+		out = append(out, s.problems[id].p)
+	}
+	return out, nil
+}
+
+func (r catalogRepo) UpdateProblem(ctx context.Context, p catalog.Problem, ifVersion int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.problems[p.ID]
+	switch {
+	case !ok:
+		return catalog.ErrProblemNotFound
+	case rec.p.Version != ifVersion:
+		return catalog.ErrVersionConflict
+	}
+	s.problems[p.ID] = problemRecord{p: p}
+	return nil
+}
+
+func (r catalogRepo) DeleteProblem(ctx context.Context, id uuid.UUID) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.problems[id]; !ok {
+		return catalog.ErrProblemNotFound
+	}
+	for _, b := range s.brands {
+		if b.b.Problem.ID == id {
+			return catalog.ErrProblemInUse
+		}
+	}
+	delete(s.problems, id)
+	s.problemOrder.remove(id)
+	return nil
+}
+
+// ---- brands ----
+
+func (r catalogRepo) CreateBrand(ctx context.Context, b catalog.Brand) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.brands[b.ID]; ok {
+		return catalog.ErrDuplicateID
+	}
+	if _, ok := s.problems[b.Problem.ID]; !ok {
+		return catalog.ErrProblemNotFound
+	}
+	b.Problem.Name = ""
+	s.brands[b.ID] = brandRecord{b: b, key: catalog.SearchKey(b.Name)}
+	s.brandOrder.insert(b.ID)
+	return nil
+}
+
+func (r catalogRepo) GetBrand(ctx context.Context, id uuid.UUID) (catalog.Brand, error) {
+	if err := ctx.Err(); err != nil {
+		return catalog.Brand{}, err
+	}
+	s := r.s
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, ok := s.brands[id]
+	if !ok {
+		return catalog.Brand{}, catalog.ErrBrandNotFound
+	}
+	return s.brandOut(rec), nil
+}
+
+func (r catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]catalog.Brand, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := r.s
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []catalog.Brand
+	for i := s.brandOrder.below(q.Before) - 1; i >= 0 && len(out) < q.Limit; i-- {
+		rec := s.brands[s.brandOrder[i]]
+		if q.ProblemID != uuid.Nil && rec.b.Problem.ID != q.ProblemID {
+			continue
+		}
+		out = append(out, s.brandOut(rec))
+	}
+	return out, nil
+}
+
+func (r catalogRepo) UpdateBrand(ctx context.Context, b catalog.Brand, ifVersion int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.brands[b.ID]
+	switch {
+	case !ok:
+		return catalog.ErrBrandNotFound
+	case rec.b.Version != ifVersion:
+		return catalog.ErrVersionConflict
+	}
+	if _, ok := s.problems[b.Problem.ID]; !ok {
+		return catalog.ErrProblemNotFound
+	}
+	b.Problem.Name = ""
+	s.brands[b.ID] = brandRecord{b: b, key: catalog.SearchKey(b.Name)}
+	return nil
+}
+
+func (r catalogRepo) DeleteBrand(ctx context.Context, id uuid.UUID) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.brands[id]; !ok {
+		return catalog.ErrBrandNotFound
+	}
+	delete(s.brands, id)
+	s.brandOrder.remove(id)
+	for pid, rec := range s.products {
+		if rec.p.Brand != nil && rec.p.Brand.ID == id {
+			rec.p.Brand = nil
+			s.products[pid] = rec
+		}
+	}
+	return nil
+}
+
+// brandOut returns a copy of a stored brand with its problem's name.
+func (s *Store) brandOut(rec brandRecord) catalog.Brand {
+	b := rec.b
+	b.Problem.Name = s.problems[b.Problem.ID].p.Name
+	return b
+}
+
+// ---- products ----
+
+func (r catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.products[p.ID]; ok {
+		return catalog.ErrDuplicateID
+	}
+	rec, err := s.productIn(p)
+	if err != nil {
+		return err
+	}
+	s.products[p.ID] = rec
+	s.productOrder.insert(p.ID)
+	return nil
+}
+
+func (r catalogRepo) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Product, error) {
+	if err := ctx.Err(); err != nil {
+		return catalog.Product{}, err
+	}
+	s := r.s
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, ok := s.products[id]
+	if !ok {
+		return catalog.Product{}, catalog.ErrProductNotFound
+	}
+	return s.productOut(rec), nil
+}
+
+func (r catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) ([]catalog.Product, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := r.s
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []catalog.Product
+	for i := s.productOrder.below(q.Before) - 1; i >= 0 && len(out) < q.Limit; i-- {
+		rec := s.products[s.productOrder[i]]
+		if q.BrandID != uuid.Nil && (rec.p.Brand == nil || rec.p.Brand.ID != q.BrandID) {
+			continue
+		}
+		if q.Search != "" && !s.matches(rec, q.Search) {
+			continue
+		}
+		out = append(out, s.productOut(rec))
+	}
+	return out, nil
+}
+
+// matches applies the search rule of catalog.ProductQuery.
+func (s *Store) matches(rec productRecord, search string) bool {
+	if strings.Contains(rec.key, search) {
+		return true
+	}
+	if rec.p.Brand == nil {
+		return false
+	}
+	return strings.Contains(s.brands[rec.p.Brand.ID].key, search)
+}
+
+func (r catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVersion int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.products[p.ID]
+	switch {
+	case !ok:
+		return catalog.ErrProductNotFound
+	case old.p.Version != ifVersion:
+		return catalog.ErrVersionConflict
+	}
+	rec, err := s.productIn(p)
+	if err != nil {
+		return err
+	}
+	s.products[p.ID] = rec
+	return nil
+}
+
+func (r catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.products[id]; !ok {
+		return catalog.ErrProductNotFound
+	}
+	delete(s.products, id)
+	s.productOrder.remove(id)
+	return nil
+}
+
+// productIn checks p's brand and returns the record to store: a deep copy,
+// with only the brand's id kept (its name is read fresh on every read).
+func (s *Store) productIn(p catalog.Product) (productRecord, error) {
+	if p.Brand != nil {
+		if _, ok := s.brands[p.Brand.ID]; !ok {
+			return productRecord{}, catalog.ErrBrandNotFound
+		}
+	}
+	p = copyProduct(p)
+	if p.Brand != nil {
+		p.Brand.Name = ""
+	}
+	p.ImageURL = ""
+	return productRecord{p: p, key: catalog.SearchKey(p.Name)}, nil
+}
+
+// productOut returns a deep copy of a stored product with its brand's name.
+func (s *Store) productOut(rec productRecord) catalog.Product {
+	p := copyProduct(rec.p)
+	if p.Brand != nil {
+		p.Brand.Name = s.brands[p.Brand.ID].b.Name
+	}
+	return p
+}
+
+func copyProduct(p catalog.Product) catalog.Product {
+	if p.Brand != nil {
+		b := *p.Brand
+		p.Brand = &b
+	}
+	if p.Stock != nil {
+		n := *p.Stock
+		p.Stock = &n
+	}
+	p.Images = slices.Clone(p.Images)
+	if p.Images == nil {
+		p.Images = []string{}
+	}
+	return p
+}

@@ -1,0 +1,1041 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/catalog"
+)
+
+var (
+	staff    = commerce.StaffActor(uuid.MustParse("0190f3c2-0000-7000-8000-000000000001"))
+	customer = commerce.UserActor(uuid.MustParse("0190f3c2-0000-7000-8000-000000000002"))
+)
+
+// moneyEqual compares amounts by value (15000 equals 15000.0000).
+var moneyEqual = cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })
+
+func runCatalogTests(t *testing.T, h Harness) {
+	cases := []struct {
+		name string
+		fn   func(*testing.T, *catalogFixture)
+	}{
+		{"ProblemCRUD", testProblemCRUD},
+		{"BrandCRUD", testBrandCRUD},
+		{"ProductCRUD", testProductCRUD},
+		{"ProductRoundTrip", testProductRoundTrip},
+		{"NotFound", testCatalogNotFound},
+		{"DuplicateID", testCatalogDuplicateID},
+		{"Validation", testCatalogValidation},
+		{"StaffOnly", testCatalogStaffOnly},
+		{"NewestFirst", testNewestFirst},
+		{"Paging", testProductPaging},
+		{"PagingWhileAdding", testPagingWhileAdding},
+		{"BrandPaging", testBrandPaging},
+		{"BadPageRequests", testBadPageRequests},
+		{"Search", testSearch},
+		{"SearchPaging", testSearchPaging},
+		{"SearchFollowsBrandRename", testSearchFollowsBrandRename},
+		{"ProblemInUse", testProblemInUse},
+		{"DeleteBrandKeepsProducts", testDeleteBrandKeepsProducts},
+		{"BrandWithProducts", testBrandWithProducts},
+		{"ProblemWithBrands", testProblemWithBrands},
+		{"Placeholder", testPlaceholder},
+		{"Copies", testCopies},
+		{"VersionCheck", testVersionCheck},
+		{"ConcurrentVersionedEdits", testConcurrentVersionedEdits},
+		{"ConcurrentPatches", testConcurrentPatches},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			stores := h.MakeStores(ctx, t)
+			if stores.Catalog == nil {
+				t.Skip("the adapter has no catalog repository")
+			}
+			c.fn(t, &catalogFixture{
+				ctx:  ctx,
+				repo: stores.Catalog,
+				svc:  catalog.NewService(stores.Catalog, nil),
+			})
+		})
+	}
+}
+
+// catalogFixture is one test's catalog over an empty store.
+type catalogFixture struct {
+	ctx  context.Context
+	repo catalog.Repository
+	svc  *catalog.Service
+}
+
+func (f *catalogFixture) problem(t *testing.T, name string) catalog.Problem {
+	t.Helper()
+	p, err := f.svc.CreateProblem(f.ctx, staff, catalog.ProblemInput{Name: name, Summary: name + " 요약"})
+	if err != nil {
+		t.Fatalf("CreateProblem(%q): %v", name, err)
+	}
+	return p
+}
+
+func (f *catalogFixture) brand(t *testing.T, name string, problem catalog.Problem) catalog.Brand {
+	t.Helper()
+	b, err := f.svc.CreateBrand(f.ctx, staff, catalog.BrandInput{Name: name, ProblemID: problem.ID})
+	if err != nil {
+		t.Fatalf("CreateBrand(%q): %v", name, err)
+	}
+	return b
+}
+
+// product creates a product in KRW; brand may be nil.
+func (f *catalogFixture) product(t *testing.T, name string, brand *catalog.Brand) catalog.Product {
+	t.Helper()
+	in := catalog.ProductInput{Name: name, Price: commerce.MustMoney("15000", "KRW")}
+	if brand != nil {
+		in.BrandID = brand.ID
+	}
+	p, err := f.svc.CreateProduct(f.ctx, staff, in)
+	if err != nil {
+		t.Fatalf("CreateProduct(%q): %v", name, err)
+	}
+	return p
+}
+
+// allProducts pages through every product that filter selects.
+func (f *catalogFixture) allProducts(t *testing.T, filter catalog.ProductFilter) []catalog.Product {
+	t.Helper()
+	var out []catalog.Product
+	for range 1000 {
+		page, err := f.svc.Products(f.ctx, filter)
+		if err != nil {
+			t.Fatalf("Products(%+v): %v", filter, err)
+		}
+		out = append(out, page.Items...)
+		if page.NextCursor == "" {
+			return out
+		}
+		filter.Cursor = page.NextCursor
+	}
+	t.Fatal("Products: paging did not end")
+	return nil
+}
+
+func names(ps []catalog.Product) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
+	}
+	return out
+}
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: got error %v, want %v", what, err, want)
+	}
+}
+
+func wantFields(t *testing.T, what string, err error, fields ...string) {
+	t.Helper()
+	var v *commerce.ValidationError
+	if !errors.As(err, &v) {
+		t.Fatalf("%s: got error %v, want a *commerce.ValidationError", what, err)
+	}
+	if !errors.Is(err, commerce.ErrInvalid) {
+		t.Fatalf("%s: %v does not wrap commerce.ErrInvalid", what, err)
+	}
+	got := slices.Sorted(func(yield func(string) bool) {
+		for k := range v.Fields {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	slices.Sort(fields)
+	if diff := cmp.Diff(fields, got); diff != "" {
+		t.Fatalf("%s: failing fields (-want +got):\n%s\nerror: %v", what, diff, err)
+	}
+}
+
+func testProblemCRUD(t *testing.T, f *catalogFixture) {
+	a := f.problem(t, "장애인")
+	b := f.problem(t, "환경")
+
+	got, err := f.svc.Problem(f.ctx, a.ID)
+	if err != nil {
+		t.Fatalf("Problem: %v", err)
+	}
+	if diff := cmp.Diff(a, got.Problem); diff != "" {
+		t.Errorf("Problem (-created +read):\n%s", diff)
+	}
+	list, err := f.svc.Problems(f.ctx)
+	if err != nil {
+		t.Fatalf("Problems: %v", err)
+	}
+	if diff := cmp.Diff([]catalog.Problem{a, b}, list); diff != "" {
+		t.Errorf("Problems, oldest first (-want +got):\n%s", diff)
+	}
+
+	edited, err := f.svc.UpdateProblem(f.ctx, staff, a.ID, catalog.ProblemPatch{
+		Name: commerce.Some("장애인 고용"), ImageURL: commerce.Some("https://example.org/a.png"),
+	})
+	if err != nil {
+		t.Fatalf("UpdateProblem: %v", err)
+	}
+	if edited.Name != "장애인 고용" || edited.ImageURL != "https://example.org/a.png" || edited.Summary != a.Summary {
+		t.Errorf("UpdateProblem: got %+v", edited)
+	}
+	if edited.Version != a.Version+1 {
+		t.Errorf("UpdateProblem: version %d, want %d", edited.Version, a.Version+1)
+	}
+	got, _ = f.svc.Problem(f.ctx, a.ID)
+	if diff := cmp.Diff(edited, got.Problem); diff != "" {
+		t.Errorf("Problem after edit (-edited +read):\n%s", diff)
+	}
+
+	if err := f.svc.DeleteProblem(f.ctx, staff, a.ID); err != nil {
+		t.Fatalf("DeleteProblem: %v", err)
+	}
+	_, err = f.svc.Problem(f.ctx, a.ID)
+	wantErr(t, "Problem after delete", err, catalog.ErrProblemNotFound)
+	list, _ = f.svc.Problems(f.ctx)
+	if len(list) != 1 || list[0].ID != b.ID {
+		t.Errorf("Problems after delete: got %v, want only %q", list, b.Name)
+	}
+}
+
+func testBrandCRUD(t *testing.T, f *catalogFixture) {
+	env := f.problem(t, "환경")
+	edu := f.problem(t, "교육")
+	b, err := f.svc.CreateBrand(f.ctx, staff, catalog.BrandInput{
+		Name: "  초록공방 ", Summary: "재활용 소재로 만드는 생활용품", Story: "2019년에 시작했습니다.",
+		LogoURL: "/static/logo.png", ImageURL: "https://example.org/b.jpg", Homepage: "https://example.org",
+		ProblemID: env.ID,
+	})
+	if err != nil {
+		t.Fatalf("CreateBrand: %v", err)
+	}
+	if b.Name != "초록공방" {
+		t.Errorf("CreateBrand: name %q, want it trimmed to %q", b.Name, "초록공방")
+	}
+	if b.Problem != (catalog.ProblemRef{ID: env.ID, Name: "환경"}) {
+		t.Errorf("CreateBrand: problem %+v, want %s with its name", b.Problem, env.ID)
+	}
+	got, err := f.svc.Brand(f.ctx, b.ID)
+	if err != nil {
+		t.Fatalf("Brand: %v", err)
+	}
+	if diff := cmp.Diff(b, got.Brand); diff != "" {
+		t.Errorf("Brand (-created +read):\n%s", diff)
+	}
+
+	edited, err := f.svc.UpdateBrand(f.ctx, staff, b.ID, catalog.BrandPatch{
+		Name: commerce.Some("초록공방 협동조합"), ProblemID: commerce.Some(edu.ID), Homepage: commerce.Some(""),
+	})
+	if err != nil {
+		t.Fatalf("UpdateBrand: %v", err)
+	}
+	if edited.Name != "초록공방 협동조합" || edited.Problem.Name != "교육" || edited.Homepage != "" || edited.Story != b.Story {
+		t.Errorf("UpdateBrand: got %+v", edited)
+	}
+	if edited.Version != 2 || !edited.CreatedAt.Equal(b.CreatedAt) {
+		t.Errorf("UpdateBrand: version %d created %v, want 2 and %v", edited.Version, edited.CreatedAt, b.CreatedAt)
+	}
+
+	// A problem's new name shows in its brands at once.
+	if _, err := f.svc.UpdateProblem(f.ctx, staff, edu.ID, catalog.ProblemPatch{Name: commerce.Some("교육 격차")}); err != nil {
+		t.Fatalf("UpdateProblem: %v", err)
+	}
+	got, _ = f.svc.Brand(f.ctx, b.ID)
+	if got.Brand.Problem.Name != "교육 격차" {
+		t.Errorf("Brand after its problem was renamed: problem name %q, want %q", got.Brand.Problem.Name, "교육 격차")
+	}
+
+	if err := f.svc.DeleteBrand(f.ctx, staff, b.ID); err != nil {
+		t.Fatalf("DeleteBrand: %v", err)
+	}
+	_, err = f.svc.Brand(f.ctx, b.ID)
+	wantErr(t, "Brand after delete", err, catalog.ErrBrandNotFound)
+}
+
+func testProductCRUD(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "고용")
+	br := f.brand(t, "함께베이커리", pr)
+	stock := 12
+	p, err := f.svc.CreateProduct(f.ctx, staff, catalog.ProductInput{
+		Name: "우리밀 쿠키 세트", Description: "발달장애인 제빵사가 굽습니다.",
+		Price: commerce.MustMoney("12000", "KRW"), BrandID: br.ID,
+		Images: []string{"/static/cookie-1.jpg", "https://example.org/cookie-2.jpg"}, Stock: &stock,
+	})
+	if err != nil {
+		t.Fatalf("CreateProduct: %v", err)
+	}
+	if p.Brand == nil || *p.Brand != (catalog.BrandRef{ID: br.ID, Name: br.Name}) {
+		t.Errorf("CreateProduct: brand %+v, want %s %q", p.Brand, br.ID, br.Name)
+	}
+	if p.Version != 1 || p.CreatedAt.IsZero() || !p.UpdatedAt.Equal(p.CreatedAt) {
+		t.Errorf("CreateProduct: version %d, created %v, updated %v", p.Version, p.CreatedAt, p.UpdatedAt)
+	}
+	got, err := f.svc.Product(f.ctx, p.ID)
+	if err != nil {
+		t.Fatalf("Product: %v", err)
+	}
+	if diff := cmp.Diff(p, got, moneyEqual); diff != "" {
+		t.Errorf("Product (-created +read):\n%s", diff)
+	}
+
+	edited, err := f.svc.UpdateProduct(f.ctx, staff, p.ID, catalog.ProductPatch{
+		Price:   commerce.Some(commerce.MustMoney("13500", "KRW")),
+		BrandID: commerce.Some(uuid.Nil),
+		Stock:   commerce.Some[*int](nil),
+		Images:  commerce.Some([]string{"https://example.org/cookie-2.jpg"}),
+	})
+	if err != nil {
+		t.Fatalf("UpdateProduct: %v", err)
+	}
+	if edited.Brand != nil || edited.Stock != nil || edited.Price.AmountString() != "13500" ||
+		edited.Name != p.Name || !slices.Equal(edited.Images, []string{"https://example.org/cookie-2.jpg"}) {
+		t.Errorf("UpdateProduct: got %+v", edited)
+	}
+	got, _ = f.svc.Product(f.ctx, p.ID)
+	if diff := cmp.Diff(edited, got, moneyEqual); diff != "" {
+		t.Errorf("Product after edit (-edited +read):\n%s", diff)
+	}
+
+	if err := f.svc.DeleteProduct(f.ctx, staff, p.ID); err != nil {
+		t.Fatalf("DeleteProduct: %v", err)
+	}
+	_, err = f.svc.Product(f.ctx, p.ID)
+	wantErr(t, "Product after delete", err, catalog.ErrProductNotFound)
+}
+
+// testProductRoundTrip stores values at the edges of what the catalog
+// accepts and checks that each comes back exactly.
+func testProductRoundTrip(t *testing.T, f *catalogFixture) {
+	zero := 0
+	cases := []catalog.ProductInput{
+		{Name: strings.Repeat("가", 200), Description: strings.Repeat("설명 ", 2000), Price: commerce.MustMoney("0", "KRW")},
+		{Name: "Café ☕ 🍎 mug", Price: commerce.MustMoney("12.5", "USD"), Stock: &zero},
+		{Name: "Dinar", Price: commerce.MustMoney("1.125", "KWD"), Images: []string{"/a.png", "/b.png", "/c.png"}},
+		{Name: "큰 금액", Price: commerce.MustMoney("999999999999", "KRW")},
+	}
+	for _, in := range cases {
+		p, err := f.svc.CreateProduct(f.ctx, staff, in)
+		if err != nil {
+			t.Fatalf("CreateProduct(%.20q): %v", in.Name, err)
+		}
+		got, err := f.svc.Product(f.ctx, p.ID)
+		if err != nil {
+			t.Fatalf("Product: %v", err)
+		}
+		if diff := cmp.Diff(p, got, moneyEqual); diff != "" {
+			t.Errorf("Product %.20q (-created +read):\n%s", in.Name, diff)
+		}
+		if got.Price.AmountString() != in.Price.AmountString() || got.Price.Currency != in.Price.Currency {
+			t.Errorf("price: got %s, want %s", got.Price, in.Price)
+		}
+		if (in.Stock == nil) != (got.Stock == nil) {
+			t.Errorf("stock: got %v, want %v (nil means not tracked; 0 means sold out)", got.Stock, in.Stock)
+		}
+		if got.CreatedAt.Location() != time.UTC {
+			t.Errorf("created_at %v is not in UTC", got.CreatedAt)
+		}
+	}
+}
+
+func testCatalogNotFound(t *testing.T, f *catalogFixture) {
+	missing := commerce.NewID()
+	pr := f.problem(t, "노인")
+	_, err := f.svc.Product(f.ctx, missing)
+	wantErr(t, "Product", err, catalog.ErrProductNotFound)
+	wantErr(t, "Product", err, commerce.ErrNotFound)
+	_, err = f.svc.Brand(f.ctx, missing)
+	wantErr(t, "Brand", err, catalog.ErrBrandNotFound)
+	_, err = f.svc.Problem(f.ctx, missing)
+	wantErr(t, "Problem", err, catalog.ErrProblemNotFound)
+
+	_, err = f.svc.UpdateProduct(f.ctx, staff, missing, catalog.ProductPatch{Name: commerce.Some("x")})
+	wantErr(t, "UpdateProduct", err, catalog.ErrProductNotFound)
+	_, err = f.svc.UpdateBrand(f.ctx, staff, missing, catalog.BrandPatch{Name: commerce.Some("x")})
+	wantErr(t, "UpdateBrand", err, catalog.ErrBrandNotFound)
+	_, err = f.svc.UpdateProblem(f.ctx, staff, missing, catalog.ProblemPatch{Name: commerce.Some("x")})
+	wantErr(t, "UpdateProblem", err, catalog.ErrProblemNotFound)
+
+	wantErr(t, "DeleteProduct", f.svc.DeleteProduct(f.ctx, staff, missing), catalog.ErrProductNotFound)
+	wantErr(t, "DeleteBrand", f.svc.DeleteBrand(f.ctx, staff, missing), catalog.ErrBrandNotFound)
+	wantErr(t, "DeleteProblem", f.svc.DeleteProblem(f.ctx, staff, missing), catalog.ErrProblemNotFound)
+
+	// Repository level: the same contracts without the service.
+	_, err = f.repo.GetProduct(f.ctx, missing)
+	wantErr(t, "GetProduct", err, catalog.ErrProductNotFound)
+	err = f.repo.UpdateProduct(f.ctx, catalog.Product{ID: missing, Name: "x", Price: commerce.Zero("KRW"), Version: 2}, 1)
+	wantErr(t, "repo UpdateProduct", err, catalog.ErrProductNotFound)
+	err = f.repo.UpdateBrand(f.ctx, catalog.Brand{ID: missing, Name: "x", Problem: pr.Ref(), Version: 2}, 1)
+	wantErr(t, "repo UpdateBrand", err, catalog.ErrBrandNotFound)
+	err = f.repo.UpdateProblem(f.ctx, catalog.Problem{ID: missing, Name: "x", Version: 2}, 1)
+	wantErr(t, "repo UpdateProblem", err, catalog.ErrProblemNotFound)
+}
+
+func testCatalogDuplicateID(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "환경")
+	br := f.brand(t, "바다살림", pr)
+	p := f.product(t, "폐그물 가방", &br)
+
+	wantErr(t, "CreateProblem twice", f.repo.CreateProblem(f.ctx, pr), catalog.ErrDuplicateID)
+	wantErr(t, "CreateBrand twice", f.repo.CreateBrand(f.ctx, br), catalog.ErrDuplicateID)
+	p.Name = "다른 이름"
+	err := f.repo.CreateProduct(f.ctx, p)
+	wantErr(t, "CreateProduct twice", err, catalog.ErrDuplicateID)
+	wantErr(t, "CreateProduct twice", err, commerce.ErrConflict)
+	got, _ := f.svc.Product(f.ctx, p.ID)
+	if got.Name != "폐그물 가방" {
+		t.Errorf("a refused duplicate changed the stored product: name %q", got.Name)
+	}
+}
+
+func testCatalogValidation(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "교육")
+	br := f.brand(t, "배움터", pr)
+	negative := -1
+	cases := []struct {
+		name   string
+		in     catalog.ProductInput
+		fields []string
+	}{
+		{"everything wrong", catalog.ProductInput{
+			Name: "  ", Price: commerce.Money{Amount: decimal.NewFromInt(-5), Currency: "KRW"},
+			Images: []string{"javascript:alert(1)"}, Stock: &negative, Description: strings.Repeat("x", 10001),
+		}, []string{"name", "price", "images", "stock", "description"}},
+		{"no price", catalog.ProductInput{Name: "공책"}, []string{"price"}},
+		{"unknown currency", catalog.ProductInput{Name: "공책", Price: commerce.Money{Amount: decimal.NewFromInt(5), Currency: "XYZ"}}, []string{"price"}},
+		{"fraction of a won", catalog.ProductInput{Name: "공책", Price: commerce.Money{Amount: decimal.RequireFromString("10.5"), Currency: "KRW"}}, []string{"price"}},
+		{"name too long", catalog.ProductInput{Name: strings.Repeat("가", 201), Price: commerce.MustMoney("1", "KRW")}, []string{"name"}},
+		{"empty image", catalog.ProductInput{Name: "공책", Price: commerce.MustMoney("1", "KRW"), Images: []string{""}}, []string{"images"}},
+		{"protocol-relative image", catalog.ProductInput{Name: "공책", Price: commerce.MustMoney("1", "KRW"), Images: []string{"//evil.example/x.png"}}, []string{"images"}},
+		{"missing brand", catalog.ProductInput{Name: "공책", Price: commerce.MustMoney("1", "KRW"), BrandID: commerce.NewID()}, []string{"brand_id"}},
+	}
+	for _, c := range cases {
+		_, err := f.svc.CreateProduct(f.ctx, staff, c.in)
+		wantFields(t, "CreateProduct "+c.name, err, c.fields...)
+	}
+	_, err := f.svc.CreateBrand(f.ctx, staff, catalog.BrandInput{Homepage: "ftp://x"})
+	wantFields(t, "CreateBrand empty", err, "name", "problem_id", "homepage")
+	_, err = f.svc.CreateBrand(f.ctx, staff, catalog.BrandInput{Name: "유령", ProblemID: commerce.NewID()})
+	wantFields(t, "CreateBrand with a missing problem", err, "problem_id")
+	_, err = f.svc.CreateProblem(f.ctx, staff, catalog.ProblemInput{Summary: strings.Repeat("요", 301)})
+	wantFields(t, "CreateProblem empty", err, "name", "summary")
+
+	// A refused edit changes nothing, and names the field.
+	p := f.product(t, "연필", &br)
+	_, err = f.svc.UpdateProduct(f.ctx, staff, p.ID, catalog.ProductPatch{
+		Name: commerce.Some(""), BrandID: commerce.Some(commerce.NewID()),
+	})
+	wantFields(t, "UpdateProduct", err, "name")
+	_, err = f.svc.UpdateProduct(f.ctx, staff, p.ID, catalog.ProductPatch{BrandID: commerce.Some(commerce.NewID())})
+	wantFields(t, "UpdateProduct to a missing brand", err, "brand_id")
+	_, err = f.svc.UpdateBrand(f.ctx, staff, br.ID, catalog.BrandPatch{ProblemID: commerce.Some(commerce.NewID())})
+	wantFields(t, "UpdateBrand to a missing problem", err, "problem_id")
+	got, _ := f.svc.Product(f.ctx, p.ID)
+	if diff := cmp.Diff(p, got, moneyEqual); diff != "" {
+		t.Errorf("refused edits changed the product (-before +after):\n%s", diff)
+	}
+
+	// Nothing refused was stored.
+	all := f.allProducts(t, catalog.ProductFilter{})
+	if len(all) != 1 {
+		t.Errorf("after refused creates: %d products stored, want 1: %q", len(all), names(all))
+	}
+	brands, _ := f.svc.Brands(f.ctx, catalog.BrandFilter{})
+	problems, _ := f.svc.Problems(f.ctx)
+	if len(brands.Items) != 1 || len(problems) != 1 {
+		t.Errorf("after refused creates: %d brands and %d problems, want 1 and 1", len(brands.Items), len(problems))
+	}
+}
+
+func testCatalogStaffOnly(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "환경")
+	p := f.product(t, "대나무 칫솔", nil)
+	for _, c := range []struct {
+		actor commerce.Actor
+		want  error
+	}{
+		{commerce.Anonymous, commerce.ErrUnauthenticated},
+		{commerce.Actor{GuestKey: "guest"}, commerce.ErrUnauthenticated},
+		{customer, commerce.ErrForbidden},
+		{commerce.Actor{Staff: true}, commerce.ErrUnauthenticated}, // staff flag without a user
+	} {
+		who := fmt.Sprintf("%+v", c.actor)
+		_, err := f.svc.CreateProblem(f.ctx, c.actor, catalog.ProblemInput{Name: "x"})
+		wantErr(t, "CreateProblem as "+who, err, c.want)
+		_, err = f.svc.CreateBrand(f.ctx, c.actor, catalog.BrandInput{Name: "x", ProblemID: pr.ID})
+		wantErr(t, "CreateBrand as "+who, err, c.want)
+		_, err = f.svc.CreateProduct(f.ctx, c.actor, catalog.ProductInput{Name: "x", Price: commerce.MustMoney("1", "KRW")})
+		wantErr(t, "CreateProduct as "+who, err, c.want)
+		_, err = f.svc.UpdateProduct(f.ctx, c.actor, p.ID, catalog.ProductPatch{Name: commerce.Some("x")})
+		wantErr(t, "UpdateProduct as "+who, err, c.want)
+		_, err = f.svc.UpdateProblem(f.ctx, c.actor, pr.ID, catalog.ProblemPatch{Name: commerce.Some("x")})
+		wantErr(t, "UpdateProblem as "+who, err, c.want)
+		wantErr(t, "DeleteProduct as "+who, f.svc.DeleteProduct(f.ctx, c.actor, p.ID), c.want)
+		wantErr(t, "DeleteProblem as "+who, f.svc.DeleteProblem(f.ctx, c.actor, pr.ID), c.want)
+	}
+	got, err := f.svc.Product(f.ctx, p.ID)
+	if err != nil || got.Name != "대나무 칫솔" {
+		t.Errorf("after refused writes: product %q, %v", got.Name, err)
+	}
+	all := f.allProducts(t, catalog.ProductFilter{})
+	if len(all) != 1 {
+		t.Errorf("after refused writes: %d products, want 1", len(all))
+	}
+}
+
+func testNewestFirst(t *testing.T, f *catalogFixture) {
+	var want []string
+	for i := range 5 {
+		name := fmt.Sprintf("상품 %d", i)
+		f.product(t, name, nil)
+		want = append([]string{name}, want...)
+	}
+	page, err := f.svc.Products(f.ctx, catalog.ProductFilter{})
+	if err != nil {
+		t.Fatalf("Products: %v", err)
+	}
+	if diff := cmp.Diff(want, names(page.Items)); diff != "" {
+		t.Errorf("Products, newest first (-want +got):\n%s", diff)
+	}
+	if page.NextCursor != "" {
+		t.Errorf("Products: NextCursor %q on the only page", page.NextCursor)
+	}
+	newest, err := f.svc.Newest(f.ctx)
+	if err != nil || len(newest) != 5 || newest[0].Name != "상품 4" {
+		t.Errorf("Newest: %q, %v", names(newest), err)
+	}
+}
+
+func testProductPaging(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "고용")
+	br := f.brand(t, "일하는 손", pr)
+	var want []string
+	for i := range 25 {
+		var b *catalog.Brand
+		if i%2 == 0 {
+			b = &br
+		}
+		p := f.product(t, fmt.Sprintf("상품 %02d", i), b)
+		want = append([]string{p.Name}, want...)
+	}
+	for _, limit := range []int{1, 7, 24, 25, 26, 100} {
+		var got []string
+		filter := catalog.ProductFilter{Limit: limit}
+		pages := 0
+		for {
+			page, err := f.svc.Products(f.ctx, filter)
+			if err != nil {
+				t.Fatalf("limit %d: %v", limit, err)
+			}
+			pages++
+			if len(page.Items) > limit || len(page.Items) == 0 {
+				t.Fatalf("limit %d: page %d has %d items", limit, pages, len(page.Items))
+			}
+			got = append(got, names(page.Items)...)
+			if page.NextCursor == "" {
+				break
+			}
+			filter.Cursor = page.NextCursor
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("limit %d: every product once, newest first (-want +got):\n%s", limit, diff)
+		}
+		if wantPages := (25 + limit - 1) / limit; pages != wantPages {
+			t.Errorf("limit %d: %d pages, want %d (no empty last page)", limit, pages, wantPages)
+		}
+	}
+	// The same within one brand.
+	got := names(f.allProducts(t, catalog.ProductFilter{BrandID: br.ID, Limit: 4}))
+	var wantBrand []string
+	for _, n := range want {
+		var i int
+		fmt.Sscanf(n, "상품 %d", &i)
+		if i%2 == 0 {
+			wantBrand = append(wantBrand, n)
+		}
+	}
+	if diff := cmp.Diff(wantBrand, got); diff != "" {
+		t.Errorf("one brand's products (-want +got):\n%s", diff)
+	}
+}
+
+func testPagingWhileAdding(t *testing.T, f *catalogFixture) {
+	var want []string
+	for i := range 10 {
+		want = append([]string{f.product(t, fmt.Sprintf("먼저 %d", i), nil).Name}, want...)
+	}
+	var got []string
+	filter := catalog.ProductFilter{Limit: 3}
+	added := map[string]bool{}
+	for n := 0; ; n++ {
+		page, err := f.svc.Products(f.ctx, filter)
+		if err != nil {
+			t.Fatalf("Products: %v", err)
+		}
+		got = append(got, names(page.Items)...)
+		if page.NextCursor == "" {
+			break
+		}
+		filter.Cursor = page.NextCursor
+		// Items added between pages are newer than every page to come.
+		name := fmt.Sprintf("나중 %d", n)
+		f.product(t, name, nil)
+		added[name] = true
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pages while adding: every earlier product exactly once (-want +got):\n%s", diff)
+	}
+	first, _ := f.svc.Products(f.ctx, catalog.ProductFilter{Limit: 1})
+	if len(first.Items) != 1 || !added[first.Items[0].Name] {
+		t.Errorf("a new first page starts with %q, want one of the products added", names(first.Items))
+	}
+}
+
+func testBrandPaging(t *testing.T, f *catalogFixture) {
+	a := f.problem(t, "장애인")
+	b := f.problem(t, "노인")
+	var wantAll, wantA []string
+	for i := range 9 {
+		pr := a
+		if i%3 == 0 {
+			pr = b
+		}
+		br := f.brand(t, fmt.Sprintf("브랜드 %d", i), pr)
+		wantAll = append([]string{br.Name}, wantAll...)
+		if pr.ID == a.ID {
+			wantA = append([]string{br.Name}, wantA...)
+		}
+	}
+	collect := func(filter catalog.BrandFilter) []string {
+		var out []string
+		for {
+			page, err := f.svc.Brands(f.ctx, filter)
+			if err != nil {
+				t.Fatalf("Brands: %v", err)
+			}
+			for _, b := range page.Items {
+				out = append(out, b.Name)
+			}
+			if page.NextCursor == "" {
+				return out
+			}
+			filter.Cursor = page.NextCursor
+		}
+	}
+	if diff := cmp.Diff(wantAll, collect(catalog.BrandFilter{Limit: 2})); diff != "" {
+		t.Errorf("Brands, newest first (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantA, collect(catalog.BrandFilter{ProblemID: a.ID, Limit: 4})); diff != "" {
+		t.Errorf("Brands of one problem (-want +got):\n%s", diff)
+	}
+}
+
+func testBadPageRequests(t *testing.T, f *catalogFixture) {
+	f.product(t, "연필", nil)
+	for _, c := range []struct {
+		filter catalog.ProductFilter
+		field  string
+	}{
+		{catalog.ProductFilter{Limit: -1}, "limit"},
+		{catalog.ProductFilter{Limit: 101}, "limit"},
+		{catalog.ProductFilter{Cursor: "not-a-cursor"}, "cursor"},
+		{catalog.ProductFilter{Cursor: "AAAAAAAAAAAAAAAAAAAAAAA"}, "cursor"},
+		{catalog.ProductFilter{Cursor: commerce.EncodeCursor(commerce.NewID()) + "x"}, "cursor"},
+	} {
+		_, err := f.svc.Products(f.ctx, c.filter)
+		wantFields(t, fmt.Sprintf("Products(%+v)", c.filter), err, c.field)
+	}
+	_, err := f.svc.Brands(f.ctx, catalog.BrandFilter{Limit: 1000, Cursor: "%%%"})
+	wantFields(t, "Brands", err, "limit", "cursor")
+	// A well-formed cursor past every item is simply an empty page.
+	page, err := f.svc.Products(f.ctx, catalog.ProductFilter{Cursor: commerce.EncodeCursor(uuid.UUID{0, 0, 0, 0, 0, 1})})
+	if err != nil || len(page.Items) != 0 || page.NextCursor != "" {
+		t.Errorf("cursor before every item: %d items, next %q, %v; want an empty last page", len(page.Items), page.NextCursor, err)
+	}
+}
+
+// searchCatalog is the catalog that the search cases run on.
+func searchCatalog(t *testing.T, f *catalogFixture) {
+	t.Helper()
+	pr := f.problem(t, "환경")
+	farm := f.brand(t, "사과나무농장", pr)
+	happy := f.brand(t, "Happy Hands", pr)
+	f.product(t, "유기농사과잼", nil)
+	f.product(t, "사과즙 30팩", nil)
+	f.product(t, "배즙", &farm)
+	f.product(t, "Apple Pie", nil)
+	f.product(t, "GREEN tea", &happy)
+	f.product(t, "100% 면 손수건", nil)
+	f.product(t, "snake_case 머그", nil)
+	f.product(t, "파인애플", nil)
+}
+
+func testSearch(t *testing.T, f *catalogFixture) {
+	searchCatalog(t, f)
+	cases := []struct {
+		query string
+		want  []string // newest first
+	}{
+		{"사과", []string{"배즙", "사과즙 30팩", "유기농사과잼"}}, // 배즙 through its brand
+		{"사과잼", []string{"유기농사과잼"}},
+		{"과", []string{"배즙", "사과즙 30팩", "유기농사과잼"}},
+		{"농장", []string{"배즙"}},
+		{"apple", []string{"Apple Pie"}},
+		{"APPLE", []string{"Apple Pie"}},
+		{"aPpLe pIE", []string{"Apple Pie"}},
+		{"  tea  ", []string{"GREEN tea"}},
+		{"happy", []string{"GREEN tea"}},
+		{"애플", []string{"파인애플"}},
+		{norm.NFD.String("사과"), []string{"배즙", "사과즙 30팩", "유기농사과잼"}},
+		{norm.NFD.String("유기농사과잼"), []string{"유기농사과잼"}},
+		{"%", []string{"100% 면 손수건"}},
+		{"_", []string{"snake_case 머그"}},
+		{"0%", []string{"100% 면 손수건"}},
+		{"e_c", []string{"snake_case 머그"}},
+		{`\`, nil},
+		{"'", nil},
+		{"딸기", nil},
+		{"사과 ", []string{"배즙", "사과즙 30팩", "유기농사과잼"}},
+	}
+	for _, c := range cases {
+		page, err := f.svc.Products(f.ctx, catalog.ProductFilter{Query: c.query})
+		if err != nil {
+			t.Fatalf("search %q: %v", c.query, err)
+		}
+		got := names(page.Items)
+		if len(got) == 0 {
+			got = nil
+		}
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("search %q (-want +got):\n%s", c.query, diff)
+		}
+	}
+	all, _ := f.svc.Products(f.ctx, catalog.ProductFilter{Query: "   "})
+	if len(all.Items) != 8 {
+		t.Errorf("a blank query: %d products, want all 8", len(all.Items))
+	}
+}
+
+func testSearchPaging(t *testing.T, f *catalogFixture) {
+	var want []string
+	for i := range 12 {
+		f.product(t, fmt.Sprintf("연필 %02d", i), nil)
+		p := f.product(t, fmt.Sprintf("사과 %02d", i), nil)
+		want = append([]string{p.Name}, want...)
+	}
+	got := names(f.allProducts(t, catalog.ProductFilter{Query: "사과", Limit: 5}))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("search pages (-want +got):\n%s", diff)
+	}
+}
+
+func testSearchFollowsBrandRename(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "노인")
+	br := f.brand(t, "은빛공방", pr)
+	f.product(t, "뜨개 목도리", &br)
+	if _, err := f.svc.UpdateBrand(f.ctx, staff, br.ID, catalog.BrandPatch{Name: commerce.Some("금빛공방")}); err != nil {
+		t.Fatalf("UpdateBrand: %v", err)
+	}
+	for query, want := range map[string]int{"은빛": 0, "금빛": 1} {
+		page, err := f.svc.Products(f.ctx, catalog.ProductFilter{Query: query})
+		if err != nil || len(page.Items) != want {
+			t.Errorf("search %q after the brand was renamed: %q, %v; want %d", query, names(page.Items), err, want)
+		}
+		if want == 1 && page.Items[0].Brand.Name != "금빛공방" {
+			t.Errorf("product's brand name %q, want the new name", page.Items[0].Brand.Name)
+		}
+	}
+}
+
+func testProblemInUse(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "장애인")
+	br := f.brand(t, "점자책방", pr)
+	err := f.svc.DeleteProblem(f.ctx, staff, pr.ID)
+	wantErr(t, "DeleteProblem with a brand", err, catalog.ErrProblemInUse)
+	wantErr(t, "DeleteProblem with a brand", err, commerce.ErrConflict)
+	if _, err := f.svc.Problem(f.ctx, pr.ID); err != nil {
+		t.Fatalf("the refused delete removed the problem: %v", err)
+	}
+	if _, err := f.svc.Brand(f.ctx, br.ID); err != nil {
+		t.Fatalf("the refused delete removed the brand: %v", err)
+	}
+	if err := f.svc.DeleteBrand(f.ctx, staff, br.ID); err != nil {
+		t.Fatalf("DeleteBrand: %v", err)
+	}
+	if err := f.svc.DeleteProblem(f.ctx, staff, pr.ID); err != nil {
+		t.Fatalf("DeleteProblem without brands: %v", err)
+	}
+}
+
+func testDeleteBrandKeepsProducts(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "고용")
+	br := f.brand(t, "내일공방", pr)
+	other := f.brand(t, "다른공방", pr)
+	a := f.product(t, "도마", &br)
+	b := f.product(t, "수저", &other)
+	if err := f.svc.DeleteBrand(f.ctx, staff, br.ID); err != nil {
+		t.Fatalf("DeleteBrand: %v", err)
+	}
+	got, err := f.svc.Product(f.ctx, a.ID)
+	if err != nil {
+		t.Fatalf("the brand's product is gone: %v", err)
+	}
+	if got.Brand != nil {
+		t.Errorf("product of a deleted brand: brand %+v, want none", got.Brand)
+	}
+	if got, _ := f.svc.Product(f.ctx, b.ID); got.Brand == nil || got.Brand.ID != other.ID {
+		t.Errorf("another brand's product lost its brand: %+v", got.Brand)
+	}
+	page, _ := f.svc.Products(f.ctx, catalog.ProductFilter{BrandID: br.ID})
+	if len(page.Items) != 0 {
+		t.Errorf("products of the deleted brand: %q", names(page.Items))
+	}
+	page, _ = f.svc.Products(f.ctx, catalog.ProductFilter{Query: "내일"})
+	if len(page.Items) != 0 {
+		t.Errorf("search by the deleted brand's name: %q", names(page.Items))
+	}
+	// The product can be edited and moved to another brand.
+	if _, err := f.svc.UpdateProduct(f.ctx, staff, a.ID, catalog.ProductPatch{BrandID: commerce.Some(other.ID)}); err != nil {
+		t.Errorf("moving a brand-less product: %v", err)
+	}
+}
+
+func testBrandWithProducts(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "환경")
+	br := f.brand(t, "숲속공방", pr)
+	other := f.brand(t, "바닷가공방", pr)
+	var want []string
+	for i := range 105 {
+		p := f.product(t, fmt.Sprintf("숲 %03d", i), &br)
+		want = append([]string{p.Name}, want...)
+		if i%10 == 0 {
+			f.product(t, fmt.Sprintf("바다 %03d", i), &other)
+		}
+	}
+	got, err := f.svc.Brand(f.ctx, br.ID)
+	if err != nil {
+		t.Fatalf("Brand: %v", err)
+	}
+	if got.Brand.ID != br.ID || got.Brand.Problem.Name != "환경" {
+		t.Errorf("Brand: %+v", got.Brand)
+	}
+	if diff := cmp.Diff(want[:commerce.MaxLimit], names(got.Products)); diff != "" {
+		t.Errorf("Brand's products (-want +got):\n%s", diff)
+	}
+	rest := f.allProducts(t, catalog.ProductFilter{BrandID: br.ID, Cursor: got.NextCursor})
+	if diff := cmp.Diff(want[commerce.MaxLimit:], names(rest)); diff != "" {
+		t.Errorf("Brand's products after NextCursor (-want +got):\n%s", diff)
+	}
+	for _, p := range got.Products {
+		if p.Brand == nil || p.Brand.Name != "숲속공방" {
+			t.Fatalf("product %q has brand %+v", p.Name, p.Brand)
+		}
+	}
+}
+
+func testProblemWithBrands(t *testing.T, f *catalogFixture) {
+	a := f.problem(t, "교육")
+	b := f.problem(t, "노인")
+	x := f.brand(t, "책읽는마을", a)
+	f.brand(t, "실버카페", b)
+	y := f.brand(t, "코딩교실", a)
+	got, err := f.svc.Problem(f.ctx, a.ID)
+	if err != nil {
+		t.Fatalf("Problem: %v", err)
+	}
+	if diff := cmp.Diff([]catalog.Brand{y, x}, got.Brands); diff != "" {
+		t.Errorf("Problem's brands, newest first (-want +got):\n%s", diff)
+	}
+	if got.NextCursor != "" {
+		t.Errorf("Problem: NextCursor %q with 2 brands", got.NextCursor)
+	}
+}
+
+func testPlaceholder(t *testing.T, f *catalogFixture) {
+	bare := f.product(t, "그림 없는 상품", nil)
+	if bare.ImageURL != catalog.DefaultPlaceholderImage || len(bare.Images) != 0 {
+		t.Errorf("product without images: image_url %q, images %q", bare.ImageURL, bare.Images)
+	}
+	with, err := f.svc.CreateProduct(f.ctx, staff, catalog.ProductInput{
+		Name: "그림 있는 상품", Price: commerce.MustMoney("1000", "KRW"), Images: []string{"/img/1.jpg", "/img/2.jpg"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := f.svc.Products(f.ctx, catalog.ProductFilter{})
+	for _, p := range page.Items {
+		want := catalog.DefaultPlaceholderImage
+		if p.ID == with.ID {
+			want = "/img/1.jpg"
+		}
+		if p.ImageURL != want {
+			t.Errorf("%q in a list: image_url %q, want %q", p.Name, p.ImageURL, want)
+		}
+	}
+	custom := catalog.NewService(f.repo, &catalog.Options{PlaceholderImage: "https://cdn.example.org/none.png"})
+	got, _ := custom.Product(f.ctx, bare.ID)
+	if got.ImageURL != "https://cdn.example.org/none.png" {
+		t.Errorf("custom placeholder: %q", got.ImageURL)
+	}
+}
+
+// testCopies checks that the store keeps no slice or pointer that a caller
+// passed or received.
+func testCopies(t *testing.T, f *catalogFixture) {
+	stock := 3
+	images := []string{"/a.png", "/b.png"}
+	p, err := f.svc.CreateProduct(f.ctx, staff, catalog.ProductInput{
+		Name: "컵", Price: commerce.MustMoney("5000", "KRW"), Images: images, Stock: &stock,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	images[0], stock = "/changed.png", 99
+	got, _ := f.repo.GetProduct(f.ctx, p.ID)
+	got.Images[1] = "/changed-too.png"
+	*got.Stock = 42
+	again, _ := f.repo.GetProduct(f.ctx, p.ID)
+	if !slices.Equal(again.Images, []string{"/a.png", "/b.png"}) || *again.Stock != 3 {
+		t.Errorf("the store shares memory with callers: images %q, stock %d", again.Images, *again.Stock)
+	}
+	list, _ := f.repo.ListProducts(f.ctx, catalog.ProductQuery{Limit: 10})
+	list[0].Images[0] = "/changed-list.png"
+	again, _ = f.repo.GetProduct(f.ctx, p.ID)
+	if again.Images[0] != "/a.png" {
+		t.Errorf("a listed product shares memory with the store: %q", again.Images)
+	}
+}
+
+func testVersionCheck(t *testing.T, f *catalogFixture) {
+	p := f.product(t, "텀블러", nil)
+	v2, err := f.svc.UpdateProduct(f.ctx, staff, p.ID, catalog.ProductPatch{Name: commerce.Some("텀블러 2"), Version: 1})
+	if err != nil || v2.Version != 2 {
+		t.Fatalf("UpdateProduct at the current version: version %d, %v", v2.Version, err)
+	}
+	_, err = f.svc.UpdateProduct(f.ctx, staff, p.ID, catalog.ProductPatch{Name: commerce.Some("stale"), Version: 1})
+	wantErr(t, "UpdateProduct at a stale version", err, catalog.ErrVersionConflict)
+	wantErr(t, "UpdateProduct at a stale version", err, commerce.ErrConflict)
+	got, _ := f.svc.Product(f.ctx, p.ID)
+	if got.Name != "텀블러 2" || got.Version != 2 {
+		t.Errorf("after a stale edit: %q version %d, want %q version 2", got.Name, got.Version, "텀블러 2")
+	}
+	if !got.UpdatedAt.After(p.UpdatedAt) && !got.UpdatedAt.Equal(p.UpdatedAt) {
+		t.Errorf("updated_at went back: %v before %v", got.UpdatedAt, p.UpdatedAt)
+	}
+
+	pr := f.problem(t, "환경")
+	_, err = f.svc.UpdateProblem(f.ctx, staff, pr.ID, catalog.ProblemPatch{Name: commerce.Some("x"), Version: 7})
+	wantErr(t, "UpdateProblem at a wrong version", err, catalog.ErrVersionConflict)
+	br := f.brand(t, "b", pr)
+	_, err = f.svc.UpdateBrand(f.ctx, staff, br.ID, catalog.BrandPatch{Name: commerce.Some("x"), Version: 2})
+	wantErr(t, "UpdateBrand at a wrong version", err, catalog.ErrVersionConflict)
+
+	// The repository's own check, without the service's read first.
+	stale := got
+	stale.Name, stale.Version = "raced", 3
+	wantErr(t, "repo UpdateProduct at a stale version", f.repo.UpdateProduct(f.ctx, stale, 1), catalog.ErrVersionConflict)
+}
+
+// testConcurrentVersionedEdits races edits that all name the same version:
+// exactly one wins.
+func testConcurrentVersionedEdits(t *testing.T, f *catalogFixture) {
+	p := f.product(t, "경쟁 상품", nil)
+	const n = 16
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		winners []string
+	)
+	for i := range n {
+		wg.Go(func() {
+			name := fmt.Sprintf("이긴 편 %d", i)
+			_, err := f.svc.UpdateProduct(f.ctx, staff, p.ID, catalog.ProductPatch{Name: commerce.Some(name), Version: 1})
+			switch {
+			case err == nil:
+				mu.Lock()
+				winners = append(winners, name)
+				mu.Unlock()
+			case !errors.Is(err, catalog.ErrVersionConflict):
+				t.Errorf("concurrent edit: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(winners) != 1 {
+		t.Fatalf("%d edits of version 1 succeeded, want exactly 1: %q", len(winners), winners)
+	}
+	got, _ := f.svc.Product(f.ctx, p.ID)
+	if got.Name != winners[0] || got.Version != 2 {
+		t.Errorf("after the race: %q version %d, want %q version 2", got.Name, got.Version, winners[0])
+	}
+}
+
+// testConcurrentPatches races patches that name no version, each changing a
+// different field: every successful patch survives, none undoes another.
+func testConcurrentPatches(t *testing.T, f *catalogFixture) {
+	p := f.product(t, "여럿이 고치는 상품", nil)
+	const n = 8
+	var (
+		wg        sync.WaitGroup
+		successes = make([]bool, n)
+	)
+	for i := range n {
+		wg.Go(func() {
+			var patch catalog.ProductPatch
+			if i%2 == 0 {
+				patch.Description = commerce.Some(fmt.Sprintf("설명 %d", i))
+			} else {
+				stock := i
+				patch.Stock = commerce.Some(&stock)
+			}
+			_, err := f.svc.UpdateProduct(f.ctx, staff, p.ID, patch)
+			switch {
+			case err == nil:
+				successes[i] = true
+			case !errors.Is(err, catalog.ErrVersionConflict):
+				t.Errorf("patch %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	won := 0
+	describedBy, stockedBy := false, false
+	for i, ok := range successes {
+		if ok {
+			won++
+			describedBy = describedBy || i%2 == 0
+			stockedBy = stockedBy || i%2 == 1
+		}
+	}
+	got, _ := f.svc.Product(f.ctx, p.ID)
+	if got.Version != int64(1+won) {
+		t.Errorf("version %d after %d successful patches, want %d", got.Version, won, 1+won)
+	}
+	if describedBy && !strings.HasPrefix(got.Description, "설명 ") {
+		t.Errorf("a description patch succeeded but the description is %q", got.Description)
+	}
+	if stockedBy && got.Stock == nil {
+		t.Errorf("a stock patch succeeded but stock is not tracked")
+	}
+	if got.Name != p.Name || !got.Price.Equal(p.Price) {
+		t.Errorf("patches changed fields they did not set: %q %s", got.Name, got.Price)
+	}
+}

@@ -1,0 +1,45 @@
+package storagetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/impactmuseum/commerce/catalog"
+)
+
+// Stores are the repositories of one empty store, made for one test. A nil
+// repository means the adapter does not implement it, and the cases that
+// need it skip.
+type Stores struct {
+	Catalog catalog.Repository
+}
+
+// Harness makes stores for the cases of one conformance run.
+type Harness interface {
+	// MakeStores returns the repositories of a new, empty store that no
+	// other test sees. The harness removes the store when t ends
+	// (t.Cleanup). Tests call it from parallel subtests, so it must be safe
+	// for concurrent use.
+	MakeStores(ctx context.Context, t *testing.T) Stores
+	// Close releases what the harness holds. RunConformanceTests calls it
+	// once, after every case has finished.
+	Close()
+}
+
+// HarnessMaker makes the harness of one conformance run. It should call
+// t.Skip (or, under CI, t.Fatal) when the adapter's backend is unreachable.
+type HarnessMaker func(ctx context.Context, t *testing.T) (Harness, error)
+
+// RunConformanceTests runs every case of the suite against the adapter that
+// newHarness makes. Each adapter's tests call it once, from a test named
+// TestConformance.
+func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
+	t.Helper()
+	ctx := context.Background()
+	h, err := newHarness(ctx, t)
+	if err != nil {
+		t.Fatalf("storagetest: making the harness: %v", err)
+	}
+	t.Cleanup(h.Close)
+	t.Run("Catalog", func(t *testing.T) { runCatalogTests(t, h) })
+}
