@@ -12,9 +12,11 @@ type Actor struct {
 	UserID uuid.UUID
 	// Staff is true for signed-in staff members.
 	Staff bool
-	// GuestKey identifies a visitor's guest session (for a guest cart); it
-	// is empty when the actor is signed in or has no session.
-	GuestKey string
+	// SessionID identifies the session the actor acts through: a signed-in
+	// user's session, or a visitor's guest session (which holds a guest
+	// cart). It is the store's id of the session, never its token, and it
+	// is empty for an actor without a session.
+	SessionID string
 }
 
 // Anonymous is the actor of a visitor who has not signed in.

@@ -7,9 +7,9 @@
 // # Errors
 //
 // Every error the engine returns wraps one of a few kinds — [ErrNotFound],
-// [ErrConflict], [ErrInvalid], [ErrUnauthenticated], [ErrForbidden] and
-// [ErrUnavailable] — so callers can branch with [errors.Is] without knowing
-// which package or adapter produced it. Domain packages define their own
+// [ErrConflict], [ErrInvalid], [ErrUnauthenticated], [ErrForbidden],
+// [ErrUnavailable] and [ErrTooManyRequests] — so callers can branch with
+// [errors.Is] without knowing which package or adapter produced it. Domain packages define their own
 // errors on top of these (catalog.ErrProductNotFound wraps ErrNotFound), and
 // [errors.Is] works at both levels. A [ValidationError] wraps ErrInvalid and
 // names every failing field.

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The error kinds. Every error returned by the engine wraps exactly one of
@@ -26,7 +27,20 @@ var (
 	// ErrUnavailable means a backing service did not answer; the request
 	// may succeed later.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrTooManyRequests means the caller must wait before trying again;
+	// RetryAfter tells how long.
+	ErrTooManyRequests = errors.New("too many attempts")
 )
+
+// RetryAfter returns how long a caller should wait before retrying after
+// err, if err (or an error it wraps) says so.
+func RetryAfter(err error) (time.Duration, bool) {
+	var r interface{ RetryAfter() time.Duration }
+	if errors.As(err, &r) {
+		return r.RetryAfter(), true
+	}
+	return 0, false
+}
 
 // ValidationError reports every failing field of an input at once, as field
 // → message pairs, so that a client can point at each. Field names are the

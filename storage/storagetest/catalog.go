@@ -473,7 +473,7 @@ func testCatalogStaffOnly(t *testing.T, f *catalogFixture) {
 		want  error
 	}{
 		{commerce.Anonymous, commerce.ErrUnauthenticated},
-		{commerce.Actor{GuestKey: "guest"}, commerce.ErrUnauthenticated},
+		{commerce.Actor{SessionID: "guest"}, commerce.ErrUnauthenticated},
 		{customer, commerce.ErrForbidden},
 		{commerce.Actor{Staff: true}, commerce.ErrUnauthenticated}, // staff flag without a user
 	} {
