@@ -1,0 +1,108 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/impactmuseum/commerce"
+)
+
+// retryAfter is the Retry-After, in seconds, of a 503 answer.
+const retryAfter = 5
+
+// statuses maps the error kinds to HTTP statuses: the one place where that
+// is decided. The first kind that errors.Is finds wins. ErrInvalid is 400
+// because every input of these routes comes from the path or the query;
+// request bodies that are well-formed JSON but fail validation will answer
+// 422.
+var statuses = []struct {
+	kind   error
+	status int
+}{
+	{commerce.ErrInvalid, http.StatusBadRequest},
+	{commerce.ErrNotFound, http.StatusNotFound},
+	{commerce.ErrConflict, http.StatusConflict},
+	{commerce.ErrUnauthenticated, http.StatusUnauthorized},
+	{commerce.ErrForbidden, http.StatusForbidden},
+	{commerce.ErrUnavailable, http.StatusServiceUnavailable},
+	// The request's own deadline (Options.RequestTimeout) passed while a
+	// backing service was still working: it is slow, so try again later.
+	{context.DeadlineExceeded, http.StatusServiceUnavailable},
+	// The client went away; nobody reads this answer, but the log shows it.
+	{context.Canceled, http.StatusServiceUnavailable},
+}
+
+// problemDoc is an RFC 9457 problem document.
+type problemDoc struct {
+	Type   string            `json:"type"`
+	Title  string            `json:"title"`
+	Status int               `json:"status"`
+	Detail string            `json:"detail"`
+	Errors map[string]string `json:"errors,omitempty"`
+}
+
+// Error answers with the problem document for err. 4xx documents carry the
+// error's text as their detail (engine errors are written to be shown);
+// 5xx documents do not, and the cause goes to the log.
+func (a *API) Error(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	for _, s := range statuses {
+		if errors.Is(err, s.kind) {
+			status = s.status
+			break
+		}
+	}
+	doc := problemDoc{Status: status, Detail: err.Error()}
+	switch status {
+	case http.StatusInternalServerError:
+		a.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		doc.Detail = "something went wrong on our side; it has been logged"
+	case http.StatusServiceUnavailable:
+		a.log.WarnContext(r.Context(), "unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		doc.Detail = "a backing service is not answering; try again shortly"
+	}
+	var v *commerce.ValidationError
+	if errors.As(err, &v) && len(v.Fields) > 0 {
+		doc.Errors = v.Fields
+	}
+	a.writeProblem(w, r, doc)
+}
+
+// writeProblem answers with doc, filling in its type and title.
+func (a *API) writeProblem(w http.ResponseWriter, r *http.Request, doc problemDoc) {
+	if doc.Type == "" {
+		// about:blank: the status says it all, and the title is its phrase.
+		doc.Type = "about:blank"
+	}
+	if doc.Title == "" {
+		doc.Title = http.StatusText(doc.Status)
+	}
+	if doc.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	}
+	a.write(w, r, doc.Status, "application/problem+json", doc)
+}
+
+// writeJSON answers status with v as JSON.
+func (a *API) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	a.write(w, r, status, "application/json", v)
+}
+
+func (a *API) write(w http.ResponseWriter, r *http.Request, status int, contentType string, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only a bug can make the engine's own types unmarshalable.
+		a.log.ErrorContext(r.Context(), "encoding a response", "method", r.Method, "path", r.URL.Path, "err", err)
+		status, contentType = http.StatusInternalServerError, "application/problem+json"
+		body = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"something went wrong on our side; it has been logged"}`)
+	}
+	body = append(body, '\n')
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body) // an error means the client is gone: nothing left to do
+}
