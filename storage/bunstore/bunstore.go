@@ -1,0 +1,366 @@
+package bunstore
+
+import (
+	"context"
+	"crypto/sha1"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/catalog"
+)
+
+// Pool limits that Open sets. A cap on open connections keeps a few server
+// instances inside MySQL's default max_connections (151); recycling
+// connections every few minutes stays well under the server's wait_timeout
+// and the idle limits of proxies and load balancers.
+const (
+	DefaultMaxOpenConns    = 32
+	DefaultMaxIdleConns    = 16
+	DefaultConnMaxLifetime = 5 * time.Minute
+	DefaultConnMaxIdleTime = time.Minute
+	// DefaultDialTimeout bounds how long connecting may take when the DSN
+	// sets no timeout parameter.
+	DefaultDialTimeout = 5 * time.Second
+)
+
+// StrictSQLMode is the sql_mode that Open gives every session: MySQL 8's
+// default, which MariaDB 10.11 accepts too. STRICT_TRANS_TABLES makes an
+// over-long or out-of-range value an error instead of a silent truncation.
+const StrictSQLMode = "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+
+// collation is the connection collation Open uses unless the DSN names
+// another utf8mb4 collation.
+const collation = "utf8mb4_unicode_ci"
+
+// Migration bookkeeping lives in tables of its own, so that an application
+// using bun's migrate package for its own tables keeps its history apart.
+const (
+	migrationsTable     = "commerce_migrations"
+	migrationLocksTable = "commerce_migration_locks"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Open returns a *bun.DB for a MySQL or MariaDB DSN such as
+// "user:password@tcp(127.0.0.1:3306)/shop", set up the way the Store needs
+// it. The DSN's own parameters are kept, except that Open always sets:
+//
+//   - parseTime=true and loc=UTC, so DATETIME columns read back as UTC
+//     times;
+//   - interpolateParams=true, so a query with arguments costs one round
+//     trip instead of a server-side prepare, execute and close;
+//   - charset utf8mb4 with collation utf8mb4_unicode_ci (or the DSN's own
+//     utf8mb4_* collation), so Korean and every other script round-trip;
+//   - sql_mode StrictSQLMode, or the DSN's own sql_mode with
+//     STRICT_TRANS_TABLES added when it has no strict mode;
+//   - timeout DefaultDialTimeout when the DSN sets none.
+//
+// The pool gets DefaultMaxOpenConns, DefaultMaxIdleConns,
+// DefaultConnMaxLifetime and DefaultConnMaxIdleTime; change them through
+// db.DB (the *sql.DB). The caller owns the returned DB and closes it.
+//
+// A malformed DSN is an error wrapping commerce.ErrInvalid; its password is
+// never repeated in the message. Open itself returns no connection error:
+// bun's MySQL dialect asks the server for its version once, to learn which
+// features it has, and only logs when the server does not answer. New
+// connects and reports.
+func Open(dsn string) (*bun.DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("bunstore: malformed DSN: %s: %w", redact(err.Error(), dsn), commerce.ErrInvalid)
+	}
+	if cfg.DBName == "" {
+		return nil, fmt.Errorf("bunstore: the DSN names no database (user:password@tcp(host:3306)/DATABASE): %w", commerce.ErrInvalid)
+	}
+	cfg.ParseTime = true
+	cfg.InterpolateParams = true
+	cfg.Loc = time.UTC
+	coll := cfg.Collation
+	if !strings.HasPrefix(coll, "utf8mb4_") {
+		coll = collation
+	}
+	if err := cfg.Apply(mysql.Charset("utf8mb4", coll)); err != nil {
+		return nil, fmt.Errorf("bunstore: %v: %w", err, commerce.ErrInvalid)
+	}
+	if err := strictSQLMode(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultDialTimeout
+	}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("bunstore: %s: %w", redact(err.Error(), dsn), commerce.ErrInvalid)
+	}
+	sqldb := sql.OpenDB(connector)
+	sqldb.SetMaxOpenConns(DefaultMaxOpenConns)
+	sqldb.SetMaxIdleConns(DefaultMaxIdleConns)
+	sqldb.SetConnMaxLifetime(DefaultConnMaxLifetime)
+	sqldb.SetConnMaxIdleTime(DefaultConnMaxIdleTime)
+	return bun.NewDB(sqldb, mysqldialect.New()), nil
+}
+
+// strictSQLMode sets the session's sql_mode: StrictSQLMode, or the DSN's
+// own list with STRICT_TRANS_TABLES added when it has no strict mode.
+func strictSQLMode(cfg *mysql.Config) error {
+	key, value := "sql_mode", ""
+	for k, v := range cfg.Params {
+		if strings.EqualFold(k, "sql_mode") {
+			key, value = k, v
+		}
+	}
+	if value == "" {
+		if cfg.Params == nil {
+			cfg.Params = make(map[string]string)
+		}
+		cfg.Params[key] = "'" + StrictSQLMode + "'"
+		return nil
+	}
+	unquoted := strings.Trim(value, `'"`)
+	if strings.ContainsAny(unquoted, "'\"()@ ") {
+		// An expression such as CONCAT(@@sql_mode, ...): leave it to the
+		// server and let New check the result.
+		return nil
+	}
+	modes := parseModes(unquoted)
+	if slices.Contains(modes, "NO_BACKSLASH_ESCAPES") {
+		return fmt.Errorf("bunstore: sql_mode NO_BACKSLASH_ESCAPES is not supported: bun escapes backslashes in the SQL it writes; remove it from the DSN: %w", commerce.ErrInvalid)
+	}
+	if !strict(modes) {
+		modes = append(modes, "STRICT_TRANS_TABLES")
+	}
+	cfg.Params[key] = "'" + strings.Join(modes, ",") + "'"
+	return nil
+}
+
+// parseModes splits an sql_mode value into its upper-case modes.
+func parseModes(s string) []string {
+	var modes []string
+	for m := range strings.SplitSeq(s, ",") {
+		if m = strings.ToUpper(strings.TrimSpace(m)); m != "" {
+			modes = append(modes, m)
+		}
+	}
+	return modes
+}
+
+// strict reports whether modes make the server refuse bad values.
+func strict(modes []string) bool {
+	return slices.Contains(modes, "STRICT_TRANS_TABLES") || slices.Contains(modes, "STRICT_ALL_TABLES")
+}
+
+// redact removes the DSN's password from a message about it.
+func redact(msg, dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	if at < 0 {
+		return msg
+	}
+	colon := strings.Index(dsn[:at], ":")
+	if colon < 0 || colon+1 == at {
+		return msg
+	}
+	return strings.ReplaceAll(msg, dsn[colon+1:at], "xxxxx")
+}
+
+// Options configure a Store. The zero value, or nil, gives the defaults.
+type Options struct {
+	// SkipMigrations makes New leave the schema alone, for deployments
+	// that migrate in a separate step; New then only checks that every
+	// embedded migration has been applied. Default: false, New applies the
+	// migrations that are missing.
+	SkipMigrations bool
+}
+
+// Store is the engine's storage on a MySQL-compatible database. It is safe
+// for concurrent use. Its repositories share the *bun.DB it was made with.
+type Store struct {
+	db      *bun.DB
+	catalog *catalogRepo
+}
+
+// New returns a Store over db, which the caller owns: the Store never
+// closes it. New checks the session (utf8mb4 on the connection, a strict
+// sql_mode, times in UTC) and says what to change when it is not right —
+// a *bun.DB from Open always is. Then it applies the embedded migrations
+// that are missing, under a lock, so that several servers may start at
+// once; opts.SkipMigrations turns this off.
+//
+// New returns an error wrapping commerce.ErrUnavailable when the database
+// does not answer, and commerce.ErrInvalid when the session or the schema
+// is not usable. It panics if db is nil.
+func New(ctx context.Context, db *bun.DB, opts *Options) (*Store, error) {
+	if db == nil {
+		panic("bunstore: nil *bun.DB")
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	name, err := checkSession(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	if opts.SkipMigrations {
+		err = checkMigrated(ctx, db)
+	} else {
+		err = runMigrations(ctx, db, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, catalog: &catalogRepo{db: db}}, nil
+}
+
+// DB returns the *bun.DB the Store was made with.
+func (s *Store) DB() *bun.DB { return s.db }
+
+// Catalog returns the catalog's repository.
+func (s *Store) Catalog() catalog.Repository { return s.catalog }
+
+// Ping reports whether the database answers, for a readiness check. Its
+// error wraps commerce.ErrUnavailable.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// checkSession checks what the Store relies on in every session and
+// returns the name of the current database.
+func checkSession(ctx context.Context, db *bun.DB) (string, error) {
+	var (
+		dbName, mode                sql.NullString
+		client, connection, results sql.NullString
+		epoch                       time.Time
+	)
+	err := db.NewRaw("SELECT DATABASE(), @@SESSION.sql_mode, @@character_set_client, " +
+		"@@character_set_connection, @@character_set_results, CAST('2000-01-01 00:00:00' AS DATETIME)").
+		Scan(ctx, &dbName, &mode, &client, &connection, &results, &epoch)
+	if err != nil {
+		return "", unavailable(err)
+	}
+	const fix = "open the database with bunstore.Open, or add the parameters it sets to the DSN"
+	if !dbName.Valid || dbName.String == "" {
+		return "", fmt.Errorf("bunstore: the session has no current database; name one in the DSN (…/DATABASE): %w", commerce.ErrInvalid)
+	}
+	for _, cs := range []struct {
+		name  string
+		value sql.NullString
+	}{{"character_set_client", client}, {"character_set_connection", connection}, {"character_set_results", results}} {
+		// A NULL character_set_results sends results in the columns' own
+		// character set, which is utf8mb4 for every table here.
+		if cs.value.Valid && cs.value.String != "utf8mb4" {
+			return "", fmt.Errorf("bunstore: the connection's %s is %s, not utf8mb4, so text outside Latin-1 would be mangled; %s (charset=utf8mb4&collation=utf8mb4_unicode_ci): %w",
+				cs.name, cs.value.String, fix, commerce.ErrInvalid)
+		}
+	}
+	modes := parseModes(mode.String)
+	if !strict(modes) {
+		return "", fmt.Errorf("bunstore: the session's sql_mode %q has no strict mode, so MySQL would silently truncate over-long or out-of-range values; %s (sql_mode='%s'): %w",
+			mode.String, fix, StrictSQLMode, commerce.ErrInvalid)
+	}
+	if slices.Contains(modes, "NO_BACKSLASH_ESCAPES") {
+		return "", fmt.Errorf("bunstore: the session's sql_mode has NO_BACKSLASH_ESCAPES, but bun escapes backslashes in the SQL it writes; %s (sql_mode='%s'): %w",
+			fix, StrictSQLMode, commerce.ErrInvalid)
+	}
+	if epoch.Unix() != 946684800 {
+		return "", fmt.Errorf("bunstore: DATETIME values are read in time zone %s, not UTC; %s (parseTime=true&loc=UTC): %w",
+			epoch.Location(), fix, commerce.ErrInvalid)
+	}
+	return dbName.String, nil
+}
+
+func newMigrator(db *bun.DB) (*migrate.Migrator, error) {
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(migrationFiles); err != nil {
+		return nil, fmt.Errorf("bunstore: reading the embedded migrations: %v: %w", err, commerce.ErrInvalid)
+	}
+	return migrate.NewMigrator(db, ms,
+		migrate.WithTableName(migrationsTable),
+		migrate.WithLocksTableName(migrationLocksTable),
+		migrate.WithMarkAppliedOnSuccess(true),
+	), nil
+}
+
+// runMigrations applies the migrations that are missing. It holds a named
+// lock (GET_LOCK) on a connection of its own while it works. Unlike a lock
+// row in a table, the server releases a named lock when its connection
+// ends, so a process that dies while migrating never leaves the database
+// locked for the next one.
+func runMigrations(ctx context.Context, db *bun.DB, dbName string) (err error) {
+	m, err := newMigrator(db)
+	if err != nil {
+		return err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return unavailable(err)
+	}
+	defer conn.Close()
+
+	// Named locks are server-wide; the database's hash keeps the name
+	// under MySQL's 64 characters and apart from other databases.
+	sum := sha1.Sum([]byte(dbName))
+	lock := "commerce.migrate." + hex.EncodeToString(sum[:])
+	for {
+		var got sql.NullInt64
+		if err := conn.NewRaw("SELECT GET_LOCK(?, 1)", lock).Scan(ctx, &got); err != nil {
+			return unavailable(err)
+		}
+		if got.Valid && got.Int64 == 1 {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("bunstore: waiting for another process to finish migrating: %w: %w", commerce.ErrUnavailable, err)
+		}
+	}
+	defer func() {
+		_, uerr := conn.ExecContext(context.WithoutCancel(ctx), "DO RELEASE_LOCK(?)", lock)
+		if err == nil && uerr != nil {
+			err = unavailable(uerr)
+		}
+	}()
+
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("bunstore: creating the migrations table: %w", translate(err))
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("bunstore: migrating: %w", translate(err))
+	}
+	return nil
+}
+
+// checkMigrated returns an error when an embedded migration has not been
+// applied.
+func checkMigrated(ctx context.Context, db *bun.DB) error {
+	m, err := newMigrator(db)
+	if err != nil {
+		return err
+	}
+	ms, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		var myErr *mysql.MySQLError
+		if errors.As(err, &myErr) && myErr.Number == errNoSuchTable {
+			return fmt.Errorf("bunstore: the database has no %s table: the schema was never migrated; run New without SkipMigrations once: %w", migrationsTable, commerce.ErrInvalid)
+		}
+		return translate(err)
+	}
+	if missing := ms.Unapplied(); len(missing) > 0 {
+		return fmt.Errorf("bunstore: %d migration(s) not applied, the first %s; run New without SkipMigrations once: %w",
+			len(missing), missing[0].Name+"_"+missing[0].Comment, commerce.ErrInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,457 @@
+package bunstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"github.com/uptrace/bun"
+
+	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/catalog"
+)
+
+// catalogRepo is the catalog's repository. Its queries run on db, which is
+// the *bun.DB or, inside a transaction, the bun.Tx.
+type catalogRepo struct {
+	db bun.IDB
+}
+
+var _ catalog.Repository = (*catalogRepo)(nil)
+
+// ---- rows ----
+
+// The row types mirror the tables; the domain types carry no bun tags.
+// Reads name their columns explicitly, so that a column added by a later
+// migration never breaks a running older binary.
+
+type problemRow struct {
+	bun.BaseModel `bun:"table:problems,alias:pr"`
+
+	ID          binID     `bun:"id,pk"`
+	Name        string    `bun:"name"`
+	Summary     string    `bun:"summary"`
+	Description string    `bun:"description"`
+	ImageURL    string    `bun:"image_url"`
+	CreatedAt   time.Time `bun:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at"`
+	Version     int64     `bun:"version"`
+}
+
+const problemColumns = "pr.id, pr.name, pr.summary, pr.description, pr.image_url, pr.created_at, pr.updated_at, pr.version"
+
+type brandRow struct {
+	bun.BaseModel `bun:"table:brands,alias:b"`
+
+	ID        binID     `bun:"id,pk"`
+	ProblemID binID     `bun:"problem_id"`
+	Name      string    `bun:"name"`
+	NameKey   string    `bun:"name_key"`
+	Summary   string    `bun:"summary"`
+	Story     string    `bun:"story"`
+	LogoURL   string    `bun:"logo_url"`
+	ImageURL  string    `bun:"image_url"`
+	Homepage  string    `bun:"homepage"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
+	Version   int64     `bun:"version"`
+	// ProblemName is read by a join.
+	ProblemName string `bun:"problem_name,scanonly"`
+}
+
+// brandColumns reads a brand with its problem's name (join problems AS pr).
+const brandColumns = "b.id, b.problem_id, b.name, b.summary, b.story, b.logo_url, b.image_url, b.homepage, " +
+	"b.created_at, b.updated_at, b.version, pr.name AS problem_name"
+
+type productRow struct {
+	bun.BaseModel `bun:"table:products,alias:p"`
+
+	ID            binID           `bun:"id,pk"`
+	BrandID       *binID          `bun:"brand_id"`
+	Name          string          `bun:"name"`
+	NameKey       string          `bun:"name_key"`
+	Description   string          `bun:"description"`
+	PriceAmount   decimal.Decimal `bun:"price_amount"`
+	PriceCurrency string          `bun:"price_currency"`
+	// Images is a JSON array of URLs.
+	Images    string    `bun:"images"`
+	Stock     *int64    `bun:"stock"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
+	Version   int64     `bun:"version"`
+	// BrandName is read by a join; NULL when the product has no brand.
+	BrandName sql.NullString `bun:"brand_name,scanonly"`
+}
+
+// productColumns reads a product with its brand's name (left join brands
+// AS b).
+const productColumns = "p.id, p.brand_id, p.name, p.description, p.price_amount, p.price_currency, p.images, " +
+	"p.stock, p.created_at, p.updated_at, p.version, b.name AS brand_name"
+
+// Times are stored as DATETIME(6) in UTC; bun writes microseconds and drops
+// the rest, which is the precision commerce.Clock gives.
+
+func problemIn(p catalog.Problem) *problemRow {
+	return &problemRow{
+		ID: binID(p.ID), Name: p.Name, Summary: p.Summary, Description: p.Description, ImageURL: p.ImageURL,
+		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version,
+	}
+}
+
+func (r *problemRow) out() catalog.Problem {
+	return catalog.Problem{
+		ID: uuid.UUID(r.ID), Name: r.Name, Summary: r.Summary, Description: r.Description, ImageURL: r.ImageURL,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
+	}
+}
+
+func brandIn(b catalog.Brand) *brandRow {
+	return &brandRow{
+		ID: binID(b.ID), ProblemID: binID(b.Problem.ID), Name: b.Name, NameKey: catalog.SearchKey(b.Name),
+		Summary: b.Summary, Story: b.Story, LogoURL: b.LogoURL, ImageURL: b.ImageURL, Homepage: b.Homepage,
+		CreatedAt: b.CreatedAt.UTC(), UpdatedAt: b.UpdatedAt.UTC(), Version: b.Version,
+	}
+}
+
+func (r *brandRow) out() catalog.Brand {
+	return catalog.Brand{
+		ID: uuid.UUID(r.ID), Name: r.Name, Summary: r.Summary, Story: r.Story,
+		LogoURL: r.LogoURL, ImageURL: r.ImageURL, Homepage: r.Homepage,
+		Problem:   catalog.ProblemRef{ID: uuid.UUID(r.ProblemID), Name: r.ProblemName},
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
+	}
+}
+
+func productIn(p catalog.Product) (*productRow, error) {
+	images, err := encodeImages(p.Images)
+	if err != nil {
+		return nil, err
+	}
+	row := &productRow{
+		ID: binID(p.ID), Name: p.Name, NameKey: catalog.SearchKey(p.Name), Description: p.Description,
+		PriceAmount: p.Price.Amount, PriceCurrency: p.Price.Currency, Images: images,
+		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version,
+	}
+	if p.Brand != nil {
+		row.BrandID = nullID(p.Brand.ID)
+	}
+	if p.Stock != nil {
+		n := int64(*p.Stock)
+		row.Stock = &n
+	}
+	return row, nil
+}
+
+func (r *productRow) out() (catalog.Product, error) {
+	var images []string
+	if err := json.Unmarshal([]byte(r.Images), &images); err != nil {
+		return catalog.Product{}, fmt.Errorf("bunstore: product %s has malformed images: %v: %w", uuid.UUID(r.ID), err, commerce.ErrUnavailable)
+	}
+	if images == nil {
+		images = []string{}
+	}
+	p := catalog.Product{
+		ID: uuid.UUID(r.ID), Name: r.Name, Description: r.Description,
+		Price:     commerce.Money{Amount: amountOut(r.PriceAmount, r.PriceCurrency), Currency: r.PriceCurrency},
+		Images:    images,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
+	}
+	if r.BrandID != nil {
+		p.Brand = &catalog.BrandRef{ID: uuid.UUID(*r.BrandID), Name: r.BrandName.String}
+	}
+	if r.Stock != nil {
+		n := int(*r.Stock)
+		p.Stock = &n
+	}
+	return p, nil
+}
+
+// encodeImages writes the URLs as a JSON array, leaving & < > as they are
+// (they are common in URLs and the column is not HTML).
+func encodeImages(images []string) (string, error) {
+	if images == nil {
+		images = []string{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(images); err != nil {
+		return "", fmt.Errorf("bunstore: encoding images: %v: %w", err, commerce.ErrInvalid)
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+// likeContains returns a LIKE pattern, for use with ESCAPE '!', that
+// matches the strings containing s: a plain substring test in which % and
+// _ in s match only themselves. '!' is the escape character rather than
+// the default backslash, whose meaning inside a string literal depends on
+// the sql_mode.
+func likeContains(s string) string {
+	return "%" + strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s) + "%"
+}
+
+// ---- problems ----
+
+func (r *catalogRepo) CreateProblem(ctx context.Context, p catalog.Problem) error {
+	_, err := r.db.NewInsert().Model(problemIn(p)).Exec(ctx)
+	if isErrno(err, errDupEntry) {
+		return catalog.ErrDuplicateID
+	}
+	return translate(err)
+}
+
+func (r *catalogRepo) GetProblem(ctx context.Context, id uuid.UUID) (catalog.Problem, error) {
+	var row problemRow
+	err := r.db.NewSelect().Model(&row).ColumnExpr(problemColumns).Where("pr.id = ?", binID(id)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return catalog.Problem{}, catalog.ErrProblemNotFound
+	}
+	if err != nil {
+		return catalog.Problem{}, translate(err)
+	}
+	return row.out(), nil
+}
+
+func (r *catalogRepo) ListProblems(ctx context.Context) ([]catalog.Problem, error) {
+	var rows []problemRow
+	if err := r.db.NewSelect().Model(&rows).ColumnExpr(problemColumns).OrderExpr("pr.id ASC").Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]catalog.Problem, len(rows))
+	for i := range rows {
+		out[i] = rows[i].out()
+	}
+	return out, nil
+}
+
+func (r *catalogRepo) UpdateProblem(ctx context.Context, p catalog.Problem, ifVersion int64) error {
+	row := problemIn(p)
+	res, err := r.db.NewUpdate().Model(row).ExcludeColumn("id").
+		Where("id = ?", row.ID).Where("version = ?", ifVersion).Exec(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	return r.updated(ctx, res, "problems", p.ID, ifVersion, catalog.ErrProblemNotFound)
+}
+
+func (r *catalogRepo) DeleteProblem(ctx context.Context, id uuid.UUID) error {
+	res, err := r.db.NewDelete().TableExpr("problems").Where("id = ?", binID(id)).Exec(ctx)
+	switch {
+	case isErrno(err, errRowIsReferenced, errRowIsReferencedOld):
+		return catalog.ErrProblemInUse
+	case err != nil:
+		return translate(err)
+	}
+	return deleted(res, catalog.ErrProblemNotFound)
+}
+
+// ---- brands ----
+
+func (r *catalogRepo) CreateBrand(ctx context.Context, b catalog.Brand) error {
+	_, err := r.db.NewInsert().Model(brandIn(b)).Exec(ctx)
+	switch {
+	case isErrno(err, errDupEntry):
+		return catalog.ErrDuplicateID
+	case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
+		return catalog.ErrProblemNotFound
+	}
+	return translate(err)
+}
+
+func (r *catalogRepo) GetBrand(ctx context.Context, id uuid.UUID) (catalog.Brand, error) {
+	var row brandRow
+	err := r.db.NewSelect().Model(&row).ColumnExpr(brandColumns).
+		Join("JOIN problems AS pr ON pr.id = b.problem_id").
+		Where("b.id = ?", binID(id)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return catalog.Brand{}, catalog.ErrBrandNotFound
+	}
+	if err != nil {
+		return catalog.Brand{}, translate(err)
+	}
+	return row.out(), nil
+}
+
+func (r *catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]catalog.Brand, error) {
+	if q.Limit < 1 {
+		return []catalog.Brand{}, nil
+	}
+	var rows []brandRow
+	sel := r.db.NewSelect().Model(&rows).ColumnExpr(brandColumns).
+		Join("JOIN problems AS pr ON pr.id = b.problem_id")
+	if q.ProblemID != uuid.Nil {
+		sel = sel.Where("b.problem_id = ?", binID(q.ProblemID))
+	}
+	if q.Before != uuid.Nil {
+		sel = sel.Where("b.id < ?", binID(q.Before))
+	}
+	if err := sel.OrderExpr("b.id DESC").Limit(int64(q.Limit)).Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]catalog.Brand, len(rows))
+	for i := range rows {
+		out[i] = rows[i].out()
+	}
+	return out, nil
+}
+
+func (r *catalogRepo) UpdateBrand(ctx context.Context, b catalog.Brand, ifVersion int64) error {
+	row := brandIn(b)
+	res, err := r.db.NewUpdate().Model(row).ExcludeColumn("id").
+		Where("id = ?", row.ID).Where("version = ?", ifVersion).Exec(ctx)
+	switch {
+	case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
+		return catalog.ErrProblemNotFound
+	case err != nil:
+		return translate(err)
+	}
+	return r.updated(ctx, res, "brands", b.ID, ifVersion, catalog.ErrBrandNotFound)
+}
+
+// DeleteBrand deletes the brand; the foreign key's ON DELETE SET NULL
+// leaves its products without a brand.
+func (r *catalogRepo) DeleteBrand(ctx context.Context, id uuid.UUID) error {
+	res, err := r.db.NewDelete().TableExpr("brands").Where("id = ?", binID(id)).Exec(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	return deleted(res, catalog.ErrBrandNotFound)
+}
+
+// ---- products ----
+
+func (r *catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error {
+	row, err := productIn(p)
+	if err != nil {
+		return err
+	}
+	_, err = r.db.NewInsert().Model(row).Exec(ctx)
+	switch {
+	case isErrno(err, errDupEntry):
+		return catalog.ErrDuplicateID
+	case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
+		return catalog.ErrBrandNotFound
+	}
+	return translate(err)
+}
+
+func (r *catalogRepo) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Product, error) {
+	var row productRow
+	err := r.db.NewSelect().Model(&row).ColumnExpr(productColumns).
+		Join("LEFT JOIN brands AS b ON b.id = p.brand_id").
+		Where("p.id = ?", binID(id)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return catalog.Product{}, catalog.ErrProductNotFound
+	}
+	if err != nil {
+		return catalog.Product{}, translate(err)
+	}
+	return row.out()
+}
+
+// ListProducts reads a page of products with their brands' names in one
+// query. The search is a substring test on the stored search keys: LIKE
+// cannot use an index for a pattern that starts with %, but it is the one
+// test that MariaDB and MySQL run alike for Korean, which neither's
+// full-text parser splits into words.
+func (r *catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) ([]catalog.Product, error) {
+	if q.Limit < 1 {
+		return []catalog.Product{}, nil
+	}
+	var rows []productRow
+	sel := r.db.NewSelect().Model(&rows).ColumnExpr(productColumns).
+		Join("LEFT JOIN brands AS b ON b.id = p.brand_id")
+	if q.BrandID != uuid.Nil {
+		sel = sel.Where("p.brand_id = ?", binID(q.BrandID))
+	}
+	if q.Before != uuid.Nil {
+		sel = sel.Where("p.id < ?", binID(q.Before))
+	}
+	if q.Search != "" {
+		pattern := likeContains(q.Search)
+		sel = sel.Where("p.name_key LIKE ? ESCAPE '!' OR b.name_key LIKE ? ESCAPE '!'", pattern, pattern)
+	}
+	if err := sel.OrderExpr("p.id DESC").Limit(int64(q.Limit)).Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]catalog.Product, len(rows))
+	for i := range rows {
+		p, err := rows[i].out()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+func (r *catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVersion int64) error {
+	row, err := productIn(p)
+	if err != nil {
+		return err
+	}
+	res, err := r.db.NewUpdate().Model(row).ExcludeColumn("id").
+		Where("id = ?", row.ID).Where("version = ?", ifVersion).Exec(ctx)
+	switch {
+	case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
+		return catalog.ErrBrandNotFound
+	case err != nil:
+		return translate(err)
+	}
+	return r.updated(ctx, res, "products", p.ID, ifVersion, catalog.ErrProductNotFound)
+}
+
+func (r *catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
+	res, err := r.db.NewDelete().TableExpr("products").Where("id = ?", binID(id)).Exec(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	return deleted(res, catalog.ErrProductNotFound)
+}
+
+// ---- helpers ----
+
+// updated interprets the result of an UPDATE … WHERE id = ? AND version = ?.
+// No row affected means the row is missing, or its version is not
+// ifVersion — or it matched and the update changed nothing, since MySQL
+// counts changed rows, not matched ones, unless the DSN sets
+// clientFoundRows. One more query tells these apart.
+func (r *catalogRepo) updated(ctx context.Context, res sql.Result, table string, id uuid.UUID, ifVersion int64, notFound error) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(err)
+	}
+	if n > 0 {
+		return nil
+	}
+	var version int64
+	err = r.db.NewSelect().TableExpr(table).Column("version").Where("id = ?", binID(id)).Scan(ctx, &version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return notFound
+	case err != nil:
+		return translate(err)
+	case version != ifVersion:
+		return catalog.ErrVersionConflict
+	}
+	return nil
+}
+
+// deleted interprets the result of a DELETE … WHERE id = ?.
+func deleted(res sql.Result, notFound error) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(err)
+	}
+	if n == 0 {
+		return notFound
+	}
+	return nil
+}

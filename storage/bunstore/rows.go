@@ -1,0 +1,51 @@
+package bunstore
+
+import (
+	"database/sql/driver"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/impactmuseum/commerce"
+)
+
+// binID stores a uuid.UUID as its 16 bytes in a BINARY(16) column.
+// (uuid.UUID's own Value writes the 36-character text form.) Because ids
+// are UUIDv7, byte order is creation order.
+type binID uuid.UUID
+
+// Value writes the id's 16 bytes.
+func (id binID) Value() (driver.Value, error) { return id[:], nil }
+
+// Scan reads 16 bytes.
+func (id *binID) Scan(src any) error {
+	b, ok := src.([]byte)
+	if !ok || len(b) != len(id) {
+		return fmt.Errorf("bunstore: an id column holds %T of length %d, want 16 bytes", src, len(b))
+	}
+	copy(id[:], b)
+	return nil
+}
+
+// nullID is an optional id, stored as NULL when it is uuid.Nil.
+func nullID(id uuid.UUID) *binID {
+	if id == uuid.Nil {
+		return nil
+	}
+	b := binID(id)
+	return &b
+}
+
+// amountOut returns an amount read from DECIMAL(19,4) in the form the
+// application wrote it: rounded to the currency's digits and without the
+// trailing zeros the column adds, so that 15000 KRW reads back as 15000,
+// not 15000.0000.
+func amountOut(d decimal.Decimal, currency string) decimal.Decimal {
+	if digits, ok := commerce.CurrencyDigits(currency); ok {
+		d = d.Round(digits)
+	}
+	// String drops trailing fractional zeros; parsing it back gives the
+	// smallest exponent that holds the value.
+	return decimal.RequireFromString(d.String())
+}
