@@ -662,6 +662,13 @@ func (r failingRepo) ListProblems(context.Context) ([]catalog.Problem, error) {
 	return nil, r.err
 }
 
+// tooMany is an error that says how long to wait.
+type tooMany struct{ wait time.Duration }
+
+func (e tooMany) Error() string             { return "x: too many attempts" }
+func (e tooMany) Unwrap() error             { return commerce.ErrTooManyRequests }
+func (e tooMany) RetryAfter() time.Duration { return e.wait }
+
 func TestStorageErrors(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -674,6 +681,7 @@ func TestStorageErrors(t *testing.T) {
 		{"conflict", fmt.Errorf("x: %w", commerce.ErrConflict), 409},
 		{"forbidden", fmt.Errorf("x: %w", commerce.ErrForbidden), 403},
 		{"unauthenticated", fmt.Errorf("x: %w", commerce.ErrUnauthenticated), 401},
+		{"too many", tooMany{wait: 1500 * time.Millisecond}, 429},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -694,8 +702,9 @@ func TestStorageErrors(t *testing.T) {
 						t.Errorf("the cause of a %d is not in the log:\n%s", tc.status, f.logs)
 					}
 				}
-				if got, want := res.header.Get("Retry-After") != "", tc.status == 503; got != want {
-					t.Errorf("Retry-After %q on a %d", res.header.Get("Retry-After"), tc.status)
+				want := map[int]string{503: "5", 429: "2"}[tc.status]
+				if got := res.header.Get("Retry-After"); got != want {
+					t.Errorf("Retry-After %q on a %d, want %q", got, tc.status, want)
 				}
 			}
 		})

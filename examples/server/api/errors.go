@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/impactmuseum/commerce"
 )
 
-// retryAfter is the Retry-After, in seconds, of a 503 answer.
+// retryAfter is the Retry-After, in seconds, of a 503 answer, and of a 429
+// whose error does not say how long to wait.
 const retryAfter = 5
 
 // statuses maps the error kinds to HTTP statuses: the one place where that
@@ -27,6 +30,7 @@ var statuses = []struct {
 	{commerce.ErrConflict, http.StatusConflict},
 	{commerce.ErrUnauthenticated, http.StatusUnauthorized},
 	{commerce.ErrForbidden, http.StatusForbidden},
+	{commerce.ErrTooManyRequests, http.StatusTooManyRequests},
 	{commerce.ErrUnavailable, http.StatusServiceUnavailable},
 	// The request's own deadline (Options.RequestTimeout) passed while a
 	// backing service was still working: it is slow, so try again later.
@@ -63,6 +67,13 @@ func (a *API) Error(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusServiceUnavailable:
 		a.log.WarnContext(r.Context(), "unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		doc.Detail = "a backing service is not answering; try again shortly"
+	}
+	if status == http.StatusTooManyRequests {
+		wait, ok := commerce.RetryAfter(err)
+		if !ok {
+			wait = retryAfter * time.Second
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	}
 	var v *commerce.ValidationError
 	if errors.As(err, &v) && len(v.Fields) > 0 {
