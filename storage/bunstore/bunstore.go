@@ -246,7 +246,7 @@ func checkSession(ctx context.Context, db *bun.DB) (string, error) {
 		client, connection, results sql.NullString
 		epoch                       time.Time
 	)
-	err := db.NewRaw("SELECT DATABASE(), @@SESSION.sql_mode, @@character_set_client, " +
+	err := db.NewRaw("SELECT DATABASE(), @@SESSION.sql_mode, @@character_set_client, "+
 		"@@character_set_connection, @@character_set_results, CAST('2000-01-01 00:00:00' AS DATETIME)").
 		Scan(ctx, &dbName, &mode, &client, &connection, &results, &epoch)
 	if err != nil {

@@ -74,18 +74,18 @@ type productRow struct {
 	bun.BaseModel `bun:"table:products,alias:p"`
 
 	ID            binID           `bun:"id,pk"`
-	BrandID       *binID          `bun:"brand_id"`
+	BrandID       nullBinID       `bun:"brand_id"`
 	Name          string          `bun:"name"`
 	NameKey       string          `bun:"name_key"`
 	Description   string          `bun:"description"`
 	PriceAmount   decimal.Decimal `bun:"price_amount"`
 	PriceCurrency string          `bun:"price_currency"`
 	// Images is a JSON array of URLs.
-	Images    string    `bun:"images"`
-	Stock     *int64    `bun:"stock"`
-	CreatedAt time.Time `bun:"created_at"`
-	UpdatedAt time.Time `bun:"updated_at"`
-	Version   int64     `bun:"version"`
+	Images    string        `bun:"images"`
+	Stock     sql.NullInt64 `bun:"stock"`
+	CreatedAt time.Time     `bun:"created_at"`
+	UpdatedAt time.Time     `bun:"updated_at"`
+	Version   int64         `bun:"version"`
 	// BrandName is read by a join; NULL when the product has no brand.
 	BrandName sql.NullString `bun:"brand_name,scanonly"`
 }
@@ -140,11 +140,10 @@ func productIn(p catalog.Product) (*productRow, error) {
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version,
 	}
 	if p.Brand != nil {
-		row.BrandID = nullID(p.Brand.ID)
+		row.BrandID = nullBinID(p.Brand.ID)
 	}
 	if p.Stock != nil {
-		n := int64(*p.Stock)
-		row.Stock = &n
+		row.Stock = sql.NullInt64{Int64: int64(*p.Stock), Valid: true}
 	}
 	return row, nil
 }
@@ -163,11 +162,11 @@ func (r *productRow) out() (catalog.Product, error) {
 		Images:    images,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
 	}
-	if r.BrandID != nil {
-		p.Brand = &catalog.BrandRef{ID: uuid.UUID(*r.BrandID), Name: r.BrandName.String}
+	if id := uuid.UUID(r.BrandID); id != uuid.Nil {
+		p.Brand = &catalog.BrandRef{ID: id, Name: r.BrandName.String}
 	}
-	if r.Stock != nil {
-		n := int(*r.Stock)
+	if r.Stock.Valid {
+		n := int(r.Stock.Int64)
 		p.Stock = &n
 	}
 	return p, nil

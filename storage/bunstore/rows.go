@@ -28,13 +28,26 @@ func (id *binID) Scan(src any) error {
 	return nil
 }
 
-// nullID is an optional id, stored as NULL when it is uuid.Nil.
-func nullID(id uuid.UUID) *binID {
-	if id == uuid.Nil {
+// nullBinID is an optional id in a nullable BINARY(16) column: uuid.Nil
+// is NULL. It is a value, not a pointer, because bun writes a nil pointer
+// as DEFAULT rather than NULL.
+type nullBinID uuid.UUID
+
+// Value writes NULL for uuid.Nil and the id's 16 bytes otherwise.
+func (id nullBinID) Value() (driver.Value, error) {
+	if uuid.UUID(id) == uuid.Nil {
+		return nil, nil
+	}
+	return id[:], nil
+}
+
+// Scan reads NULL as uuid.Nil, and 16 bytes.
+func (id *nullBinID) Scan(src any) error {
+	if src == nil {
+		*id = nullBinID(uuid.Nil)
 		return nil
 	}
-	b := binID(id)
-	return &b
+	return (*binID)(id).Scan(src)
 }
 
 // amountOut returns an amount read from DECIMAL(19,4) in the form the
