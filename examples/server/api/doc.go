@@ -41,7 +41,8 @@
 // "errors" appears when fields are at fault and names each of them. The
 // status comes from the kind of the error (commerce.ErrInvalid → 400,
 // ErrNotFound → 404, ErrConflict → 409, ErrUnauthenticated → 401,
-// ErrForbidden → 403, ErrUnavailable → 503 with Retry-After), in one table;
+// ErrForbidden → 403, ErrTooManyRequests → 429 and ErrUnavailable → 503,
+// both with Retry-After), in one table;
 // any other error is a 500 whose detail says nothing of the cause, which
 // goes to the log instead. Bad input is never a 500.
 //

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/impactmuseum/commerce"
@@ -77,7 +80,9 @@ func (a *API) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var v *commerce.ValidationError
 	if errors.As(err, &v) && len(v.Fields) > 0 {
+		// The messages are in "errors"; the detail only points there.
 		doc.Errors = v.Fields
+		doc.Detail = "invalid " + strings.Join(slices.Sorted(maps.Keys(v.Fields)), ", ") + "; see errors"
 	}
 	a.writeProblem(w, r, doc)
 }
