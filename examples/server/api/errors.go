@@ -70,13 +70,12 @@ func (a *API) Error(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusServiceUnavailable:
 		a.log.WarnContext(r.Context(), "unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		doc.Detail = "a backing service is not answering; try again shortly"
-	}
-	if status == http.StatusTooManyRequests {
+	case http.StatusTooManyRequests:
 		wait, ok := commerce.RetryAfter(err)
 		if !ok {
 			wait = retryAfter * time.Second
 		}
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 	}
 	var v *commerce.ValidationError
 	if errors.As(err, &v) && len(v.Fields) > 0 {
