@@ -95,6 +95,20 @@ func (e *ValidationError) Error() string {
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
+// FieldErrors returns the field → message pairs that err carries — those of
+// a *ValidationError, or of any error with a FieldErrors method, such as a
+// conflict that names the duplicate fields — or nil.
+func FieldErrors(err error) map[string]string {
+	var f interface{ FieldErrors() map[string]string }
+	if errors.As(err, &f) {
+		return f.FieldErrors()
+	}
+	return nil
+}
+
+// FieldErrors returns e.Fields.
+func (e *ValidationError) FieldErrors() map[string]string { return e.Fields }
+
 // Invalid returns a ValidationError for a single field.
 func Invalid(field, message string) *ValidationError {
 	return &ValidationError{Fields: map[string]string{field: message}}

@@ -5,12 +5,19 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/impactmuseum/commerce/account"
 )
 
-// Options configure a Store. There are none yet; nil is fine.
-type Options struct{}
+// Options configure a Store. The zero value, or nil, gives the defaults.
+type Options struct {
+	// Now is the clock by which sessions and sign-in throttling windows
+	// expire. Default: time.Now. Tests inject a clock they can move.
+	Now func() time.Time
+}
 
 // Store keeps everything in memory behind one lock. It is safe for
 // concurrent use, and it copies values in and out: no pointer a caller
@@ -25,15 +32,39 @@ type Store struct {
 	problemOrder idList
 	brandOrder   idList
 	productOrder idList
+
+	users      map[uuid.UUID]account.User
+	userIndex  userIndex
+	identities map[string]account.Identity
+
+	// sessMu guards sessions and attempts, which every request reads and
+	// which never take part in the catalog's transactions.
+	sessMu   sync.Mutex
+	sessions map[string]account.Session
+	attempts map[string]attemptWindow
+	now      func() time.Time
 }
 
 // New returns an empty store.
 func New(opts *Options) *Store {
-	return &Store{
-		problems: make(map[uuid.UUID]problemRecord),
-		brands:   make(map[uuid.UUID]brandRecord),
-		products: make(map[uuid.UUID]productRecord),
+	if opts == nil {
+		opts = &Options{}
 	}
+	s := &Store{
+		problems:   make(map[uuid.UUID]problemRecord),
+		brands:     make(map[uuid.UUID]brandRecord),
+		products:   make(map[uuid.UUID]productRecord),
+		users:      make(map[uuid.UUID]account.User),
+		identities: make(map[string]account.Identity),
+		sessions:   make(map[string]account.Session),
+		attempts:   make(map[string]attemptWindow),
+		now:        opts.Now,
+	}
+	s.userIndex.init()
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
 }
 
 // Ping reports whether the store answers; an in-memory store always does,

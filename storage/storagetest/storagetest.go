@@ -3,15 +3,30 @@ package storagetest
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/catalog"
 )
 
 // Stores are the repositories of one empty store, made for one test. A nil
 // repository means the adapter does not implement it, and the cases that
-// need it skip.
+// need it skip. An adapter that implements only part (redisstore keeps
+// sessions only) fills the rest from memstore in its own test, so that the
+// cases run on its part.
 type Stores struct {
-	Catalog catalog.Repository
+	Catalog  catalog.Repository
+	Accounts account.Repository
+	Sessions account.SessionStore
+	Attempts account.AttemptStore
+
+	// Now is the clock the Sessions and Attempts stores expire things by;
+	// nil means time.Now.
+	Now func() time.Time
+	// Advance moves that clock forward by d: a fake clock jumps, a real
+	// one (Redis expiring keys by TTL) is waited for. Nil means
+	// time.Sleep.
+	Advance func(d time.Duration)
 }
 
 // Harness makes stores for the cases of one conformance run.
@@ -42,4 +57,6 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 	}
 	t.Cleanup(h.Close)
 	t.Run("Catalog", func(t *testing.T) { runCatalogTests(t, h) })
+	t.Run("Accounts", func(t *testing.T) { runAccountTests(t, h) })
+	t.Run("Sessions", func(t *testing.T) { runSessionTests(t, h) })
 }

@@ -1,0 +1,97 @@
+package account
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/impactmuseum/commerce"
+)
+
+// Errors of the account package. Each wraps one of the kinds of package
+// commerce.
+var (
+	ErrUserNotFound     = fmt.Errorf("account: user %w", commerce.ErrNotFound)
+	ErrIdentityNotFound = fmt.Errorf("account: identity %w", commerce.ErrNotFound)
+	// ErrSessionNotFound is returned by a SessionStore for a session that
+	// does not exist or has expired.
+	ErrSessionNotFound = fmt.Errorf("account: session %w", commerce.ErrNotFound)
+
+	// ErrDuplicateID is returned by a repository asked to create a user
+	// whose id exists.
+	ErrDuplicateID = fmt.Errorf("account: id already exists: %w", commerce.ErrConflict)
+	// ErrVersionConflict is returned when a user record changed between a
+	// read and a write.
+	ErrVersionConflict = fmt.Errorf("account: changed by someone else since it was read: %w", commerce.ErrConflict)
+	// ErrIdentityTaken is returned when an external account is already
+	// linked to another user.
+	ErrIdentityTaken = fmt.Errorf("account: that external account is linked to another user: %w", commerce.ErrConflict)
+	// ErrProviderLinked is returned when linking a second account of a
+	// provider that the user already has one of.
+	ErrProviderLinked = fmt.Errorf("account: an account of that provider is already linked: %w", commerce.ErrConflict)
+	// ErrUnknownInterest is returned by a repository when an interest names
+	// no problem.
+	ErrUnknownInterest = fmt.Errorf("account: interest names no problem: %w", commerce.ErrInvalid)
+
+	// ErrBadCredentials is the one answer to a wrong password and to an
+	// unknown username, so that neither tells which usernames exist.
+	ErrBadCredentials = fmt.Errorf("account: wrong username or password: %w", commerce.ErrUnauthenticated)
+	// ErrSignInRequired is returned to an actor who is not signed in.
+	ErrSignInRequired = fmt.Errorf("account: sign in first: %w", commerce.ErrUnauthenticated)
+	// ErrSessionEnded is returned for a token whose session is unknown,
+	// expired or signed out.
+	ErrSessionEnded = fmt.Errorf("account: session ended; sign in again: %w", commerce.ErrUnauthenticated)
+	// ErrStaffOnly is returned to customers for staff-only operations.
+	ErrStaffOnly = fmt.Errorf("account: staff only: %w", commerce.ErrForbidden)
+	// ErrTooManyAttempts is wrapped by *TooManyAttemptsError.
+	ErrTooManyAttempts = fmt.Errorf("account: too many failed sign-ins: %w", commerce.ErrTooManyRequests)
+)
+
+// TakenError reports the unique fields (username, nickname, email) whose
+// values belong to another user. It wraps commerce.ErrConflict.
+type TakenError struct {
+	Fields []string
+}
+
+func (e *TakenError) Error() string {
+	return "account: already taken: " + strings.Join(e.Fields, ", ")
+}
+
+// Unwrap makes errors.Is(err, commerce.ErrConflict) true.
+func (e *TakenError) Unwrap() error { return commerce.ErrConflict }
+
+// FieldErrors names each taken field, for commerce.FieldErrors.
+func (e *TakenError) FieldErrors() map[string]string {
+	out := make(map[string]string, len(e.Fields))
+	for _, f := range e.Fields {
+		out[f] = "already taken"
+	}
+	return out
+}
+
+// Taken returns a *TakenError for fields, sorted and without repeats.
+func Taken(fields ...string) *TakenError {
+	set := make(map[string]bool)
+	for _, f := range fields {
+		set[f] = true
+	}
+	return &TakenError{Fields: slices.Sorted(maps.Keys(set))}
+}
+
+// TooManyAttemptsError says that sign-in is refused for a while after too
+// many failures. It wraps ErrTooManyAttempts.
+type TooManyAttemptsError struct {
+	Wait time.Duration
+}
+
+func (e *TooManyAttemptsError) Error() string {
+	return fmt.Sprintf("%v; try again in %s", ErrTooManyAttempts, e.Wait.Round(time.Second))
+}
+
+// Unwrap makes errors.Is(err, ErrTooManyAttempts) true.
+func (e *TooManyAttemptsError) Unwrap() error { return ErrTooManyAttempts }
+
+// RetryAfter tells commerce.RetryAfter how long to wait.
+func (e *TooManyAttemptsError) RetryAfter() time.Duration { return e.Wait }

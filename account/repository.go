@@ -1,0 +1,80 @@
+package account
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Repository stores users and their external identities. Usernames,
+// nicknames and emails are unique by their folded form (commerce.Fold), and
+// an empty email is no email: any number of users may have none.
+type Repository interface {
+	// CreateUser stores u and, if identity is not nil, links it to u in
+	// the same transaction. It returns a *TakenError naming the taken
+	// fields (username, nickname, email; at least one, as the backend
+	// detects them), ErrDuplicateID, ErrIdentityTaken or
+	// ErrUnknownInterest, and then stores nothing.
+	CreateUser(ctx context.Context, u User, identity *Identity) error
+	// GetUser returns the user with id, or ErrUserNotFound.
+	GetUser(ctx context.Context, id uuid.UUID) (User, error)
+	// GetUserByUsername returns the user whose folded username equals the
+	// folded username, or ErrUserNotFound.
+	GetUserByUsername(ctx context.Context, username string) (User, error)
+	// FindTaken returns the names of the fields ("username", "nickname",
+	// "email") whose folded values belong to a user other than except
+	// (uuid.Nil for none). Empty values are never taken.
+	FindTaken(ctx context.Context, except uuid.UUID, username, nickname, email string) ([]string, error)
+	// UpdateUser replaces the user u.ID with u if its stored Version is
+	// ifVersion. It returns ErrUserNotFound, ErrVersionConflict, a
+	// *TakenError or ErrUnknownInterest, and then changes nothing.
+	UpdateUser(ctx context.Context, u User, ifVersion int64) error
+
+	// GetIdentity returns the identity (provider, subject), or
+	// ErrIdentityNotFound.
+	GetIdentity(ctx context.Context, provider, subject string) (Identity, error)
+	// LinkIdentity stores id. It returns ErrUserNotFound, ErrIdentityTaken
+	// when (provider, subject) is linked to anyone, or ErrProviderLinked
+	// when the user already has an identity of that provider.
+	LinkIdentity(ctx context.Context, id Identity) error
+	// ListIdentities returns the identities of a user, ordered by
+	// provider.
+	ListIdentities(ctx context.Context, userID uuid.UUID) ([]Identity, error)
+}
+
+// SessionStore keeps sessions by id (the SHA-256 of the token). A session
+// disappears by itself at its End: a store either expires it (Redis TTL) or
+// treats it as absent once expired by its clock.
+type SessionStore interface {
+	// CreateSession stores s until s.End().
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns the session with id, or ErrSessionNotFound if
+	// there is none or it has expired.
+	GetSession(ctx context.Context, id string) (Session, error)
+	// TouchSession records activity: it sets LastSeenAt and IdleExpiresAt,
+	// so the session lives until the new End(). It returns
+	// ErrSessionNotFound if the session is gone; it never revives one.
+	TouchSession(ctx context.Context, id string, lastSeen, idleExpires time.Time) error
+	// DeleteSession deletes the session with id; deleting a missing session
+	// is not an error.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions deletes every session of userID except the one
+	// with id except (empty for none).
+	DeleteUserSessions(ctx context.Context, userID uuid.UUID, except string) error
+}
+
+// AttemptStore counts failed sign-ins per key (a username or a client), in
+// fixed windows: the first failure opens a window of the given length, and
+// the count resets when it ends. Stores shared by several servers (Redis)
+// make the limit hold across all of them.
+type AttemptStore interface {
+	// AddFailure counts one failure for key and returns the count in the
+	// current window and when the window ends.
+	AddFailure(ctx context.Context, key string, window time.Duration) (count int, resetAt time.Time, err error)
+	// Failures returns the count for key in the current window and when it
+	// ends; 0 when there is no open window.
+	Failures(ctx context.Context, key string) (count int, resetAt time.Time, err error)
+	// ResetFailures forgets the failures of key.
+	ResetFailures(ctx context.Context, key string) error
+}

@@ -1,0 +1,677 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/impactmuseum/commerce"
+)
+
+// Defaults of Options.
+const (
+	// DefaultIdleTimeout ends a session after two weeks without activity.
+	DefaultIdleTimeout = 14 * 24 * time.Hour
+	// DefaultAbsoluteTimeout ends every session 30 days after sign-in,
+	// active or not.
+	DefaultAbsoluteTimeout = 30 * 24 * time.Hour
+	// DefaultTouchInterval is how often activity is written to the store:
+	// reads within it cost no write.
+	DefaultTouchInterval = time.Minute
+	// DefaultMaxUsernameFailures failed sign-ins for one username within
+	// DefaultFailureWindow lock that username until the window ends.
+	DefaultMaxUsernameFailures = 5
+	// DefaultMaxClientFailures failed sign-ins from one client (for every
+	// username together) within DefaultFailureWindow lock that client out.
+	DefaultMaxClientFailures = 30
+	// DefaultFailureWindow is the window in which failures are counted.
+	DefaultFailureWindow = 15 * time.Minute
+)
+
+// Limits of the fields of a user.
+const (
+	maxUsernameLen = 150
+	maxNicknameLen = 30
+	maxEmailLen    = 254
+	maxInterests   = 20
+	// maxSuffixTries bounds the search for a free nickname for a new
+	// social user.
+	maxSuffixTries = 20
+)
+
+// Options configure a Service. The zero value, or nil, gives the defaults.
+type Options struct {
+	// Now is the clock. Default: time.Now.
+	Now commerce.Clock
+	// NewID makes user ids. Default: commerce.NewID.
+	NewID commerce.IDGenerator
+	// Hasher hashes and verifies passwords. Default: NewHasher(nil), at
+	// DefaultIterations.
+	Hasher *Hasher
+	// IdleTimeout ends a session after this long without activity.
+	// Default: DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// AbsoluteTimeout ends a session this long after it began. Default:
+	// DefaultAbsoluteTimeout.
+	AbsoluteTimeout time.Duration
+	// TouchInterval: activity is recorded at most this often per session.
+	// Default: DefaultTouchInterval.
+	TouchInterval time.Duration
+	// MaxUsernameFailures, MaxClientFailures and FailureWindow set the
+	// throttling of failed sign-ins. Defaults: DefaultMaxUsernameFailures,
+	// DefaultMaxClientFailures, DefaultFailureWindow.
+	MaxUsernameFailures int
+	MaxClientFailures   int
+	FailureWindow       time.Duration
+}
+
+// Service manages users, their passwords, their sessions and their
+// external identities. It is safe for concurrent use.
+type Service struct {
+	users    Repository
+	sessions SessionStore
+	attempts AttemptStore
+	hasher   *Hasher
+	now      commerce.Clock
+	newID    commerce.IDGenerator
+
+	idle, absolute, touch time.Duration
+	maxUser, maxClient    int
+	window                time.Duration
+}
+
+// NewService returns the account service. It panics if a store is nil.
+func NewService(users Repository, sessions SessionStore, attempts AttemptStore, opts *Options) *Service {
+	switch {
+	case users == nil:
+		panic("account: nil Repository")
+	case sessions == nil:
+		panic("account: nil SessionStore")
+	case attempts == nil:
+		panic("account: nil AttemptStore")
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	s := &Service{
+		users: users, sessions: sessions, attempts: attempts,
+		hasher: opts.Hasher, now: opts.Now, newID: opts.NewID,
+		idle: opts.IdleTimeout, absolute: opts.AbsoluteTimeout, touch: opts.TouchInterval,
+		maxUser: opts.MaxUsernameFailures, maxClient: opts.MaxClientFailures, window: opts.FailureWindow,
+	}
+	if s.hasher == nil {
+		s.hasher = NewHasher(nil)
+	}
+	if s.newID == nil {
+		s.newID = commerce.NewID
+	}
+	setDefault(&s.idle, DefaultIdleTimeout)
+	setDefault(&s.absolute, DefaultAbsoluteTimeout)
+	setDefault(&s.touch, DefaultTouchInterval)
+	setDefault(&s.maxUser, DefaultMaxUsernameFailures)
+	setDefault(&s.maxClient, DefaultMaxClientFailures)
+	setDefault(&s.window, DefaultFailureWindow)
+	return s
+}
+
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// SignUpInput is what a shopper fills in to sign up.
+type SignUpInput struct {
+	Username        string
+	Password        string
+	PasswordConfirm string
+	Nickname        string
+	Email           string
+	// Interests are problem ids; repeats are ignored.
+	Interests []uuid.UUID
+}
+
+// Credentials sign a user in with a password.
+type Credentials struct {
+	Username string
+	Password string
+	// Client identifies where the attempt comes from (the client's IP
+	// address), for throttling; empty skips the per-client limit.
+	Client string
+}
+
+// SignedIn is the result of a sign-up or sign-in: a new session.
+type SignedIn struct {
+	// Token is the session's secret, for the client's cookie or
+	// Authorization header. The store keeps only its SHA-256; it cannot be
+	// recovered later.
+	Token   string
+	Session Session
+	Account Account
+	// Replaced is the session the client held before and that this
+	// sign-in ended, if any — a guest session whose cart should be merged
+	// into the user's.
+	Replaced *Session
+}
+
+// SignUp creates a customer with a password and signs them in. Every
+// failing field is reported at once: a *commerce.ValidationError when any
+// field is wrong (with taken fields among them), or a *TakenError when the
+// input is valid but a unique field is taken. current is the token the
+// client holds now, if any; that session ends.
+func (s *Service) SignUp(ctx context.Context, in SignUpInput, current string) (SignedIn, error) {
+	u := User{
+		Username: clean(in.Username), Nickname: clean(in.Nickname), Email: strings.TrimSpace(in.Email),
+		Interests: interestSet(in.Interests),
+	}
+	var bad commerce.ValidationError
+	checkUsername(&bad, u.Username)
+	checkNickname(&bad, u.Nickname)
+	checkEmail(&bad, u.Email, true)
+	checkInterests(&bad, u.Interests)
+	switch {
+	case in.Password == "":
+		bad.Add("password", "required")
+	default:
+		if problems := PasswordProblems(in.Password, u.attrs()...); len(problems) > 0 {
+			bad.Add("password", strings.Join(problems, "; "))
+		}
+	}
+	switch {
+	case in.PasswordConfirm == "":
+		bad.Add("password_confirm", "required")
+	case in.PasswordConfirm != in.Password:
+		bad.Add("password_confirm", "does not match the password")
+	}
+	taken, err := s.users.FindTaken(ctx, uuid.Nil, u.Username, u.Nickname, u.Email)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	if bad.Err() != nil {
+		for _, f := range taken {
+			bad.Add(f, "already taken")
+		}
+		return SignedIn{}, &bad
+	}
+	if len(taken) > 0 {
+		return SignedIn{}, Taken(taken...)
+	}
+
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	now := s.now.Now()
+	u.ID, u.PasswordHash, u.CreatedAt, u.UpdatedAt, u.Version = s.newID(), hash, now, now, 1
+	if err := s.users.CreateUser(ctx, u, nil); err != nil {
+		return SignedIn{}, interestError(err)
+	}
+	return s.startSession(ctx, u, current)
+}
+
+// SignIn checks a username and password and starts a session. Unknown
+// usernames and wrong passwords get the same error, ErrBadCredentials, at
+// the same cost. After too many failures for the username or from the
+// client, it refuses with a *TooManyAttemptsError until the window ends,
+// whatever the password. A hash weaker than the current setting is
+// replaced by a new one.
+func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (SignedIn, error) {
+	keys := s.attemptKeys(c.Username, c.Client)
+	if err := s.checkAttempts(ctx, keys); err != nil {
+		return SignedIn{}, err
+	}
+	u, err := s.users.GetUserByUsername(ctx, c.Username)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		if err := s.hasher.VerifyNothing(ctx, c.Password); err != nil {
+			return SignedIn{}, err
+		}
+		return SignedIn{}, s.fail(ctx, keys)
+	case err != nil:
+		return SignedIn{}, err
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, c.Password, u.PasswordHash)
+	switch {
+	case err != nil:
+		return SignedIn{}, err
+	case !ok:
+		return SignedIn{}, s.fail(ctx, keys)
+	}
+	if err := s.attempts.ResetFailures(ctx, keys[0].key); err != nil {
+		return SignedIn{}, err
+	}
+	if rehash {
+		u = s.rehash(ctx, u, c.Password)
+	}
+	return s.startSession(ctx, u, current)
+}
+
+// rehash stores a hash of password at the current setting. A failure only
+// postpones the upgrade to the next sign-in, so it is not reported.
+func (s *Service) rehash(ctx context.Context, u User, password string) User {
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return u
+	}
+	next := u
+	next.PasswordHash, next.UpdatedAt, next.Version = hash, s.now.Now(), u.Version+1
+	if err := s.users.UpdateUser(ctx, next, u.Version); err != nil {
+		return u
+	}
+	return next
+}
+
+type attemptKey struct {
+	key string
+	max int
+}
+
+// attemptKeys returns the throttling keys of an attempt: the username's
+// first, then the client's if known.
+func (s *Service) attemptKeys(username, client string) []attemptKey {
+	keys := []attemptKey{{"user:" + commerce.Fold(username), s.maxUser}}
+	if client != "" {
+		keys = append(keys, attemptKey{"client:" + client, s.maxClient})
+	}
+	return keys
+}
+
+func (s *Service) checkAttempts(ctx context.Context, keys []attemptKey) error {
+	now := s.now.Now()
+	for _, k := range keys {
+		n, reset, err := s.attempts.Failures(ctx, k.key)
+		if err != nil {
+			return err
+		}
+		if n >= k.max && reset.After(now) {
+			return &TooManyAttemptsError{Wait: reset.Sub(now)}
+		}
+	}
+	return nil
+}
+
+// fail counts a failed attempt against every key and returns
+// ErrBadCredentials.
+func (s *Service) fail(ctx context.Context, keys []attemptKey) error {
+	for _, k := range keys {
+		if _, _, err := s.attempts.AddFailure(ctx, k.key, s.window); err != nil {
+			return err
+		}
+	}
+	return ErrBadCredentials
+}
+
+// startSession begins a session for u and ends the one whose token the
+// client held (current), reporting it when it existed.
+func (s *Service) startSession(ctx context.Context, u User, current string) (SignedIn, error) {
+	var replaced *Session
+	if current != "" {
+		id := SessionID(current)
+		old, err := s.sessions.GetSession(ctx, id)
+		switch {
+		case err == nil:
+			replaced = &old
+		case !errors.Is(err, ErrSessionNotFound):
+			return SignedIn{}, err
+		}
+		if err := s.sessions.DeleteSession(ctx, id); err != nil {
+			return SignedIn{}, err
+		}
+	}
+	token, sess, err := s.newSession(ctx, u.ID, u.Staff)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	acct, err := s.account(ctx, u)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	return SignedIn{Token: token, Session: sess, Account: acct, Replaced: replaced}, nil
+}
+
+func (s *Service) newSession(ctx context.Context, userID uuid.UUID, staff bool) (string, Session, error) {
+	token, err := newToken()
+	if err != nil {
+		return "", Session{}, err
+	}
+	now := s.now.Now()
+	sess := Session{
+		ID: SessionID(token), UserID: userID, Staff: staff,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.absolute),
+	}
+	sess.IdleExpiresAt = minTime(now.Add(s.idle), sess.ExpiresAt)
+	if err := s.sessions.CreateSession(ctx, sess); err != nil {
+		return "", Session{}, err
+	}
+	return token, sess, nil
+}
+
+// StartGuest begins a guest session, for a visitor who puts something in
+// a cart before signing in.
+func (s *Service) StartGuest(ctx context.Context) (token string, sess Session, err error) {
+	return s.newSession(ctx, uuid.Nil, false)
+}
+
+// Authenticate returns the actor of the session whose token the client
+// presents, and records activity at most once per TouchInterval. An
+// unknown, expired or ended session is ErrSessionEnded; a store that does
+// not answer is its own error (commerce.ErrUnavailable): the check fails
+// closed.
+func (s *Service) Authenticate(ctx context.Context, token string) (commerce.Actor, Session, error) {
+	if token == "" {
+		return commerce.Anonymous, Session{}, ErrSessionEnded
+	}
+	sess, err := s.sessions.GetSession(ctx, SessionID(token))
+	switch {
+	case errors.Is(err, ErrSessionNotFound):
+		return commerce.Anonymous, Session{}, ErrSessionEnded
+	case err != nil:
+		return commerce.Anonymous, Session{}, err
+	}
+	now := s.now.Now()
+	if sess.Expired(now) {
+		return commerce.Anonymous, Session{}, ErrSessionEnded
+	}
+	if now.Sub(sess.LastSeenAt) >= s.touch {
+		sess.LastSeenAt, sess.IdleExpiresAt = now, minTime(now.Add(s.idle), sess.ExpiresAt)
+		err := s.sessions.TouchSession(ctx, sess.ID, sess.LastSeenAt, sess.IdleExpiresAt)
+		switch {
+		case errors.Is(err, ErrSessionNotFound):
+			return commerce.Anonymous, Session{}, ErrSessionEnded
+		case err != nil:
+			return commerce.Anonymous, Session{}, err
+		}
+	}
+	actor := commerce.Actor{UserID: sess.UserID, Staff: sess.Staff, SessionID: sess.ID}
+	return actor, sess, nil
+}
+
+// SignOut ends the session of token on every server. Ending a session
+// that has already ended is not an error.
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	return s.sessions.DeleteSession(ctx, SessionID(token))
+}
+
+// SignOutEverywhere ends every session of the actor's user, this one too.
+func (s *Service) SignOutEverywhere(ctx context.Context, actor commerce.Actor) error {
+	if !actor.SignedIn() {
+		return ErrSignInRequired
+	}
+	return s.sessions.DeleteUserSessions(ctx, actor.UserID, "")
+}
+
+// Account returns the actor's own account.
+func (s *Service) Account(ctx context.Context, actor commerce.Actor) (Account, error) {
+	if !actor.SignedIn() {
+		return Account{}, ErrSignInRequired
+	}
+	u, err := s.users.GetUser(ctx, actor.UserID)
+	if err != nil {
+		return Account{}, err
+	}
+	return s.account(ctx, u)
+}
+
+func (s *Service) account(ctx context.Context, u User) (Account, error) {
+	ids, err := s.users.ListIdentities(ctx, u.ID)
+	if err != nil {
+		return Account{}, err
+	}
+	providers := make([]string, len(ids))
+	for i, id := range ids {
+		providers[i] = id.Provider
+	}
+	return Account{
+		ID: u.ID, Username: u.Username, Nickname: u.Nickname, Email: u.Email,
+		Interests: slices.Clone(u.Interests), Staff: u.Staff, HasPassword: u.PasswordHash != "",
+		Identities: providers, CreatedAt: u.CreatedAt,
+	}, nil
+}
+
+// ProfilePatch changes the fields of a profile that are Set.
+type ProfilePatch struct {
+	Username  commerce.Optional[string]
+	Nickname  commerce.Optional[string]
+	Email     commerce.Optional[string]
+	Interests commerce.Optional[[]uuid.UUID]
+}
+
+// UpdateProfile changes the actor's own username, nickname, email or
+// interests, with the rules of sign-up.
+func (s *Service) UpdateProfile(ctx context.Context, actor commerce.Actor, patch ProfilePatch) (Account, error) {
+	if !actor.SignedIn() {
+		return Account{}, ErrSignInRequired
+	}
+	for attempt := 0; ; attempt++ {
+		cur, err := s.users.GetUser(ctx, actor.UserID)
+		if err != nil {
+			return Account{}, err
+		}
+		next := cur
+		var bad commerce.ValidationError
+		if patch.Username.Set {
+			next.Username = clean(patch.Username.Value)
+			checkUsername(&bad, next.Username)
+		}
+		if patch.Nickname.Set {
+			next.Nickname = clean(patch.Nickname.Value)
+			checkNickname(&bad, next.Nickname)
+		}
+		if patch.Email.Set {
+			next.Email = strings.TrimSpace(patch.Email.Value)
+			checkEmail(&bad, next.Email, cur.Email != "" || cur.PasswordHash != "")
+		}
+		if patch.Interests.Set {
+			next.Interests = interestSet(patch.Interests.Value)
+			checkInterests(&bad, next.Interests)
+		}
+		if err := bad.Err(); err != nil {
+			return Account{}, err
+		}
+		taken, err := s.users.FindTaken(ctx, cur.ID, changed(cur.Username, next.Username),
+			changed(cur.Nickname, next.Nickname), changed(cur.Email, next.Email))
+		if err != nil {
+			return Account{}, err
+		}
+		if len(taken) > 0 {
+			return Account{}, Taken(taken...)
+		}
+		next.UpdatedAt, next.Version = s.now.Now(), cur.Version+1
+		err = s.users.UpdateUser(ctx, next, cur.Version)
+		switch {
+		case err == nil:
+			return s.account(ctx, next)
+		case errors.Is(err, ErrVersionConflict) && attempt < 3:
+			continue
+		}
+		return Account{}, interestError(err)
+	}
+}
+
+// changed returns next if it differs from cur when folded, and "" (never
+// taken) otherwise, so that a user keeping a value is not told it is taken.
+func changed(cur, next string) string {
+	if commerce.Fold(cur) == commerce.Fold(next) {
+		return ""
+	}
+	return next
+}
+
+// ChangePassword sets a new password after checking the current one (a
+// user who has none yet, having signed up through Google or Kakao, sets one
+// without). It ends every other session of the user; the actor's own
+// session goes on. Wrong current passwords count towards the sign-in
+// throttle of the username.
+func (s *Service) ChangePassword(ctx context.Context, actor commerce.Actor, current, next string) error {
+	if !actor.SignedIn() {
+		return ErrSignInRequired
+	}
+	u, err := s.users.GetUser(ctx, actor.UserID)
+	if err != nil {
+		return err
+	}
+	var bad commerce.ValidationError
+	if u.PasswordHash != "" {
+		keys := s.attemptKeys(u.Username, "")
+		if err := s.checkAttempts(ctx, keys); err != nil {
+			return err
+		}
+		if current == "" {
+			bad.Add("current_password", "required")
+		} else {
+			ok, _, err := s.hasher.Verify(ctx, current, u.PasswordHash)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if err := s.fail(ctx, keys); !errors.Is(err, ErrBadCredentials) {
+					return err
+				}
+				bad.Add("current_password", "wrong password")
+			}
+		}
+	}
+	if next == "" {
+		bad.Add("new_password", "required")
+	} else if problems := PasswordProblems(next, u.attrs()...); len(problems) > 0 {
+		bad.Add("new_password", strings.Join(problems, "; "))
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		upd := u
+		upd.PasswordHash, upd.UpdatedAt, upd.Version = hash, s.now.Now(), u.Version+1
+		err := s.users.UpdateUser(ctx, upd, u.Version)
+		if errors.Is(err, ErrVersionConflict) && attempt < 3 {
+			if u, err = s.users.GetUser(ctx, actor.UserID); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
+	}
+	return s.sessions.DeleteUserSessions(ctx, u.ID, actor.SessionID)
+}
+
+// ---- helpers ----
+
+// SessionID returns the id under which a session's token is stored: the
+// hex SHA-256 of the token.
+func SessionID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// newToken returns 256 random bits, URL-safe.
+func newToken() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("account: making a session token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func (u User) attrs() []Attr {
+	return []Attr{{"username", u.Username}, {"nickname", u.Nickname}, {"email", u.Email}}
+}
+
+func clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
+func interestSet(ids []uuid.UUID) []uuid.UUID {
+	out := slices.Clone(ids)
+	slices.SortFunc(out, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	out = slices.Compact(out)
+	if out == nil {
+		out = []uuid.UUID{}
+	}
+	return out
+}
+
+func interestError(err error) error {
+	if errors.Is(err, ErrUnknownInterest) {
+		return commerce.Invalid("interests", "names a problem that does not exist")
+	}
+	return err
+}
+
+// checkUsername applies Django's rule: letters, digits and @ . + - _ only.
+func checkUsername(bad *commerce.ValidationError, s string) {
+	switch {
+	case s == "":
+		bad.Add("username", "required")
+	case utf8.RuneCountInString(s) > maxUsernameLen:
+		bad.Add("username", fmt.Sprintf("must be at most %d characters", maxUsernameLen))
+	case strings.IndexFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("@.+-_", r)
+	}) >= 0:
+		bad.Add("username", "may contain only letters, digits and @ . + - _")
+	}
+}
+
+func checkNickname(bad *commerce.ValidationError, s string) {
+	switch {
+	case s == "":
+		bad.Add("nickname", "required")
+	case utf8.RuneCountInString(s) > maxNicknameLen:
+		bad.Add("nickname", fmt.Sprintf("must be at most %d characters", maxNicknameLen))
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		bad.Add("nickname", "must not contain control characters")
+	}
+}
+
+func checkEmail(bad *commerce.ValidationError, s string, required bool) {
+	if s == "" {
+		if required {
+			bad.Add("email", "required")
+		}
+		return
+	}
+	if len(s) > maxEmailLen {
+		bad.Add("email", fmt.Sprintf("must be at most %d characters", maxEmailLen))
+		return
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		bad.Add("email", "must be an email address such as name@example.com")
+	}
+}
+
+func checkInterests(bad *commerce.ValidationError, ids []uuid.UUID) {
+	if len(ids) > maxInterests {
+		bad.Add("interests", fmt.Sprintf("at most %d", maxInterests))
+	}
+	if slices.Contains(ids, uuid.Nil) {
+		bad.Add("interests", "must be problem ids")
+	}
+}

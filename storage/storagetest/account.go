@@ -1,0 +1,697 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/catalog"
+)
+
+// testIterations keeps password hashing cheap in the suite; the cost of the
+// default is measured by the account package's benchmarks.
+const testIterations = 1000
+
+// A hash made by Django's algorithm (PBKDF2-SHA256, 1,000 iterations) for
+// the password djangoPassword, as python3's
+// hashlib.pbkdf2_hmac("sha256", password, salt, 1000) computes it.
+const (
+	djangoPassword = "사과나무-2026!"
+	djangoHash     = "pbkdf2_sha256$1000$k3PqXz8Lr2TnW5vYb9Hc1d$7dp9aMjILLAD9EodwZhhKkOQRMKImxKE4u0HraDdq4s="
+)
+
+// strongPassword passes the password policy.
+const strongPassword = "푸른하늘-Bicycle-42"
+
+// accountFixture is one test's account service over an empty store.
+type accountFixture struct {
+	ctx     context.Context
+	stores  Stores
+	repo    account.Repository
+	svc     *account.Service
+	catalog *catalog.Service // nil when the adapter has no catalog
+	now     func() time.Time
+	advance func(time.Duration)
+}
+
+func newAccountFixture(t *testing.T, h Harness, opts *account.Options) *accountFixture {
+	ctx := context.Background()
+	stores := h.MakeStores(ctx, t)
+	if stores.Accounts == nil || stores.Sessions == nil || stores.Attempts == nil {
+		t.Skip("the adapter has no account, session or attempt store")
+	}
+	f := &accountFixture{ctx: ctx, stores: stores, repo: stores.Accounts, now: stores.Now, advance: stores.Advance}
+	if f.now == nil {
+		f.now = time.Now
+	}
+	if f.advance == nil {
+		f.advance = time.Sleep
+	}
+	if opts == nil {
+		opts = &account.Options{}
+	}
+	o := *opts
+	o.Now = f.now
+	if o.Hasher == nil {
+		o.Hasher = account.NewHasher(&account.HasherOptions{Iterations: testIterations})
+	}
+	f.svc = account.NewService(stores.Accounts, stores.Sessions, stores.Attempts, &o)
+	if stores.Catalog != nil {
+		f.catalog = catalog.NewService(stores.Catalog, nil)
+	}
+	return f
+}
+
+func (f *accountFixture) signUp(t *testing.T, username string) account.SignedIn {
+	t.Helper()
+	res, err := f.svc.SignUp(f.ctx, account.SignUpInput{
+		Username: username, Password: strongPassword, PasswordConfirm: strongPassword,
+		Nickname: username + "닉", Email: username + "@example.com",
+	}, "")
+	if err != nil {
+		t.Fatalf("SignUp(%q): %v", username, err)
+	}
+	return res
+}
+
+func wantTaken(t *testing.T, what string, err error, fields ...string) {
+	t.Helper()
+	var taken *account.TakenError
+	if !errors.As(err, &taken) || !errors.Is(err, commerce.ErrConflict) {
+		t.Fatalf("%s: got %v, want a *account.TakenError", what, err)
+	}
+	slices.Sort(fields)
+	if diff := cmp.Diff(fields, taken.Fields); diff != "" {
+		t.Fatalf("%s: taken fields (-want +got):\n%s", what, diff)
+	}
+}
+
+func runAccountTests(t *testing.T, h Harness) {
+	cases := []struct {
+		name string
+		fn   func(*testing.T, *accountFixture)
+	}{
+		{"SignUpAndSignIn", testSignUpAndSignIn},
+		{"SignUpValidation", testSignUpValidation},
+		{"Uniqueness", testUniqueness},
+		{"ConcurrentSignUp", testConcurrentSignUp},
+		{"Interests", testInterests},
+		{"UpdateProfile", testUpdateProfile},
+		{"ChangePassword", testChangePassword},
+		{"DjangoHashRehashed", testDjangoHashRehashed},
+		{"Throttling", testThrottling},
+		{"ExternalSignIn", testExternalSignIn},
+		{"ExternalNeverMatchesByEmail", testExternalNeverMatchesByEmail},
+		{"LinkIdentity", testLinkIdentity},
+		{"ConcurrentExternalSignIn", testConcurrentExternalSignIn},
+		{"EnsureStaff", testEnsureStaff},
+		{"RepositoryContracts", testAccountRepositoryContracts},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.fn(t, newAccountFixture(t, h, nil))
+		})
+	}
+}
+
+func testSignUpAndSignIn(t *testing.T, f *accountFixture) {
+	res, err := f.svc.SignUp(f.ctx, account.SignUpInput{
+		Username: "MinJun.Kim", Password: strongPassword, PasswordConfirm: strongPassword,
+		Nickname: "민준", Email: "MinJun@Example.com",
+	}, "")
+	if err != nil {
+		t.Fatalf("SignUp: %v", err)
+	}
+	if res.Token == "" || res.Account.Username != "MinJun.Kim" || res.Account.Email != "MinJun@Example.com" ||
+		!res.Account.HasPassword || res.Account.Staff || len(res.Account.Identities) != 0 {
+		t.Errorf("SignUp: %+v", res)
+	}
+	if res.Session.ID != account.SessionID(res.Token) || strings.Contains(res.Session.ID, res.Token) {
+		t.Errorf("session id %q is not the SHA-256 of the token", res.Session.ID)
+	}
+	actor, _, err := f.svc.Authenticate(f.ctx, res.Token)
+	if err != nil || actor.UserID != res.Account.ID || actor.Staff || actor.SessionID != res.Session.ID {
+		t.Errorf("Authenticate(sign-up token): %+v, %v", actor, err)
+	}
+
+	// Usernames compare case-insensitively; every sign-in makes a new token.
+	in, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "minjun.KIM", Password: strongPassword}, res.Token)
+	if err != nil {
+		t.Fatalf("SignIn: %v", err)
+	}
+	if in.Token == res.Token || in.Account.ID != res.Account.ID {
+		t.Errorf("SignIn: token reused or another account: %+v", in.Account)
+	}
+	if in.Replaced == nil || in.Replaced.ID != res.Session.ID {
+		t.Errorf("SignIn: Replaced %+v, want the sign-up session", in.Replaced)
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, res.Token); !errors.Is(err, account.ErrSessionEnded) {
+		t.Errorf("the replaced token still works: %v", err)
+	}
+
+	u, err := f.repo.GetUser(f.ctx, res.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(u.PasswordHash, fmt.Sprintf("pbkdf2_sha256$%d$", testIterations)) || strings.Contains(u.PasswordHash, strongPassword) {
+		t.Errorf("stored hash %q", u.PasswordHash)
+	}
+
+	for _, c := range []account.Credentials{
+		{Username: "MinJun.Kim", Password: strongPassword + "x"},
+		{Username: "nobody", Password: strongPassword},
+		{Username: "", Password: ""},
+	} {
+		_, err := f.svc.SignIn(f.ctx, c, "")
+		wantErr(t, fmt.Sprintf("SignIn(%q)", c.Username), err, account.ErrBadCredentials)
+		wantErr(t, "SignIn", err, commerce.ErrUnauthenticated)
+	}
+
+	if err := f.svc.SignOut(f.ctx, in.Token); err != nil {
+		t.Fatalf("SignOut: %v", err)
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, in.Token); !errors.Is(err, account.ErrSessionEnded) {
+		t.Errorf("a signed-out token still works: %v", err)
+	}
+	if err := f.svc.SignOut(f.ctx, in.Token); err != nil {
+		t.Errorf("signing out twice: %v", err)
+	}
+}
+
+func testSignUpValidation(t *testing.T, f *accountFixture) {
+	f.signUp(t, "taken")
+	cases := []struct {
+		name   string
+		in     account.SignUpInput
+		fields []string
+	}{
+		{"empty", account.SignUpInput{}, []string{"username", "nickname", "email", "password", "password_confirm"}},
+		{"mismatch and bad email", account.SignUpInput{
+			Username: "jiwoo", Nickname: "지우", Email: "not-an-email",
+			Password: strongPassword, PasswordConfirm: strongPassword + "!",
+		}, []string{"email", "password_confirm"}},
+		{"weak passwords", account.SignUpInput{
+			Username: "seoyeon", Nickname: "서연", Email: "seoyeon@example.com", Password: "12345678", PasswordConfirm: "12345678",
+		}, []string{"password"}},
+		{"like the username", account.SignUpInput{
+			Username: "seoyeon.park", Nickname: "서연", Email: "s@example.com", Password: "seoyeonpark1", PasswordConfirm: "seoyeonpark1",
+		}, []string{"password"}},
+		{"bad username and a taken email", account.SignUpInput{
+			Username: "no spaces!", Nickname: "새이름", Email: "TAKEN@example.com", Password: strongPassword, PasswordConfirm: strongPassword,
+		}, []string{"username", "email"}},
+	}
+	for _, c := range cases {
+		_, err := f.svc.SignUp(f.ctx, c.in, "")
+		wantFields(t, c.name, err, c.fields...)
+	}
+	_, err := f.svc.SignUp(f.ctx, account.SignUpInput{
+		Username: "short", Nickname: "짧은", Email: "short@example.com", Password: "abc", PasswordConfirm: "abc",
+	}, "")
+	if msg := commerce.FieldErrors(err)["password"]; !strings.Contains(msg, "8") {
+		t.Errorf("a short password: message %q does not give the minimum length", msg)
+	}
+	if _, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "seoyeon", Password: "12345678"}, ""); !errors.Is(err, account.ErrBadCredentials) {
+		t.Errorf("a refused sign-up left a user behind: %v", err)
+	}
+}
+
+func testUniqueness(t *testing.T, f *accountFixture) {
+	f.signUp(t, "hana")
+	cases := []struct {
+		in     account.SignUpInput
+		fields []string
+	}{
+		{account.SignUpInput{Username: "HANA", Nickname: "다른닉", Email: "other@example.com"}, []string{"username"}},
+		{account.SignUpInput{Username: "dul", Nickname: "HANA닉", Email: "dul@example.com"}, []string{"nickname"}},
+		{account.SignUpInput{Username: "set", Nickname: "셋", Email: "Hana@EXAMPLE.com"}, []string{"email"}},
+		{account.SignUpInput{Username: "hana", Nickname: "hana닉", Email: "hana@example.com"}, []string{"username", "nickname", "email"}},
+	}
+	for _, c := range cases {
+		c.in.Password, c.in.PasswordConfirm = strongPassword, strongPassword
+		_, err := f.svc.SignUp(f.ctx, c.in, "")
+		wantTaken(t, "SignUp "+c.in.Username, err, c.fields...)
+	}
+	// The repository refuses on its own, whatever the service checked.
+	now := f.now().UTC().Truncate(time.Microsecond)
+	u := account.User{ID: commerce.NewID(), Username: "Hana", Nickname: "새닉네임", Email: "x@example.com", CreatedAt: now, UpdatedAt: now, Version: 1}
+	err := f.repo.CreateUser(f.ctx, u, nil)
+	wantErr(t, "repo CreateUser with a taken username", err, commerce.ErrConflict)
+	if got := commerce.FieldErrors(err); got["username"] == "" {
+		t.Errorf("repo CreateUser: conflict fields %v, want username", got)
+	}
+	u.Username, u.Email = "other", "HANA@example.com"
+	if got := commerce.FieldErrors(f.repo.CreateUser(f.ctx, u, nil)); got["email"] == "" {
+		t.Errorf("repo CreateUser with a taken email: fields %v, want email", got)
+	}
+	// Users without an email do not collide with each other.
+	for i := range 2 {
+		u := account.User{ID: commerce.NewID(), Username: fmt.Sprintf("noemail%d", i), Nickname: fmt.Sprintf("무메일%d", i), CreatedAt: now, UpdatedAt: now, Version: 1}
+		if err := f.repo.CreateUser(f.ctx, u, nil); err != nil {
+			t.Errorf("a second user without email: %v", err)
+		}
+	}
+}
+
+func testConcurrentSignUp(t *testing.T, f *accountFixture) {
+	const n = 10
+	var (
+		wg   sync.WaitGroup
+		won  = make(chan account.SignedIn, n)
+		errs = make(chan error, n)
+	)
+	for i := range n {
+		wg.Go(func() {
+			res, err := f.svc.SignUp(f.ctx, account.SignUpInput{
+				Username: "race", Password: strongPassword, PasswordConfirm: strongPassword,
+				Nickname: fmt.Sprintf("경주%d", i), Email: fmt.Sprintf("race%d@example.com", i),
+			}, "")
+			if err != nil {
+				errs <- err
+				return
+			}
+			won <- res
+		})
+	}
+	wg.Wait()
+	close(won)
+	close(errs)
+	if len(won) != 1 {
+		t.Fatalf("%d concurrent sign-ups of one username succeeded, want exactly 1", len(won))
+	}
+	for err := range errs {
+		if fields := commerce.FieldErrors(err); !errors.Is(err, commerce.ErrConflict) || fields["username"] == "" {
+			t.Errorf("a losing sign-up: %v (fields %v), want a conflict naming username", err, fields)
+		}
+	}
+}
+
+func testInterests(t *testing.T, f *accountFixture) {
+	if f.catalog == nil {
+		t.Skip("the adapter has no catalog to hold problems")
+	}
+	a, _ := f.catalog.CreateProblem(f.ctx, staff, catalog.ProblemInput{Name: "환경"})
+	b, _ := f.catalog.CreateProblem(f.ctx, staff, catalog.ProblemInput{Name: "교육"})
+	in := account.SignUpInput{
+		Username: "suji", Nickname: "수지", Email: "suji@example.com", Password: strongPassword, PasswordConfirm: strongPassword,
+		Interests: []uuid.UUID{b.ID, a.ID, b.ID},
+	}
+	res, err := f.svc.SignUp(f.ctx, in, "")
+	if err != nil {
+		t.Fatalf("SignUp with interests: %v", err)
+	}
+	want := []uuid.UUID{a.ID, b.ID}
+	slices.SortFunc(want, func(x, y uuid.UUID) int { return strings.Compare(x.String(), y.String()) })
+	if diff := cmp.Diff(want, res.Account.Interests); diff != "" {
+		t.Errorf("interests, a sorted set (-want +got):\n%s", diff)
+	}
+	in.Username, in.Nickname, in.Email, in.Interests = "other", "다른", "other@example.com", []uuid.UUID{commerce.NewID()}
+	_, err = f.svc.SignUp(f.ctx, in, "")
+	wantFields(t, "SignUp with an unknown interest", err, "interests")
+
+	// A deleted problem leaves the interests of its followers.
+	if err := f.catalog.DeleteProblem(f.ctx, staff, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	actor := commerce.UserActor(res.Account.ID)
+	acct, err := f.svc.Account(f.ctx, actor)
+	if err != nil || !slices.Equal(acct.Interests, []uuid.UUID{b.ID}) {
+		t.Errorf("interests after a problem was deleted: %v, %v; want only %v", acct.Interests, err, b.ID)
+	}
+	acct, err = f.svc.UpdateProfile(f.ctx, actor, account.ProfilePatch{Interests: commerce.Some([]uuid.UUID{})})
+	if err != nil || len(acct.Interests) != 0 {
+		t.Errorf("clearing interests: %v, %v", acct.Interests, err)
+	}
+}
+
+func testUpdateProfile(t *testing.T, f *accountFixture) {
+	me := f.signUp(t, "jisoo")
+	f.signUp(t, "other")
+	actor := commerce.UserActor(me.Account.ID)
+
+	acct, err := f.svc.UpdateProfile(f.ctx, actor, account.ProfilePatch{
+		Username: commerce.Some("JISOO"), Nickname: commerce.Some("지수"), Email: commerce.Some("new@example.com"),
+	})
+	if err != nil {
+		t.Fatalf("UpdateProfile: %v", err)
+	}
+	if acct.Username != "JISOO" || acct.Nickname != "지수" || acct.Email != "new@example.com" {
+		t.Errorf("UpdateProfile: %+v", acct)
+	}
+	// The old email is free again, the new one taken.
+	f.signUp(t, "jisoo2") // uses jisoo2@example.com
+	_, err = f.svc.UpdateProfile(f.ctx, actor, account.ProfilePatch{Username: commerce.Some("Other"), Email: commerce.Some("OTHER@example.com")})
+	wantTaken(t, "UpdateProfile to taken values", err, "username", "email")
+	_, err = f.svc.UpdateProfile(f.ctx, actor, account.ProfilePatch{Nickname: commerce.Some(""), Email: commerce.Some("bad")})
+	wantFields(t, "UpdateProfile with bad values", err, "nickname", "email")
+	_, err = f.svc.UpdateProfile(f.ctx, commerce.Anonymous, account.ProfilePatch{Nickname: commerce.Some("x")})
+	wantErr(t, "UpdateProfile anonymously", err, commerce.ErrUnauthenticated)
+
+	got, _ := f.svc.Account(f.ctx, actor)
+	if got.Username != "JISOO" || got.Email != "new@example.com" {
+		t.Errorf("refused edits changed the account: %+v", got)
+	}
+	if _, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "jisoo", Password: strongPassword}, ""); err != nil {
+		t.Errorf("signing in with the new username in another case: %v", err)
+	}
+}
+
+func testChangePassword(t *testing.T, f *accountFixture) {
+	first := f.signUp(t, "yuna")
+	second, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "yuna", Password: strongPassword}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	third, _ := f.svc.SignIn(f.ctx, account.Credentials{Username: "yuna", Password: strongPassword}, "")
+	other := f.signUp(t, "bystander")
+	actor, _, err := f.svc.Authenticate(f.ctx, second.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	err = f.svc.ChangePassword(f.ctx, actor, "wrong password", "새-비밀번호-Garden-7")
+	wantFields(t, "ChangePassword with a wrong current password", err, "current_password")
+	err = f.svc.ChangePassword(f.ctx, actor, strongPassword, "1234567890")
+	wantFields(t, "ChangePassword to a weak password", err, "new_password")
+	if _, _, err := f.svc.Authenticate(f.ctx, first.Token); err != nil {
+		t.Fatalf("a refused change ended sessions: %v", err)
+	}
+
+	if err := f.svc.ChangePassword(f.ctx, actor, strongPassword, "새-비밀번호-Garden-7"); err != nil {
+		t.Fatalf("ChangePassword: %v", err)
+	}
+	for _, tok := range []string{first.Token, third.Token} {
+		if _, _, err := f.svc.Authenticate(f.ctx, tok); !errors.Is(err, account.ErrSessionEnded) {
+			t.Errorf("another session survived the password change: %v", err)
+		}
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, second.Token); err != nil {
+		t.Errorf("the session that changed the password ended: %v", err)
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, other.Token); err != nil {
+		t.Errorf("another user's session ended: %v", err)
+	}
+	if _, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "yuna", Password: strongPassword}, ""); !errors.Is(err, account.ErrBadCredentials) {
+		t.Errorf("the old password still works: %v", err)
+	}
+	if _, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "yuna", Password: "새-비밀번호-Garden-7"}, ""); err != nil {
+		t.Errorf("the new password does not work: %v", err)
+	}
+}
+
+func testDjangoHashRehashed(t *testing.T, f *accountFixture) {
+	svc := account.NewService(f.stores.Accounts, f.stores.Sessions, f.stores.Attempts, &account.Options{
+		Now: f.now, Hasher: account.NewHasher(&account.HasherOptions{Iterations: 2 * testIterations}),
+	})
+	now := f.now().UTC().Truncate(time.Microsecond)
+	u := account.User{
+		ID: commerce.NewID(), Username: "django_user", PasswordHash: djangoHash,
+		Nickname: "장고", Email: "django@example.com", CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	if err := f.repo.CreateUser(f.ctx, u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SignIn(f.ctx, account.Credentials{Username: "django_user", Password: djangoPassword}, ""); err != nil {
+		t.Fatalf("signing in with a password hashed by Django: %v", err)
+	}
+	got, _ := f.repo.GetUser(f.ctx, u.ID)
+	if !strings.HasPrefix(got.PasswordHash, fmt.Sprintf("pbkdf2_sha256$%d$", 2*testIterations)) {
+		t.Errorf("hash after sign-in: %q, want it re-hashed at %d iterations", got.PasswordHash, 2*testIterations)
+	}
+	if _, err := svc.SignIn(f.ctx, account.Credentials{Username: "django_user", Password: djangoPassword}, ""); err != nil {
+		t.Errorf("signing in after the re-hash: %v", err)
+	}
+}
+
+func testThrottling(t *testing.T, f *accountFixture) {
+	const window = 2 * time.Second
+	svc := account.NewService(f.stores.Accounts, f.stores.Sessions, f.stores.Attempts, &account.Options{
+		Now: f.now, Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
+		MaxUsernameFailures: 3, MaxClientFailures: 5, FailureWindow: window,
+	})
+	f.svc = svc
+	f.signUp(t, "target")
+	for i := range 3 {
+		_, err := svc.SignIn(f.ctx, account.Credentials{Username: "target", Password: "wrong", Client: "10.0.0.1"}, "")
+		wantErr(t, fmt.Sprintf("wrong password %d", i+1), err, account.ErrBadCredentials)
+	}
+	// Locked, even with the right password and from another client.
+	_, err := svc.SignIn(f.ctx, account.Credentials{Username: "TARGET", Password: strongPassword, Client: "10.0.0.2"}, "")
+	wantErr(t, "sign-in after 3 failures", err, account.ErrTooManyAttempts)
+	wantErr(t, "sign-in after 3 failures", err, commerce.ErrTooManyRequests)
+	if wait, ok := commerce.RetryAfter(err); !ok || wait <= 0 || wait > window {
+		t.Errorf("RetryAfter = %v, %v; want within the window of %v", wait, ok, window)
+	}
+	// One client trying many usernames is stopped too.
+	for i := range 2 {
+		_, err := svc.SignIn(f.ctx, account.Credentials{Username: fmt.Sprintf("ghost%d", i), Password: "x", Client: "10.0.0.1"}, "")
+		wantErr(t, "unknown user", err, account.ErrBadCredentials)
+	}
+	_, err = svc.SignIn(f.ctx, account.Credentials{Username: "ghost9", Password: "x", Client: "10.0.0.1"}, "")
+	wantErr(t, "a sixth failure from one client", err, account.ErrTooManyAttempts)
+
+	f.advance(window + 200*time.Millisecond)
+	if _, err := svc.SignIn(f.ctx, account.Credentials{Username: "target", Password: strongPassword, Client: "10.0.0.1"}, ""); err != nil {
+		t.Errorf("sign-in after the window: %v", err)
+	}
+	// Success clears the username's count.
+	for range 2 {
+		svc.SignIn(f.ctx, account.Credentials{Username: "target", Password: "wrong"}, "")
+	}
+	if _, err := svc.SignIn(f.ctx, account.Credentials{Username: "target", Password: strongPassword}, ""); err != nil {
+		t.Errorf("sign-in after 2 failures: %v", err)
+	}
+}
+
+func testExternalSignIn(t *testing.T, f *accountFixture) {
+	kakao := account.ExternalUser{Provider: "kakao", Subject: "3141592653", Nickname: "라이언"}
+	first, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, kakao, "")
+	if err != nil {
+		t.Fatalf("first Kakao sign-in: %v", err)
+	}
+	if first.Account.Nickname != "라이언" || first.Account.Email != "" || first.Account.HasPassword ||
+		!slices.Equal(first.Account.Identities, []string{"kakao"}) {
+		t.Errorf("new Kakao user: %+v", first.Account)
+	}
+	again, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, kakao, first.Token)
+	if err != nil || again.Account.ID != first.Account.ID || again.Token == first.Token {
+		t.Errorf("second Kakao sign-in: %+v, %v; want the same user, a new token", again.Account, err)
+	}
+
+	// The same nickname from another account gets a suffix.
+	other, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "kakao", Subject: "2718281828", Nickname: "라이언"}, "")
+	if err != nil || other.Account.Nickname == "라이언" || !strings.HasPrefix(other.Account.Nickname, "라이언") {
+		t.Errorf("a second 라이언: nickname %q, %v", other.Account.Nickname, err)
+	}
+
+	// No nickname: the email's local part; verified emails are kept.
+	g, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{
+		Provider: "google", Subject: "109876543210987654321", Email: "dahye.lee@gmail.example", EmailVerified: true,
+	}, "")
+	if err != nil || g.Account.Nickname != "dahye.lee" || g.Account.Email != "dahye.lee@gmail.example" {
+		t.Errorf("Google user: %+v, %v", g.Account, err)
+	}
+	// Unverified emails are not.
+	u, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{
+		Provider: "kakao", Subject: "1", Email: "someone@example.com", EmailVerified: false,
+	}, "")
+	if err != nil || u.Account.Email != "" || u.Account.Nickname != "someone" {
+		t.Errorf("unverified email: %+v, %v", u.Account, err)
+	}
+	_, err = f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "kakao"}, "")
+	wantFields(t, "an identity without subject", err, "subject")
+}
+
+func testExternalNeverMatchesByEmail(t *testing.T, f *accountFixture) {
+	owner := f.signUp(t, "owner") // owner@example.com
+	res, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{
+		Provider: "google", Subject: "42", Email: "OWNER@example.com", EmailVerified: true, Nickname: "침입자",
+	}, "")
+	if err != nil {
+		t.Fatalf("SignInExternal: %v", err)
+	}
+	if res.Account.ID == owner.Account.ID {
+		t.Fatal("an external sign-in with a matching email took over an existing account")
+	}
+	if res.Account.Email != "" {
+		t.Errorf("the new user got the taken email %q", res.Account.Email)
+	}
+	acct, _ := f.svc.Account(f.ctx, commerce.UserActor(owner.Account.ID))
+	if len(acct.Identities) != 0 {
+		t.Errorf("the owner's account gained identities: %v", acct.Identities)
+	}
+}
+
+func testLinkIdentity(t *testing.T, f *accountFixture) {
+	me := f.signUp(t, "linker")
+	actor, _, _ := f.svc.Authenticate(f.ctx, me.Token)
+	res, err := f.svc.SignInExternal(f.ctx, actor, account.ExternalUser{Provider: "kakao", Subject: "777", Nickname: "다른이름"}, me.Token)
+	if err != nil {
+		t.Fatalf("linking Kakao: %v", err)
+	}
+	if res.Account.ID != me.Account.ID || !slices.Equal(res.Account.Identities, []string{"kakao"}) || res.Account.Nickname != me.Account.Nickname {
+		t.Errorf("after linking: %+v", res.Account)
+	}
+	// Signing in through Kakao now signs in the same account.
+	again, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "kakao", Subject: "777"}, "")
+	if err != nil || again.Account.ID != me.Account.ID {
+		t.Errorf("Kakao sign-in after linking: %+v, %v", again.Account, err)
+	}
+	// A second Kakao account cannot be linked; another user's cannot either.
+	actor, _, _ = f.svc.Authenticate(f.ctx, res.Token)
+	_, err = f.svc.SignInExternal(f.ctx, actor, account.ExternalUser{Provider: "kakao", Subject: "888"}, "")
+	wantErr(t, "linking a second Kakao account", err, account.ErrProviderLinked)
+	someone, _ := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "google", Subject: "g-1"}, "")
+	_, err = f.svc.SignInExternal(f.ctx, actor, account.ExternalUser{Provider: "google", Subject: "g-1"}, "")
+	wantErr(t, "linking another user's Google account", err, account.ErrIdentityTaken)
+	if acct, _ := f.svc.Account(f.ctx, commerce.UserActor(someone.Account.ID)); !slices.Equal(acct.Identities, []string{"google"}) {
+		t.Errorf("the other user's identities: %v", acct.Identities)
+	}
+	// Repository contract.
+	err = f.repo.LinkIdentity(f.ctx, account.Identity{Provider: "naver", Subject: "n", UserID: commerce.NewID(), CreatedAt: f.now()})
+	wantErr(t, "LinkIdentity to a missing user", err, account.ErrUserNotFound)
+	_, err = f.repo.GetIdentity(f.ctx, "kakao", "nope")
+	wantErr(t, "GetIdentity", err, account.ErrIdentityNotFound)
+}
+
+func testConcurrentExternalSignIn(t *testing.T, f *accountFixture) {
+	const n = 8
+	ids := make([]uuid.UUID, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			res, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "kakao", Subject: "same", Nickname: "동시"}, "")
+			if err != nil {
+				t.Errorf("concurrent first sign-in: %v", err)
+				return
+			}
+			ids[i] = res.Account.ID
+		})
+	}
+	wg.Wait()
+	for _, id := range ids[1:] {
+		if id != ids[0] {
+			t.Fatalf("concurrent first sign-ins with one identity made several users: %v", ids)
+		}
+	}
+}
+
+func testEnsureStaff(t *testing.T, f *accountFixture) {
+	acct, err := f.svc.EnsureStaff(f.ctx, "admin", "관리자-Password-2026")
+	if err != nil || !acct.Staff {
+		t.Fatalf("EnsureStaff (create): %+v, %v", acct, err)
+	}
+	in, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "admin", Password: "관리자-Password-2026"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if actor, _, _ := f.svc.Authenticate(f.ctx, in.Token); !actor.IsStaff() {
+		t.Errorf("a staff session's actor is not staff: %+v", actor)
+	}
+	// Again with the same password: nothing changes, sessions go on.
+	if _, err := f.svc.EnsureStaff(f.ctx, "admin", "관리자-Password-2026"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, in.Token); err != nil {
+		t.Errorf("an unchanged EnsureStaff ended sessions: %v", err)
+	}
+	// A customer made staff: new password, old sessions end.
+	cust := f.signUp(t, "promoted")
+	acct, err = f.svc.EnsureStaff(f.ctx, "promoted", "승진한-Password-77")
+	if err != nil || !acct.Staff || acct.ID != cust.Account.ID {
+		t.Fatalf("EnsureStaff (promote): %+v, %v", acct, err)
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, cust.Token); !errors.Is(err, account.ErrSessionEnded) {
+		t.Errorf("the customer session survived the promotion: %v", err)
+	}
+	if _, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "promoted", Password: "승진한-Password-77"}, ""); err != nil {
+		t.Errorf("signing in with the staff password: %v", err)
+	}
+	_, err = f.svc.EnsureStaff(f.ctx, "weak", "password")
+	wantFields(t, "EnsureStaff with a common password", err, "password")
+}
+
+func testAccountRepositoryContracts(t *testing.T, f *accountFixture) {
+	now := f.now().UTC().Truncate(time.Microsecond)
+	u := account.User{
+		ID: commerce.NewID(), Username: "repo", PasswordHash: djangoHash, Nickname: "저장소",
+		Email: "repo@example.com", Interests: []uuid.UUID{}, CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	if err := f.repo.CreateUser(f.ctx, u, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.repo.GetUser(f.ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(u, got); diff != "" {
+		t.Errorf("GetUser (-stored +read):\n%s", diff)
+	}
+	wantErr(t, "CreateUser twice", f.repo.CreateUser(f.ctx, u, nil), account.ErrDuplicateID)
+	_, err = f.repo.GetUser(f.ctx, commerce.NewID())
+	wantErr(t, "GetUser", err, account.ErrUserNotFound)
+	_, err = f.repo.GetUserByUsername(f.ctx, "nobody")
+	wantErr(t, "GetUserByUsername", err, account.ErrUserNotFound)
+
+	taken, err := f.repo.FindTaken(f.ctx, uuid.Nil, "REPO", "저장소", "Repo@Example.COM")
+	if err != nil || !slices.Equal(sorted(taken), []string{"email", "nickname", "username"}) {
+		t.Errorf("FindTaken: %v, %v", taken, err)
+	}
+	if taken, _ := f.repo.FindTaken(f.ctx, u.ID, "repo", "저장소", "repo@example.com"); len(taken) != 0 {
+		t.Errorf("FindTaken except the owner: %v", taken)
+	}
+	if taken, _ := f.repo.FindTaken(f.ctx, uuid.Nil, "", "", ""); len(taken) != 0 {
+		t.Errorf("FindTaken of empty values: %v", taken)
+	}
+
+	next := got
+	next.Nickname, next.Version = "새이름", 2
+	if err := f.repo.UpdateUser(f.ctx, next, 1); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	wantErr(t, "UpdateUser at a stale version", f.repo.UpdateUser(f.ctx, next, 1), account.ErrVersionConflict)
+	missing := next
+	missing.ID = commerce.NewID()
+	wantErr(t, "UpdateUser of a missing user", f.repo.UpdateUser(f.ctx, missing, 1), account.ErrUserNotFound)
+	// The old nickname is free again.
+	if taken, _ := f.repo.FindTaken(f.ctx, uuid.Nil, "", "저장소", ""); len(taken) != 0 {
+		t.Errorf("the old nickname is still taken: %v", taken)
+	}
+
+	// A user and an identity are created together or not at all.
+	v := account.User{ID: commerce.NewID(), Username: "withid", Nickname: "아이디", Interests: []uuid.UUID{}, CreatedAt: now, UpdatedAt: now, Version: 1}
+	id := account.Identity{Provider: "kakao", Subject: "s-1", UserID: v.ID, CreatedAt: now}
+	if err := f.repo.CreateUser(f.ctx, v, &id); err != nil {
+		t.Fatal(err)
+	}
+	w := account.User{ID: commerce.NewID(), Username: "dupid", Nickname: "중복", Interests: []uuid.UUID{}, CreatedAt: now, UpdatedAt: now, Version: 1}
+	id.UserID = w.ID
+	wantErr(t, "CreateUser with a taken identity", f.repo.CreateUser(f.ctx, w, &id), account.ErrIdentityTaken)
+	if _, err := f.repo.GetUser(f.ctx, w.ID); !errors.Is(err, account.ErrUserNotFound) {
+		t.Errorf("a refused CreateUser left the user behind: %v", err)
+	}
+	gotID, err := f.repo.GetIdentity(f.ctx, "kakao", "s-1")
+	if err != nil || gotID.UserID != v.ID {
+		t.Errorf("GetIdentity: %+v, %v", gotID, err)
+	}
+	list, err := f.repo.ListIdentities(f.ctx, v.ID)
+	if err != nil || len(list) != 1 || list[0].Subject != "s-1" || !list[0].CreatedAt.Equal(now) {
+		t.Errorf("ListIdentities: %+v, %v", list, err)
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
