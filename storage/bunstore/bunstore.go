@@ -335,12 +335,24 @@ func runMigrations(ctx context.Context, db *bun.DB, dbName string) (err error) {
 	}()
 
 	if err := m.Init(ctx); err != nil {
-		return fmt.Errorf("bunstore: creating the migrations table: %w", translate(err))
+		return migrationError("creating the migrations table", err)
 	}
 	if _, err := m.Migrate(ctx); err != nil {
-		return fmt.Errorf("bunstore: migrating: %w", translate(err))
+		return migrationError("migrating", err)
 	}
 	return nil
+}
+
+// migrationError reports a failed migration. When the server refused a
+// statement for a reason that waiting will not cure (a table of the same
+// name already exists, the user may not create tables), the error wraps
+// commerce.ErrInvalid, so that a caller retrying while the database starts
+// up gives up at once.
+func migrationError(doing string, err error) error {
+	if n, ok := mysqlErrno(err); ok && !transient[n] {
+		return fmt.Errorf("bunstore: %s: %s: %w", doing, err.Error(), commerce.ErrInvalid)
+	}
+	return fmt.Errorf("bunstore: %s: %w", doing, translate(err))
 }
 
 // checkMigrated returns an error when an embedded migration has not been

@@ -243,6 +243,21 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
+// TestMigrationConflict checks that a schema New cannot create is a final
+// error, not one worth waiting out.
+func TestMigrationConflict(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, testdb.MySQLDSN(t))
+	if _, err := db.ExecContext(ctx, "CREATE TABLE products (id INT PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := bunstore.New(ctx, db, nil)
+	if !errors.Is(err, commerce.ErrInvalid) || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("got %v, want ErrInvalid saying that the table already exists", err)
+	}
+}
+
 func TestPing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

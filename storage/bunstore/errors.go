@@ -33,6 +33,21 @@ var invalidValue = map[uint16]bool{
 	4025: true, // ER_CONSTRAINT_FAILED (MariaDB)
 }
 
+// transient holds the server errors that may go away if the request is
+// tried again later.
+var transient = map[uint16]bool{
+	1040: true, // ER_CON_COUNT_ERROR: too many connections
+	1053: true, // ER_SERVER_SHUTDOWN
+	1205: true, // ER_LOCK_WAIT_TIMEOUT
+	1213: true, // ER_LOCK_DEADLOCK
+	1290: true, // ER_OPTION_PREVENTS_STATEMENT: --read-only
+	1317: true, // ER_QUERY_INTERRUPTED
+	1836: true, // ER_READ_ONLY_MODE
+	1927: true, // ER_CONNECTION_KILLED (MariaDB)
+	1969: true, // ER_STATEMENT_TIMEOUT (MariaDB max_statement_time)
+	3024: true, // ER_QUERY_TIMEOUT (MySQL max_execution_time)
+}
+
 // mysqlErrno returns the server's error number, if err carries one.
 func mysqlErrno(err error) (uint16, bool) {
 	var me *mysql.MySQLError
