@@ -32,6 +32,7 @@ const (
 	maxURLLen         = 2048
 	maxImages         = 20
 	maxStock          = 1_000_000_000
+	maxQueryLen       = 200
 )
 
 // maxPrice bounds prices well inside what every adapter stores exactly.
@@ -88,6 +89,11 @@ func (s *Service) Products(ctx context.Context, f ProductFilter) (commerce.Page[
 	collect(&bad, err)
 	before, err := commerce.DecodeCursor(f.Cursor)
 	collect(&bad, err)
+	if !utf8.ValidString(f.Query) {
+		bad.Add("q", "must be valid UTF-8")
+	} else if utf8.RuneCountInString(f.Query) > maxQueryLen {
+		bad.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
+	}
 	if err := bad.Err(); err != nil {
 		return commerce.Page[Product]{}, err
 	}

@@ -659,6 +659,8 @@ func testBadPageRequests(t *testing.T, f *catalogFixture) {
 		{catalog.ProductFilter{Cursor: "not-a-cursor"}, "cursor"},
 		{catalog.ProductFilter{Cursor: "AAAAAAAAAAAAAAAAAAAAAAA"}, "cursor"},
 		{catalog.ProductFilter{Cursor: commerce.EncodeCursor(commerce.NewID()) + "x"}, "cursor"},
+		{catalog.ProductFilter{Query: "\xff사과"}, "q"},
+		{catalog.ProductFilter{Query: strings.Repeat("사", 201)}, "q"},
 	} {
 		_, err := f.svc.Products(f.ctx, c.filter)
 		wantFields(t, fmt.Sprintf("Products(%+v)", c.filter), err, c.field)
