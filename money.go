@@ -38,7 +38,9 @@ type Money struct {
 }
 
 // NewMoney checks that currency is known and that amount has no more
-// fractional digits than the currency allows (15000.5 KRW is refused).
+// fractional digits than the currency allows (15000.5 KRW is refused). The
+// amount it returns is in canonical form: exactly the currency's digits
+// (12.5 USD becomes 12.50), so that equal amounts are equal values.
 func NewMoney(amount decimal.Decimal, currency string) (Money, error) {
 	digits, ok := currencyDigits[currency]
 	if !ok {
@@ -47,7 +49,7 @@ func NewMoney(amount decimal.Decimal, currency string) (Money, error) {
 	if !amount.Equal(amount.Truncate(digits)) {
 		return Money{}, fmt.Errorf("commerce: %s has %d minor digits, %s has more: %w", currency, digits, amount, ErrInvalid)
 	}
-	return Money{Amount: amount, Currency: currency}, nil
+	return Money{Amount: amount.Round(digits), Currency: currency}, nil
 }
 
 // ParseMoney parses a decimal string such as "15000" or "12.50" in currency.
@@ -105,7 +107,8 @@ func (m Money) Mul(n int64) Money {
 	return Money{Amount: m.Amount.Mul(decimal.NewFromInt(n)), Currency: m.Currency}.Round()
 }
 
-// Round rounds half-up (away from zero at .5) to the currency's minor digits.
+// Round rounds half-up (away from zero at .5) to the currency's minor
+// digits; the result is in canonical form.
 func (m Money) Round() Money {
 	digits := currencyDigits[m.Currency]
 	return Money{Amount: m.Amount.Round(digits), Currency: m.Currency}

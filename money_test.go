@@ -3,6 +3,7 @@ package commerce_test
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -80,6 +81,11 @@ func TestMoneyArithmetic(t *testing.T) {
 	}
 	if a.Cmp(b) != 1 || b.Cmp(a) != -1 || a.Cmp(a) != 0 {
 		t.Error("Cmp")
+	}
+	// Equal amounts are equal values: the canonical form has exactly the
+	// currency's digits.
+	if m := commerce.MustMoney("12.5", "USD"); m.Amount.Exponent() != -2 || !reflect.DeepEqual(m, commerce.MustMoney("12.500", "USD")) {
+		t.Errorf("MustMoney(12.5 USD) is not canonical: %#v", m.Amount)
 	}
 	if !commerce.Zero("KRW").IsZero() {
 		t.Error("Zero is not zero")

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -448,7 +449,9 @@ func brandID(b Brand) uuid.UUID     { return b.ID }
 // clean trims s and puts it in NFC, the form every stored text has.
 func clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
 
-func checkText(bad *commerce.ValidationError, field string, s *string, max int, required bool) {
+// checkText cleans *s and checks it. Names (multiline false) may hold no
+// control characters at all; longer texts may hold line breaks and tabs.
+func checkText(bad *commerce.ValidationError, field string, s *string, max int, required, multiline bool) {
 	*s = clean(*s)
 	switch {
 	case required && *s == "":
@@ -457,6 +460,10 @@ func checkText(bad *commerce.ValidationError, field string, s *string, max int, 
 		bad.Add(field, "must be valid UTF-8")
 	case utf8.RuneCountInString(*s) > max:
 		bad.Add(field, fmt.Sprintf("must be at most %d characters", max))
+	case strings.IndexFunc(*s, func(r rune) bool {
+		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
+	}) >= 0:
+		bad.Add(field, "must not contain control characters")
 	}
 }
 
@@ -488,18 +495,18 @@ func validURL(s string) bool {
 
 func validateProblem(p *Problem) error {
 	var bad commerce.ValidationError
-	checkText(&bad, "name", &p.Name, maxNameLen, true)
-	checkText(&bad, "summary", &p.Summary, maxSummaryLen, false)
-	checkText(&bad, "description", &p.Description, maxTextLen, false)
+	checkText(&bad, "name", &p.Name, maxNameLen, true, false)
+	checkText(&bad, "summary", &p.Summary, maxSummaryLen, false, false)
+	checkText(&bad, "description", &p.Description, maxTextLen, false, true)
 	checkURL(&bad, "image_url", &p.ImageURL)
 	return bad.Err()
 }
 
 func validateBrand(b *Brand) error {
 	var bad commerce.ValidationError
-	checkText(&bad, "name", &b.Name, maxNameLen, true)
-	checkText(&bad, "summary", &b.Summary, maxSummaryLen, false)
-	checkText(&bad, "story", &b.Story, maxTextLen, false)
+	checkText(&bad, "name", &b.Name, maxNameLen, true, false)
+	checkText(&bad, "summary", &b.Summary, maxSummaryLen, false, false)
+	checkText(&bad, "story", &b.Story, maxTextLen, false, true)
 	checkURL(&bad, "logo_url", &b.LogoURL)
 	checkURL(&bad, "image_url", &b.ImageURL)
 	checkURL(&bad, "homepage", &b.Homepage)
@@ -511,8 +518,8 @@ func validateBrand(b *Brand) error {
 
 func validateProduct(p *Product) error {
 	var bad commerce.ValidationError
-	checkText(&bad, "name", &p.Name, maxProductNameLen, true)
-	checkText(&bad, "description", &p.Description, maxTextLen, false)
+	checkText(&bad, "name", &p.Name, maxProductNameLen, true, false)
+	checkText(&bad, "description", &p.Description, maxTextLen, false, true)
 	switch _, known := commerce.CurrencyDigits(p.Price.Currency); {
 	case p.Price.Currency == "":
 		bad.Add("price", "required")
@@ -524,6 +531,8 @@ func validateProduct(p *Product) error {
 		bad.Add("price", "must not be negative")
 	case p.Price.Amount.GreaterThanOrEqual(maxPrice):
 		bad.Add("price", "is too large")
+	default:
+		p.Price = p.Price.Round() // the canonical form, exact after Valid
 	}
 	if len(p.Images) > maxImages {
 		bad.Add("images", fmt.Sprintf("at most %d images", maxImages))

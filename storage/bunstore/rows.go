@@ -50,15 +50,10 @@ func (id *nullBinID) Scan(src any) error {
 	return (*binID)(id).Scan(src)
 }
 
-// amountOut returns an amount read from DECIMAL(19,4) in the form the
-// application wrote it: rounded to the currency's digits and without the
-// trailing zeros the column adds, so that 15000 KRW reads back as 15000,
-// not 15000.0000.
+// amountOut returns an amount read from DECIMAL(19,4) in the canonical form
+// of commerce.Money: exactly the currency's digits, so that 15000 KRW reads
+// back as 15000, not 15000.0000, and equals the value written.
 func amountOut(d decimal.Decimal, currency string) decimal.Decimal {
-	if digits, ok := commerce.CurrencyDigits(currency); ok {
-		d = d.Round(digits)
-	}
-	// String drops trailing fractional zeros; parsing it back gives the
-	// smallest exponent that holds the value.
-	return decimal.RequireFromString(d.String())
+	digits, _ := commerce.CurrencyDigits(currency)
+	return d.Round(digits)
 }

@@ -328,7 +328,7 @@ func testProductRoundTrip(t *testing.T, f *catalogFixture) {
 	zero := 0
 	cases := []catalog.ProductInput{
 		{Name: strings.Repeat("가", 200), Description: strings.Repeat("설명 ", 2000), Price: commerce.MustMoney("0", "KRW")},
-		{Name: "Café ☕ 🍎 mug", Price: commerce.MustMoney("12.5", "USD"), Stock: &zero},
+		{Name: "Café ☕ 🍎 mug", Description: "첫 줄\n둘째 줄\r\n\t들여쓴 줄", Price: commerce.MustMoney("12.5", "USD"), Stock: &zero},
 		{Name: "Dinar", Price: commerce.MustMoney("1.125", "KWD"), Images: []string{"/a.png", "/b.png", "/c.png"}},
 		{Name: "큰 금액", Price: commerce.MustMoney("999999999999", "KRW")},
 	}
@@ -423,6 +423,7 @@ func testCatalogValidation(t *testing.T, f *catalogFixture) {
 		{"unknown currency", catalog.ProductInput{Name: "공책", Price: commerce.Money{Amount: decimal.NewFromInt(5), Currency: "XYZ"}}, []string{"price"}},
 		{"fraction of a won", catalog.ProductInput{Name: "공책", Price: commerce.Money{Amount: decimal.RequireFromString("10.5"), Currency: "KRW"}}, []string{"price"}},
 		{"name too long", catalog.ProductInput{Name: strings.Repeat("가", 201), Price: commerce.MustMoney("1", "KRW")}, []string{"name"}},
+		{"control character", catalog.ProductInput{Name: "연\x00필", Price: commerce.MustMoney("1", "KRW")}, []string{"name"}},
 		{"empty image", catalog.ProductInput{Name: "공책", Price: commerce.MustMoney("1", "KRW"), Images: []string{""}}, []string{"images"}},
 		{"protocol-relative image", catalog.ProductInput{Name: "공책", Price: commerce.MustMoney("1", "KRW"), Images: []string{"//evil.example/x.png"}}, []string{"images"}},
 		{"missing brand", catalog.ProductInput{Name: "공책", Price: commerce.MustMoney("1", "KRW"), BrandID: commerce.NewID()}, []string{"brand_id"}},
