@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/board"
 )
 
 // Options configure a Store. The zero value, or nil, gives the defaults.
@@ -33,6 +34,9 @@ type Store struct {
 	brandOrder   idList
 	productOrder idList
 
+	posts     map[uuid.UUID]board.Post
+	postOrder idList
+
 	users      map[uuid.UUID]account.User
 	userIndex  userIndex
 	identities map[string]account.Identity
@@ -54,6 +58,7 @@ func New(opts *Options) *Store {
 		problems:   make(map[uuid.UUID]problemRecord),
 		brands:     make(map[uuid.UUID]brandRecord),
 		products:   make(map[uuid.UUID]productRecord),
+		posts:      make(map[uuid.UUID]board.Post),
 		users:      make(map[uuid.UUID]account.User),
 		identities: make(map[string]account.Identity),
 		sessions:   make(map[string]account.Session),

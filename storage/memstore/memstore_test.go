@@ -38,6 +38,7 @@ func (harness) MakeStores(ctx context.Context, t *testing.T) storagetest.Stores 
 		Accounts: s.Accounts(),
 		Sessions: s.Sessions(),
 		Attempts: s.Attempts(),
+		Board:    s.Board(),
 		Now:      clock.Now,
 		Advance:  clock.Advance,
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/catalog"
 )
 
@@ -19,6 +20,7 @@ type Stores struct {
 	Accounts account.Repository
 	Sessions account.SessionStore
 	Attempts account.AttemptStore
+	Board    board.Repository
 
 	// Now is the clock the Sessions and Attempts stores expire things by;
 	// nil means time.Now.
@@ -59,4 +61,5 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 	t.Run("Catalog", func(t *testing.T) { runCatalogTests(t, h) })
 	t.Run("Accounts", func(t *testing.T) { runAccountTests(t, h) })
 	t.Run("Sessions", func(t *testing.T) { runSessionTests(t, h) })
+	t.Run("Board", func(t *testing.T) { runBoardTests(t, h) })
 }

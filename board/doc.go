@@ -1,0 +1,25 @@
+// Package board is the shop's notice board: staff publish notices,
+// everyone reads them.
+//
+// # Posts
+//
+// A [Post] has an author, a title of at most 100 characters, a [Category]
+// (NORMAL 일반, DISABLED 장애인, ENVIRONMENT 환경, EMPLOYMENT 고용,
+// EDUCATION 교육, ELDERS 노인), a body, a pinned flag and its times.
+//
+// # Listing
+//
+// [Service.List] gives a page of the board as its readers expect: every
+// pinned post first, newest first, on every page; then pages of ten unpinned
+// posts, newest first. Each unpinned post carries a display Number counting
+// down from the total across pages — on a board of 23 posts, page 1 shows
+// 23 to 14, page 3 shows 3 to 1 — which is not its id. A page past the end
+// is an empty page. An optional category filters both the pinned posts and
+// the pages.
+//
+// # Permissions
+//
+// Only staff create posts and pin or unpin them; only a post's author edits
+// it; its author or staff delete it. The service checks every rule itself,
+// whatever the HTTP layer above does.
+package board
