@@ -22,6 +22,10 @@ var (
 	// whose id already exists.
 	ErrDuplicateID = fmt.Errorf("catalog: id already exists: %w", commerce.ErrConflict)
 
+	// ErrOutOfStock is returned by a StockRepository when fewer units
+	// remain than are asked for.
+	ErrOutOfStock = fmt.Errorf("catalog: out of stock: %w", commerce.ErrConflict)
+
 	// ErrStaffOnly is returned when someone other than staff writes.
 	ErrStaffOnly = fmt.Errorf("catalog: only staff may change the catalog: %w", commerce.ErrForbidden)
 	// ErrSignInRequired is returned when an anonymous visitor writes.

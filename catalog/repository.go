@@ -76,6 +76,20 @@ type ProductRepository interface {
 	DeleteProduct(ctx context.Context, id uuid.UUID) error
 }
 
+// StockRepository changes the tracked stock of products. Checkout uses it
+// inside a transaction, taking stock in product-id order so that two
+// checkouts never wait on each other in opposite orders.
+type StockRepository interface {
+	// TakeStock takes n units of product id: when its stock is tracked it
+	// decreases by n if at least n remain — a conditional update, never
+	// below zero — and otherwise fails with ErrOutOfStock; untracked stock
+	// is left alone. It returns ErrProductNotFound for a missing product.
+	TakeStock(ctx context.Context, id uuid.UUID, n int) error
+	// ReturnStock gives n units back to product id when its stock is
+	// tracked. A missing product or untracked stock is left alone.
+	ReturnStock(ctx context.Context, id uuid.UUID, n int) error
+}
+
 // ProductQuery is what a repository's ListProducts selects. The service
 // builds it from a ProductFilter.
 type ProductQuery struct {

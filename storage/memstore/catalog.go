@@ -11,9 +11,16 @@ import (
 )
 
 // Catalog returns the store's catalog repository.
-func (s *Store) Catalog() catalog.Repository { return catalogRepo{s} }
+func (s *Store) Catalog() catalog.Repository { return catalogRepo{s: s} }
 
-type catalogRepo struct{ s *Store }
+// catalogRepo is the catalog on the store. Inside a transaction (tx not
+// nil) the store's lock is already held and reads take no lock; writes of
+// the catalog itself are not part of what a transaction can undo, so they
+// are refused there.
+type catalogRepo struct {
+	s  *Store
+	tx *undoLog
+}
 
 var _ catalog.Repository = catalogRepo{}
 
@@ -38,8 +45,10 @@ func (r catalogRepo) CreateProblem(ctx context.Context, p catalog.Problem) error
 		return err
 	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
+	defer r.lock()()
 	if _, ok := s.problems[p.ID]; ok {
 		return catalog.ErrDuplicateID
 	}
@@ -53,8 +62,7 @@ func (r catalogRepo) GetProblem(ctx context.Context, id uuid.UUID) (catalog.Prob
 		return catalog.Problem{}, err
 	}
 	s := r.s
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	defer r.rlock()()
 	rec, ok := s.problems[id]
 	if !ok {
 		return catalog.Problem{}, catalog.ErrProblemNotFound
@@ -67,8 +75,7 @@ func (r catalogRepo) ListProblems(ctx context.Context) ([]catalog.Problem, error
 		return nil, err
 	}
 	s := r.s
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	defer r.rlock()()
 	out := make([]catalog.Problem, 0, len(s.problemOrder))
 	for _, id := range s.problemOrder {
 		out = append(out, s.problems[id].p)
@@ -81,8 +88,10 @@ func (r catalogRepo) UpdateProblem(ctx context.Context, p catalog.Problem, ifVer
 		return err
 	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
+	defer r.lock()()
 	rec, ok := s.problems[p.ID]
 	switch {
 	case !ok:
@@ -99,8 +108,10 @@ func (r catalogRepo) DeleteProblem(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
+	defer r.lock()()
 	if _, ok := s.problems[id]; !ok {
 		return catalog.ErrProblemNotFound
 	}
@@ -121,8 +132,10 @@ func (r catalogRepo) CreateBrand(ctx context.Context, b catalog.Brand) error {
 		return err
 	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
+	defer r.lock()()
 	if _, ok := s.brands[b.ID]; ok {
 		return catalog.ErrDuplicateID
 	}
@@ -140,8 +153,7 @@ func (r catalogRepo) GetBrand(ctx context.Context, id uuid.UUID) (catalog.Brand,
 		return catalog.Brand{}, err
 	}
 	s := r.s
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	defer r.rlock()()
 	rec, ok := s.brands[id]
 	if !ok {
 		return catalog.Brand{}, catalog.ErrBrandNotFound
@@ -154,8 +166,7 @@ func (r catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]ca
 		return nil, err
 	}
 	s := r.s
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	defer r.rlock()()
 	var out []catalog.Brand
 	for i := s.brandOrder.below(q.Before) - 1; i >= 0 && len(out) < q.Limit; i-- {
 		rec := s.brands[s.brandOrder[i]]
@@ -172,8 +183,10 @@ func (r catalogRepo) UpdateBrand(ctx context.Context, b catalog.Brand, ifVersion
 		return err
 	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
+	defer r.lock()()
 	rec, ok := s.brands[b.ID]
 	switch {
 	case !ok:
@@ -194,8 +207,10 @@ func (r catalogRepo) DeleteBrand(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
+	defer r.lock()()
 	if _, ok := s.brands[id]; !ok {
 		return catalog.ErrBrandNotFound
 	}
@@ -224,8 +239,10 @@ func (r catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error
 		return err
 	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
+	defer r.lock()()
 	if _, ok := s.products[p.ID]; ok {
 		return catalog.ErrDuplicateID
 	}
@@ -243,8 +260,7 @@ func (r catalogRepo) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Prod
 		return catalog.Product{}, err
 	}
 	s := r.s
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	defer r.rlock()()
 	rec, ok := s.products[id]
 	if !ok {
 		return catalog.Product{}, catalog.ErrProductNotFound
@@ -257,8 +273,7 @@ func (r catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) (
 		return nil, err
 	}
 	s := r.s
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	defer r.rlock()()
 	var out []catalog.Product
 	for i := s.productOrder.below(q.Before) - 1; i >= 0 && len(out) < q.Limit; i-- {
 		rec := s.products[s.productOrder[i]]
@@ -289,8 +304,10 @@ func (r catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVer
 		return err
 	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
+	defer r.lock()()
 	old, ok := s.products[p.ID]
 	switch {
 	case !ok:
@@ -311,8 +328,10 @@ func (r catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	s := r.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if err := r.writable(); err != nil {
+		return err
+	}
+	defer r.lock()()
 	if _, ok := s.products[id]; !ok {
 		return catalog.ErrProductNotFound
 	}
@@ -360,4 +379,31 @@ func copyProduct(p catalog.Product) catalog.Product {
 		p.Images = []string{}
 	}
 	return p
+}
+
+// lock takes the store's write lock unless r runs inside a transaction,
+// and returns the matching unlock.
+func (r catalogRepo) lock() func() {
+	if r.tx != nil {
+		return func() {}
+	}
+	r.s.mu.Lock()
+	return r.s.mu.Unlock
+}
+
+// rlock is lock for reading.
+func (r catalogRepo) rlock() func() {
+	if r.tx != nil {
+		return func() {}
+	}
+	r.s.mu.RLock()
+	return r.s.mu.RUnlock
+}
+
+// writable refuses catalog writes inside a transaction.
+func (r catalogRepo) writable() error {
+	if r.tx != nil {
+		return errCatalogWriteInTx
+	}
+	return nil
 }

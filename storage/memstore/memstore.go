@@ -11,6 +11,8 @@ import (
 
 	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/board"
+	"github.com/impactmuseum/commerce/cart"
+	"github.com/impactmuseum/commerce/order"
 )
 
 // Options configure a Store. The zero value, or nil, gives the defaults.
@@ -34,6 +36,14 @@ type Store struct {
 	brandOrder   idList
 	productOrder idList
 
+	carts map[cart.Key]map[uuid.UUID]cartLine
+
+	orders      map[uuid.UUID]order.Order
+	orderOrder  idList
+	orderKeys   map[string]uuid.UUID // user id + idempotency key → order
+	orderNumber map[string]uuid.UUID
+	addresses   map[uuid.UUID]order.Address
+
 	posts     map[uuid.UUID]board.Post
 	postOrder idList
 
@@ -55,15 +65,20 @@ func New(opts *Options) *Store {
 		opts = &Options{}
 	}
 	s := &Store{
-		problems:   make(map[uuid.UUID]problemRecord),
-		brands:     make(map[uuid.UUID]brandRecord),
-		products:   make(map[uuid.UUID]productRecord),
-		posts:      make(map[uuid.UUID]board.Post),
-		users:      make(map[uuid.UUID]account.User),
-		identities: make(map[string]account.Identity),
-		sessions:   make(map[string]account.Session),
-		attempts:   make(map[string]attemptWindow),
-		now:        opts.Now,
+		problems:    make(map[uuid.UUID]problemRecord),
+		brands:      make(map[uuid.UUID]brandRecord),
+		products:    make(map[uuid.UUID]productRecord),
+		carts:       make(map[cart.Key]map[uuid.UUID]cartLine),
+		orders:      make(map[uuid.UUID]order.Order),
+		orderKeys:   make(map[string]uuid.UUID),
+		orderNumber: make(map[string]uuid.UUID),
+		addresses:   make(map[uuid.UUID]order.Address),
+		posts:       make(map[uuid.UUID]board.Post),
+		users:       make(map[uuid.UUID]account.User),
+		identities:  make(map[string]account.Identity),
+		sessions:    make(map[string]account.Session),
+		attempts:    make(map[string]attemptWindow),
+		now:         opts.Now,
 	}
 	s.userIndex.init()
 	if s.now == nil {

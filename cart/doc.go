@@ -1,0 +1,26 @@
+// Package cart keeps the carts of the shop: one per signed-in customer and
+// one per guest session.
+//
+// # Lines
+//
+// A cart holds lines of a product and a quantity from 1 to 99. [Service.Add]
+// increments a line (refusing to pass 99), [Service.SetQuantity] sets it (0
+// removes it), [Service.Remove] deletes it whatever its quantity and
+// [Service.Clear] empties the cart. Lines always show the product as it is
+// now — its current price — and a line whose product was deleted drops
+// out. [Service.Summary] gives the count (the sum of the quantities) and
+// the subtotal, from one storage query.
+//
+// # Guests
+//
+// A visitor's cart belongs to their guest session ([KeyOf]). When they sign
+// in, [Service.Merge] moves it into their customer cart in one transaction:
+// quantities add up, capped at 99, and the guest cart is left empty, so a
+// merge run twice changes nothing more.
+//
+// # Concurrency
+//
+// Every change goes through [Repository.Update], which the adapters run
+// atomically per cart: fifty concurrent adds of one unit leave a quantity
+// of fifty.
+package cart

@@ -1,0 +1,42 @@
+// Package order places orders and moves them along: address books,
+// checkout of a whole cart or of one product ("buy now"), payment, and the
+// status machine.
+//
+// # Checkout
+//
+// [Service.Checkout] runs in one transaction ([Transactor]): the prices are
+// copied into the order's lines, tracked stock is taken by a conditional
+// update in product-id order (never below zero; an [*OutOfStockError]
+// names the product), the order is stored with a unique human-readable
+// number, the payment provider is charged and, from the cart, the bought
+// lines leave the cart. Any failure leaves nothing behind, and a charge
+// whose transaction fails is refunded.
+//
+// Every checkout carries an idempotency key: the same key with the same
+// request returns the first order, the same key with another request is
+// [ErrIdempotencyConflict], and concurrent duplicates make one order.
+//
+// # Status
+//
+// An order moves pending_payment → paid → shipped → delivered, and can be
+// cancelled while pending or paid (stock comes back, a paid order is
+// refunded). Staff move orders ([Service.SetStatus]); a customer may cancel
+// their own order before it ships ([Service.Cancel]). Illegal moves are
+// [ErrStatusConflict].
+//
+// # Payment
+//
+// A [PaymentProvider] charges and refunds. [ManualProvider] leaves orders
+// pending until staff confirm a bank transfer; [FakeCardProvider] pays at
+// once (or declines) for tests and demos.
+//
+// # Money
+//
+// Each line total is the unit price times the quantity, rounded once to
+// the currency's digits; the total is the sum of the line totals.
+//
+// # Privacy
+//
+// Customers see only their own orders: another customer's order is
+// [ErrOrderNotFound], as if it did not exist. Staff see all.
+package order

@@ -1,0 +1,589 @@
+package order
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/cart"
+	"github.com/impactmuseum/commerce/catalog"
+)
+
+// Limits of checkout input.
+const (
+	maxKeyLen       = 100
+	maxAddresses    = 20
+	maxNumberTries  = 5
+	maxRecipientLen = 50
+	maxLineLen      = 200
+	maxCityLen      = 100
+	maxNoteLen      = 200
+)
+
+// Options configure a Service. The zero value, or nil, gives the defaults.
+type Options struct {
+	// Now is the clock. Default: time.Now.
+	Now commerce.Clock
+	// NewID makes order and address ids. Default: commerce.NewID.
+	NewID commerce.IDGenerator
+	// Payments maps each accepted payment method to its provider. A method
+	// without a provider is refused at checkout. Default: bank_transfer
+	// through ManualProvider only.
+	Payments map[PaymentMethod]PaymentProvider
+	// Currency is the shop's currency; products priced in another cannot
+	// be bought. Default: "KRW".
+	Currency string
+}
+
+// Service places orders and moves them along, and keeps customers' address
+// books. It is safe for concurrent use.
+type Service struct {
+	repo     Repository
+	tx       Transactor
+	now      commerce.Clock
+	newID    commerce.IDGenerator
+	payments map[PaymentMethod]PaymentProvider
+	currency string
+}
+
+// NewService returns the order service. repo serves reads; tx runs
+// checkouts and status changes. It panics if either is nil.
+func NewService(repo Repository, tx Transactor, opts *Options) *Service {
+	switch {
+	case repo == nil:
+		panic("order: nil Repository")
+	case tx == nil:
+		panic("order: nil Transactor")
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	s := &Service{repo: repo, tx: tx, now: opts.Now, newID: opts.NewID, payments: opts.Payments, currency: opts.Currency}
+	if s.newID == nil {
+		s.newID = commerce.NewID
+	}
+	if s.payments == nil {
+		s.payments = map[PaymentMethod]PaymentProvider{BankTransfer: ManualProvider{}}
+	}
+	if s.currency == "" {
+		s.currency = "KRW"
+	}
+	return s
+}
+
+// ---- addresses ----
+
+// AddressInput is an address as a customer types it.
+type AddressInput struct {
+	Recipient string
+	Phone     string
+	Line1     string
+	Line2     string
+	City      string
+	Zipcode   string
+	Note      string
+}
+
+// AddAddress adds an address to the actor's address book (at most 20).
+func (s *Service) AddAddress(ctx context.Context, actor commerce.Actor, in AddressInput) (Address, error) {
+	if !actor.SignedIn() {
+		return Address{}, ErrSignInRequired
+	}
+	a, err := s.address(in, "")
+	if err != nil {
+		return Address{}, err
+	}
+	book, err := s.repo.ListAddresses(ctx, actor.UserID)
+	if err != nil {
+		return Address{}, err
+	}
+	if len(book) >= maxAddresses {
+		return Address{}, commerce.Invalid("address", fmt.Sprintf("an address book holds at most %d addresses; delete one first", maxAddresses))
+	}
+	a.ID, a.UserID, a.CreatedAt = s.newID(), actor.UserID, s.now.Now()
+	if err := s.repo.CreateAddress(ctx, a); err != nil {
+		return Address{}, err
+	}
+	return a, nil
+}
+
+// Addresses returns the actor's address book, oldest first.
+func (s *Service) Addresses(ctx context.Context, actor commerce.Actor) ([]Address, error) {
+	if !actor.SignedIn() {
+		return nil, ErrSignInRequired
+	}
+	return s.repo.ListAddresses(ctx, actor.UserID)
+}
+
+// DeleteAddress removes an address from the actor's address book. Orders
+// keep their own copy.
+func (s *Service) DeleteAddress(ctx context.Context, actor commerce.Actor, id uuid.UUID) error {
+	if !actor.SignedIn() {
+		return ErrSignInRequired
+	}
+	return s.repo.DeleteAddress(ctx, actor.UserID, id)
+}
+
+// address validates in; prefix names the fields ("address." inside a
+// checkout).
+func (s *Service) address(in AddressInput, prefix string) (Address, error) {
+	a := Address{
+		Recipient: cleanText(in.Recipient), Phone: strings.TrimSpace(in.Phone), Line1: cleanText(in.Line1),
+		Line2: cleanText(in.Line2), City: cleanText(in.City), Zipcode: strings.TrimSpace(in.Zipcode), Note: cleanText(in.Note),
+	}
+	var bad commerce.ValidationError
+	text := func(field, v string, max int, required bool) {
+		switch {
+		case required && v == "":
+			bad.Add(prefix+field, "required")
+		case utf8.RuneCountInString(v) > max:
+			bad.Add(prefix+field, fmt.Sprintf("must be at most %d characters", max))
+		case strings.IndexFunc(v, unicode.IsControl) >= 0:
+			bad.Add(prefix+field, "must not contain control characters")
+		}
+	}
+	text("recipient", a.Recipient, maxRecipientLen, true)
+	text("line1", a.Line1, maxLineLen, true)
+	text("line2", a.Line2, maxLineLen, false)
+	text("city", a.City, maxCityLen, false)
+	text("note", a.Note, maxNoteLen, false)
+	if !validPhone(a.Phone) {
+		bad.Add(prefix+"phone", "must be a phone number such as 010-1234-5678")
+	}
+	if !validZipcode(a.Zipcode) {
+		bad.Add(prefix+"zipcode", "must be a postal code such as 04524")
+	}
+	return a, bad.Err()
+}
+
+func validPhone(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+-() ", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15 && len(s) <= 20
+}
+
+func validZipcode(s string) bool {
+	if len(s) < 3 || len(s) > 10 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9') && !(r >= 'A' && r <= 'Z') && !(r >= 'a' && r <= 'z') && r != '-' && r != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+func cleanText(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
+// ---- checkout ----
+
+// CheckoutInput is a checkout: the whole cart, or one product now.
+type CheckoutInput struct {
+	// FromCart checks out the actor's whole cart. Otherwise ProductID and
+	// Quantity (1..99) buy one product now and the cart is not touched.
+	FromCart  bool
+	ProductID uuid.UUID
+	Quantity  int
+	// AddressID names a saved address; otherwise Address is used.
+	AddressID uuid.UUID
+	Address   *AddressInput
+	// PaymentMethod must have a provider (Options.Payments).
+	PaymentMethod PaymentMethod
+	// IdempotencyKey makes a retried checkout safe: the same key with the
+	// same request returns the first order; with another request it is
+	// ErrIdempotencyConflict. 1..100 printable characters.
+	IdempotencyKey string
+}
+
+// Checkout places an order in one transaction: prices are copied into the
+// lines, tracked stock is taken in product-id order (an *OutOfStockError
+// names a product that ran out), the order is stored with a new number, the
+// payment is charged, and — from the cart — the bought lines leave the
+// cart. Any failure leaves nothing behind.
+func (s *Service) Checkout(ctx context.Context, actor commerce.Actor, in CheckoutInput) (Order, error) {
+	if !actor.SignedIn() {
+		return Order{}, ErrSignInRequired
+	}
+	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
+	var bad commerce.ValidationError
+	switch {
+	case in.IdempotencyKey == "":
+		bad.Add("idempotency_key", "required")
+	case len(in.IdempotencyKey) > maxKeyLen || strings.IndexFunc(in.IdempotencyKey, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		bad.Add("idempotency_key", fmt.Sprintf("must be 1 to %d printable characters", maxKeyLen))
+	}
+	if !in.FromCart {
+		if in.ProductID == uuid.Nil {
+			bad.Add("product_id", "required unless the cart is checked out")
+		}
+		if in.Quantity < 1 || in.Quantity > cart.MaxQuantity {
+			bad.Add("quantity", fmt.Sprintf("must be between 1 and %d", cart.MaxQuantity))
+		}
+	}
+	provider, ok := s.payments[in.PaymentMethod]
+	switch {
+	case in.PaymentMethod == "":
+		bad.Add("payment_method", "required")
+	case !in.PaymentMethod.Valid():
+		bad.Add("payment_method", "must be card, bank_transfer or mobile")
+	case !ok:
+		bad.Add("payment_method", fmt.Sprintf("%s is not accepted by this shop", in.PaymentMethod))
+	}
+	var addr Address
+	switch {
+	case in.AddressID != uuid.Nil && in.Address != nil:
+		bad.Add("address", "give address_id or address, not both")
+	case in.AddressID != uuid.Nil:
+		a, err := s.repo.GetAddress(ctx, in.AddressID)
+		switch {
+		case errors.Is(err, ErrAddressNotFound) || (err == nil && a.UserID != actor.UserID):
+			bad.Add("address_id", "no such address in your address book")
+		case err != nil:
+			return Order{}, err
+		}
+		addr = a
+	case in.Address != nil:
+		a, err := s.address(*in.Address, "address.")
+		for f, m := range commerce.FieldErrors(err) {
+			bad.Add(f, m)
+		}
+		addr = a
+	default:
+		bad.Add("address", "required: address_id or address")
+	}
+	if err := bad.Err(); err != nil {
+		return Order{}, err
+	}
+	addr.UserID = actor.UserID
+	hash := requestHash(in, addr)
+
+	if o, err := s.replay(ctx, actor.UserID, in.IdempotencyKey, hash); !errors.Is(err, ErrOrderNotFound) {
+		return o, err
+	}
+	for range maxNumberTries {
+		o, err := s.place(ctx, actor.UserID, in, addr, hash, provider)
+		switch {
+		case err == nil:
+			return o, nil
+		case errors.Is(err, ErrDuplicateNumber):
+			continue
+		}
+		// A concurrent checkout with the same key may have won while this
+		// one failed (on the emptied cart, the stock it took or the key
+		// itself): its order is the answer.
+		if o, rerr := s.replay(ctx, actor.UserID, in.IdempotencyKey, hash); !errors.Is(rerr, ErrOrderNotFound) {
+			return o, rerr
+		}
+		return Order{}, err
+	}
+	return Order{}, fmt.Errorf("order: no free order number after %d tries: %w", maxNumberTries, commerce.ErrUnavailable)
+}
+
+// replay returns the customer's order made with key if the request is the
+// same, ErrIdempotencyConflict if it is another, and ErrOrderNotFound if
+// there is none.
+func (s *Service) replay(ctx context.Context, userID uuid.UUID, key, hash string) (Order, error) {
+	o, err := s.repo.GetOrderByKey(ctx, userID, key)
+	switch {
+	case err != nil:
+		return Order{}, err
+	case o.RequestHash != hash:
+		return Order{}, ErrIdempotencyConflict
+	}
+	return o, nil
+}
+
+// place runs one checkout transaction.
+func (s *Service) place(ctx context.Context, userID uuid.UUID, in CheckoutInput, addr Address, hash string, provider PaymentProvider) (Order, error) {
+	var (
+		placed  Order
+		charged *Order
+	)
+	refund := func() {
+		if charged != nil {
+			// The charge is undone; a refund that fails can only be
+			// reported with the checkout's own error.
+			_ = provider.Refund(context.WithoutCancel(ctx), *charged)
+			charged = nil
+		}
+	}
+	err := s.tx.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		refund() // an earlier run of fn that the adapter retried
+		wanted, err := s.wanted(ctx, tx, userID, in)
+		if err != nil {
+			return err
+		}
+		ids := make([]uuid.UUID, 0, len(wanted))
+		for id := range wanted {
+			ids = append(ids, id)
+		}
+		slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+
+		now := s.now.Now()
+		o := Order{
+			ID: s.newID(), Number: newNumber(now), UserID: userID, Status: PendingPayment,
+			Subtotal: commerce.Zero(s.currency), Address: addr, PaymentMethod: in.PaymentMethod,
+			IdempotencyKey: in.IdempotencyKey, RequestHash: hash, PlacedAt: now, UpdatedAt: now,
+		}
+		for _, id := range ids {
+			p, err := tx.Products().GetProduct(ctx, id)
+			switch {
+			case errors.Is(err, catalog.ErrProductNotFound):
+				return commerce.Invalid("product_id", fmt.Sprintf("%s: no such product", id))
+			case err != nil:
+				return err
+			case p.Price.Currency != s.currency:
+				return commerce.Invalid("product_id", fmt.Sprintf("%s is priced in %s; this shop sells in %s", p.Name, p.Price.Currency, s.currency))
+			}
+			n := wanted[id]
+			if err := tx.Stock().TakeStock(ctx, id, n); err != nil {
+				if errors.Is(err, catalog.ErrOutOfStock) {
+					return &OutOfStockError{ProductID: id, Name: p.Name, err: err}
+				}
+				return err
+			}
+			l := Line{ProductID: id, Name: p.Name, UnitPrice: p.Price, Quantity: n, LineTotal: p.Price.Mul(int64(n))}
+			o.Lines = append(o.Lines, l)
+			if o.Subtotal, err = o.Subtotal.Add(l.LineTotal); err != nil {
+				return err
+			}
+		}
+		o.Total = o.Subtotal
+		status, ref, err := provider.Charge(ctx, o)
+		if err != nil {
+			return err
+		}
+		charged = &o
+		o.Status, o.PaymentRef = status, ref
+		if err := tx.Orders().CreateOrder(ctx, o); err != nil {
+			return err
+		}
+		placed = o
+		return nil
+	})
+	if err != nil {
+		refund()
+		return Order{}, err
+	}
+	return placed, nil
+}
+
+// wanted returns the quantities to buy by product id. From the cart it
+// empties the cart's lines inside the transaction, which also holds the
+// cart against concurrent changes until the checkout ends.
+func (s *Service) wanted(ctx context.Context, tx Tx, userID uuid.UUID, in CheckoutInput) (map[uuid.UUID]int, error) {
+	if !in.FromCart {
+		return map[uuid.UUID]int{in.ProductID: in.Quantity}, nil
+	}
+	wanted := make(map[uuid.UUID]int)
+	err := tx.Carts().Update(ctx, cart.UserKey(userID), s.now.Now(), func(q map[uuid.UUID]int) error {
+		for id, n := range q {
+			if n > 0 {
+				wanted[id] = n
+			}
+		}
+		clear(q)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(wanted) == 0 {
+		return nil, ErrEmptyCart
+	}
+	return wanted, nil
+}
+
+// requestHash identifies a checkout request, to tell a replay from another
+// request with the same idempotency key.
+func requestHash(in CheckoutInput, a Address) string {
+	h := sha256.New()
+	source := "cart"
+	if !in.FromCart {
+		source = fmt.Sprintf("product %s × %d", in.ProductID, in.Quantity)
+	}
+	fmt.Fprintf(h, "%s\x1f%s\x1f%s", source, in.PaymentMethod, in.AddressID)
+	for _, f := range []string{a.Recipient, a.Phone, a.Line1, a.Line2, a.City, a.Zipcode, a.Note} {
+		fmt.Fprintf(h, "\x1f%s", f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// newNumber returns an order number: the date and eight random digits,
+// such as "20261125-48312207". A clash is caught by the store's unique
+// index and a new number drawn.
+func newNumber(now time.Time) string {
+	n, err := rand.Int(rand.Reader, big.NewInt(100_000_000))
+	if err != nil {
+		n = big.NewInt(now.UnixNano() % 100_000_000)
+	}
+	return fmt.Sprintf("%s-%08d", now.Format("20060102"), n)
+}
+
+// ---- reads ----
+
+// Order returns an order to its customer or to staff. Anyone else gets
+// ErrOrderNotFound, as if it did not exist.
+func (s *Service) Order(ctx context.Context, actor commerce.Actor, id uuid.UUID) (Order, error) {
+	if !actor.SignedIn() {
+		return Order{}, ErrSignInRequired
+	}
+	o, err := s.repo.GetOrder(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
+	if o.UserID != actor.UserID && !actor.IsStaff() {
+		return Order{}, ErrOrderNotFound
+	}
+	return o, nil
+}
+
+// Filter selects a page of orders.
+type Filter struct {
+	// Status keeps one status; only staff may filter on it.
+	Status Status
+	Limit  int
+	Cursor string
+}
+
+// Orders returns a page of the actor's own orders, newest first.
+func (s *Service) Orders(ctx context.Context, actor commerce.Actor, f Filter) (commerce.Page[Order], error) {
+	if !actor.SignedIn() {
+		return commerce.Page[Order]{}, ErrSignInRequired
+	}
+	return s.list(ctx, Query{UserID: actor.UserID, Status: f.Status}, f)
+}
+
+// AllOrders returns a page of every customer's orders, newest first,
+// optionally in one status. Staff only.
+func (s *Service) AllOrders(ctx context.Context, actor commerce.Actor, f Filter) (commerce.Page[Order], error) {
+	switch {
+	case !actor.SignedIn():
+		return commerce.Page[Order]{}, ErrSignInRequired
+	case !actor.IsStaff():
+		return commerce.Page[Order]{}, ErrStaffOnly
+	}
+	return s.list(ctx, Query{Status: f.Status}, f)
+}
+
+func (s *Service) list(ctx context.Context, q Query, f Filter) (commerce.Page[Order], error) {
+	var bad commerce.ValidationError
+	limit, err := commerce.CheckLimit(f.Limit)
+	for k, m := range commerce.FieldErrors(err) {
+		bad.Add(k, m)
+	}
+	before, err := commerce.DecodeCursor(f.Cursor)
+	for k, m := range commerce.FieldErrors(err) {
+		bad.Add(k, m)
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		bad.Add("status", "must be pending_payment, paid, shipped, delivered or cancelled")
+	}
+	if err := bad.Err(); err != nil {
+		return commerce.Page[Order]{}, err
+	}
+	q.Before, q.Limit = before, limit+1
+	orders, err := s.repo.ListOrders(ctx, q)
+	if err != nil {
+		return commerce.Page[Order]{}, err
+	}
+	return commerce.PageOf(orders, limit, func(o Order) uuid.UUID { return o.ID }), nil
+}
+
+// ---- status ----
+
+// SetStatus moves an order along the status machine. Staff only; an
+// illegal move is ErrStatusConflict. Cancelling returns tracked stock and
+// refunds a paid order.
+func (s *Service) SetStatus(ctx context.Context, actor commerce.Actor, id uuid.UUID, to Status) (Order, error) {
+	switch {
+	case !actor.SignedIn():
+		return Order{}, ErrSignInRequired
+	case !actor.IsStaff():
+		return Order{}, ErrStaffOnly
+	case !to.Valid():
+		return Order{}, commerce.Invalid("status", "must be pending_payment, paid, shipped, delivered or cancelled")
+	}
+	return s.move(ctx, id, to, func(Order) error { return nil })
+}
+
+// Cancel cancels an order: its customer may while it has not shipped, and
+// staff may. Stock comes back, and a paid order is refunded.
+func (s *Service) Cancel(ctx context.Context, actor commerce.Actor, id uuid.UUID) (Order, error) {
+	if !actor.SignedIn() {
+		return Order{}, ErrSignInRequired
+	}
+	return s.move(ctx, id, Cancelled, func(o Order) error {
+		switch {
+		case o.UserID != actor.UserID && !actor.IsStaff():
+			return ErrOrderNotFound
+		case o.Status == Shipped || o.Status == Delivered:
+			return ErrTooLate
+		}
+		return nil
+	})
+}
+
+// move changes an order's status in a transaction after allow agrees.
+func (s *Service) move(ctx context.Context, id uuid.UUID, to Status, allow func(Order) error) (Order, error) {
+	var moved Order
+	err := s.tx.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		o, err := tx.Orders().GetOrder(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := allow(o); err != nil {
+			return err
+		}
+		if !o.Status.CanMove(to) {
+			return fmt.Errorf("%w: %s → %s", ErrStatusConflict, o.Status, to)
+		}
+		now := s.now.Now()
+		if err := tx.Orders().SetStatus(ctx, id, o.Status, to, now); err != nil {
+			return err
+		}
+		if to == Cancelled {
+			for _, l := range o.Lines {
+				if err := tx.Stock().ReturnStock(ctx, l.ProductID, l.Quantity); err != nil {
+					return err
+				}
+			}
+		}
+		moved = o
+		moved.Status, moved.UpdatedAt = to, now
+		return nil
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	if to == Cancelled {
+		if p, ok := s.payments[moved.PaymentMethod]; ok {
+			if err := p.Refund(ctx, moved); err != nil {
+				return moved, fmt.Errorf("order: cancelled, but the refund failed: %v: %w", err, commerce.ErrUnavailable)
+			}
+		}
+	}
+	return moved, nil
+}
