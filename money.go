@@ -70,8 +70,10 @@ func MustMoney(amount, currency string) Money {
 	return m
 }
 
-// Zero returns zero in currency.
-func Zero(currency string) Money { return Money{Amount: decimal.Zero, Currency: currency} }
+// Zero returns zero in currency, in canonical form.
+func Zero(currency string) Money {
+	return Money{Amount: decimal.New(0, -currencyDigits[currency]), Currency: currency}
+}
 
 // IsZero reports whether the amount is zero (whatever the currency).
 func (m Money) IsZero() bool { return m.Amount.IsZero() }

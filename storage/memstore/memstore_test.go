@@ -39,8 +39,13 @@ func (harness) MakeStores(ctx context.Context, t *testing.T) storagetest.Stores 
 		Sessions: s.Sessions(),
 		Attempts: s.Attempts(),
 		Board:    s.Board(),
-		Now:      clock.Now,
-		Advance:  clock.Advance,
+		Carts:    s.Carts(),
+		Orders:   s.Orders(),
+		Stock:    s.Stock(),
+
+		Transactor: s.Transactor(),
+		Now:        clock.Now,
+		Advance:    clock.Advance,
 	}
 }
 

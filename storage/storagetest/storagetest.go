@@ -7,7 +7,9 @@ import (
 
 	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/board"
+	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/order"
 )
 
 // Stores are the repositories of one empty store, made for one test. A nil
@@ -21,6 +23,12 @@ type Stores struct {
 	Sessions account.SessionStore
 	Attempts account.AttemptStore
 	Board    board.Repository
+	Carts    cart.Repository
+	Orders   order.Repository
+	Stock    catalog.StockRepository
+	// Transactor runs checkouts over the store's Orders, Carts, Catalog
+	// and Stock.
+	Transactor order.Transactor
 
 	// Now is the clock the Sessions and Attempts stores expire things by;
 	// nil means time.Now.
@@ -62,4 +70,6 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 	t.Run("Accounts", func(t *testing.T) { runAccountTests(t, h) })
 	t.Run("Sessions", func(t *testing.T) { runSessionTests(t, h) })
 	t.Run("Board", func(t *testing.T) { runBoardTests(t, h) })
+	t.Run("Carts", func(t *testing.T) { runCartTests(t, h) })
+	t.Run("Orders", func(t *testing.T) { runOrderTests(t, h) })
 }

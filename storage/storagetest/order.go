@@ -1,0 +1,711 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/cart"
+	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/order"
+)
+
+// orderFixture adds orders to a shopFixture.
+type orderFixture struct {
+	*shopFixture
+	orders *order.Service
+	card   *order.FakeCardProvider
+}
+
+func newOrderFixture(t *testing.T, h Harness) *orderFixture {
+	f := newShopFixture(t, h)
+	if f.stores.Orders == nil || f.stores.Transactor == nil || f.stores.Stock == nil {
+		t.Skip("the adapter has no orders, stock or transactor")
+	}
+	of := &orderFixture{shopFixture: f, card: &order.FakeCardProvider{}}
+	of.orders = of.service(f.stores.Transactor)
+	return of
+}
+
+// service returns an order service over tx, with the fixture's providers.
+func (f *orderFixture) service(tx order.Transactor) *order.Service {
+	return order.NewService(f.stores.Orders, tx, &order.Options{
+		Now: f.now,
+		Payments: map[order.PaymentMethod]order.PaymentProvider{
+			order.Card: f.card, order.Mobile: f.card, order.BankTransfer: order.ManualProvider{},
+		},
+	})
+}
+
+var seoul = &order.AddressInput{
+	Recipient: "김민준", Phone: "010-1234-5678", Line1: "서울특별시 중구 세종대로 110", Line2: "3층", Zipcode: "04524", Note: "문 앞에 놓아 주세요",
+}
+
+func buyNow(p catalog.Product, n int, key string) order.CheckoutInput {
+	return order.CheckoutInput{ProductID: p.ID, Quantity: n, Address: seoul, PaymentMethod: order.Card, IdempotencyKey: key}
+}
+
+func fromCart(key string) order.CheckoutInput {
+	return order.CheckoutInput{FromCart: true, Address: seoul, PaymentMethod: order.BankTransfer, IdempotencyKey: key}
+}
+
+func (f *orderFixture) stock(t *testing.T, p catalog.Product) *int {
+	t.Helper()
+	got, err := f.stores.Catalog.GetProduct(f.ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got.Stock
+}
+
+func (f *orderFixture) allOrders(t *testing.T) []order.Order {
+	t.Helper()
+	var out []order.Order
+	filter := order.Filter{Limit: 100}
+	for {
+		page, err := f.orders.AllOrders(f.ctx, staff, filter)
+		if err != nil {
+			t.Fatalf("AllOrders: %v", err)
+		}
+		out = append(out, page.Items...)
+		if page.NextCursor == "" {
+			return out
+		}
+		filter.Cursor = page.NextCursor
+	}
+}
+
+func runOrderTests(t *testing.T, h Harness) {
+	cases := []struct {
+		name string
+		fn   func(*testing.T, *orderFixture)
+	}{
+		{"Addresses", testAddresses},
+		{"CheckoutCart", testCheckoutCart},
+		{"BuyNow", testBuyNow},
+		{"CheckoutValidation", testCheckoutValidation},
+		{"OutOfStock", testOutOfStock},
+		{"Idempotency", testIdempotency},
+		{"ConcurrentDuplicateCheckouts", testConcurrentDuplicateCheckouts},
+		{"LastUnits", testLastUnits},
+		{"StatusMachine", testStatusMachine},
+		{"CustomerCancel", testCustomerCancel},
+		{"Visibility", testOrderVisibility},
+		{"Paging", testOrderPaging},
+		{"Rollback", testCheckoutRollback},
+		{"Totals", testOrderTotals},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.fn(t, newOrderFixture(t, h))
+		})
+	}
+}
+
+func testAddresses(t *testing.T, f *orderFixture) {
+	me, you := f.customer(t), f.customer(t)
+	a, err := f.orders.AddAddress(f.ctx, me, *seoul)
+	if err != nil {
+		t.Fatalf("AddAddress: %v", err)
+	}
+	if a.ID == uuid.Nil || a.UserID != me.UserID || a.Recipient != "김민준" || a.Note != seoul.Note {
+		t.Errorf("AddAddress: %+v", a)
+	}
+	b, _ := f.orders.AddAddress(f.ctx, me, order.AddressInput{Recipient: "이서연", Phone: "+82 2 123 4567", Line1: "부산광역시 해운대구", Zipcode: "48094"})
+	list, err := f.orders.Addresses(f.ctx, me)
+	if err != nil || len(list) != 2 || list[0].ID != a.ID || list[1].ID != b.ID {
+		t.Errorf("Addresses: %+v, %v", list, err)
+	}
+	if got, _ := f.stores.Orders.GetAddress(f.ctx, a.ID); !cmp.Equal(got, a) {
+		t.Errorf("GetAddress:\n%s", cmp.Diff(a, got))
+	}
+	if list, _ := f.orders.Addresses(f.ctx, you); len(list) != 0 {
+		t.Errorf("another customer's address book: %+v", list)
+	}
+	wantErr(t, "DeleteAddress of another's address", f.orders.DeleteAddress(f.ctx, you, a.ID), order.ErrAddressNotFound)
+	if err := f.orders.DeleteAddress(f.ctx, me, a.ID); err != nil {
+		t.Fatalf("DeleteAddress: %v", err)
+	}
+	wantErr(t, "DeleteAddress twice", f.orders.DeleteAddress(f.ctx, me, a.ID), order.ErrAddressNotFound)
+	_, err = f.orders.AddAddress(f.ctx, me, order.AddressInput{Phone: "call me", Zipcode: "!"})
+	wantFields(t, "AddAddress empty", err, "recipient", "line1", "phone", "zipcode")
+	_, err = f.orders.AddAddress(f.ctx, commerce.Anonymous, *seoul)
+	wantErr(t, "AddAddress anonymously", err, commerce.ErrUnauthenticated)
+	for i := len(list) - 1; i < 20; i++ {
+		f.orders.AddAddress(f.ctx, me, *seoul)
+	}
+	_, err = f.orders.AddAddress(f.ctx, me, *seoul)
+	wantFields(t, "a 21st address", err, "address")
+}
+
+func testCheckoutCart(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", intp(5))
+	tea := f.item(t, "보리차", "4500", nil)
+	me := f.customer(t)
+	f.carts.Add(f.ctx, me, tea.ID, 3)
+	f.carts.Add(f.ctx, me, jam.ID, 2)
+	addr, _ := f.orders.AddAddress(f.ctx, me, *seoul)
+
+	in := order.CheckoutInput{FromCart: true, AddressID: addr.ID, PaymentMethod: order.BankTransfer, IdempotencyKey: "k-1"}
+	o, err := f.orders.Checkout(f.ctx, me, in)
+	if err != nil {
+		t.Fatalf("Checkout: %v", err)
+	}
+	if o.Status != order.PendingPayment || o.UserID != me.UserID || o.PaymentMethod != order.BankTransfer || o.Number == "" {
+		t.Errorf("order: %+v", o)
+	}
+	if o.Subtotal.AmountString() != "37500" || !o.Total.Equal(o.Subtotal) || len(o.Lines) != 2 {
+		t.Errorf("order totals: subtotal %s total %s, %d lines", o.Subtotal, o.Total, len(o.Lines))
+	}
+	if o.Address.Recipient != "김민준" || o.Address.Line1 != seoul.Line1 {
+		t.Errorf("address copy: %+v", o.Address)
+	}
+	if *f.stock(t, jam) != 3 || f.stock(t, tea) != nil {
+		t.Errorf("stock after checkout: jam %v, tea %v; want 3 and untracked", *f.stock(t, jam), f.stock(t, tea))
+	}
+	if c := f.cart(t, me); len(c.Lines) != 0 {
+		t.Errorf("cart after checkout: %q", quantities(c))
+	}
+	got, err := f.orders.Order(f.ctx, me, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(o, got, moneyEqual); diff != "" {
+		t.Errorf("Order (-placed +read):\n%s", diff)
+	}
+	// Prices are copies: a later price change leaves the order alone.
+	f.catalog.UpdateProduct(f.ctx, staff, jam.ID, catalog.ProductPatch{Price: commerce.Some(commerce.MustMoney("1", "KRW"))})
+	f.catalog.DeleteProduct(f.ctx, staff, tea.ID)
+	got, _ = f.orders.Order(f.ctx, me, o.ID)
+	if diff := cmp.Diff(o, got, moneyEqual); diff != "" {
+		t.Errorf("Order after its products changed (-placed +read):\n%s", diff)
+	}
+	_, err = f.orders.Checkout(f.ctx, me, fromCart("k-2"))
+	wantErr(t, "checking out an empty cart", err, order.ErrEmptyCart)
+}
+
+func testBuyNow(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", intp(5))
+	tea := f.item(t, "보리차", "4500", nil)
+	me := f.customer(t)
+	f.carts.Add(f.ctx, me, tea.ID, 1)
+	f.carts.Add(f.ctx, me, jam.ID, 1)
+	o, err := f.orders.Checkout(f.ctx, me, buyNow(jam, 2, "now-1"))
+	if err != nil {
+		t.Fatalf("buy now: %v", err)
+	}
+	if o.Status != order.Paid || o.PaymentRef == "" || len(o.Lines) != 1 || o.Lines[0].Quantity != 2 || o.Total.AmountString() != "24000" {
+		t.Errorf("buy-now order: %+v", o)
+	}
+	if *f.stock(t, jam) != 3 {
+		t.Errorf("stock: %d, want 3", *f.stock(t, jam))
+	}
+	if c := f.cart(t, me); c.Count != 2 {
+		t.Errorf("buy now touched the cart: %q", quantities(c))
+	}
+	if n, sum := f.card.Charged(); n != 1 || sum.AmountString() != "24000" {
+		t.Errorf("card charges: %d for %s", n, sum)
+	}
+}
+
+func testCheckoutValidation(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", nil)
+	me, you := f.customer(t), f.customer(t)
+	yours, _ := f.orders.AddAddress(f.ctx, you, *seoul)
+	cases := []struct {
+		name   string
+		in     order.CheckoutInput
+		fields []string
+	}{
+		{"empty", order.CheckoutInput{}, []string{"idempotency_key", "product_id", "quantity", "payment_method", "address"}},
+		{"bad quantity and method", order.CheckoutInput{ProductID: jam.ID, Quantity: 100, Address: seoul, PaymentMethod: "bitcoin", IdempotencyKey: "x"}, []string{"quantity", "payment_method"}},
+		{"another's address", order.CheckoutInput{ProductID: jam.ID, Quantity: 1, AddressID: yours.ID, PaymentMethod: order.Card, IdempotencyKey: "x"}, []string{"address_id"}},
+		{"bad inline address", order.CheckoutInput{ProductID: jam.ID, Quantity: 1, Address: &order.AddressInput{Phone: "010-1234-5678"}, PaymentMethod: order.Card, IdempotencyKey: "x"}, []string{"address.recipient", "address.line1", "address.zipcode"}},
+		{"missing product", buyNow(catalog.Product{ID: commerce.NewID()}, 1, "x"), []string{"product_id"}},
+		{"long key", buyNow(jam, 1, strings.Repeat("k", 101)), []string{"idempotency_key"}},
+	}
+	for _, c := range cases {
+		_, err := f.orders.Checkout(f.ctx, me, c.in)
+		wantFields(t, c.name, err, c.fields...)
+	}
+	// A method the shop does not take.
+	svc := order.NewService(f.stores.Orders, f.stores.Transactor, &order.Options{Now: f.now})
+	_, err := svc.Checkout(f.ctx, me, buyNow(jam, 1, "x"))
+	wantFields(t, "card where only bank transfers are taken", err, "payment_method")
+	_, err = f.orders.Checkout(f.ctx, commerce.Anonymous, buyNow(jam, 1, "x"))
+	wantErr(t, "anonymous checkout", err, commerce.ErrUnauthenticated)
+	if all := f.allOrders(t); len(all) != 0 {
+		t.Errorf("refused checkouts left %d orders", len(all))
+	}
+}
+
+func testOutOfStock(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", intp(5))
+	last := f.item(t, "마지막 하나", "3000", intp(1))
+	me := f.customer(t)
+	f.carts.Add(f.ctx, me, jam.ID, 2)
+	f.carts.Add(f.ctx, me, last.ID, 2)
+	_, err := f.orders.Checkout(f.ctx, me, fromCart("oos-1"))
+	var oos *order.OutOfStockError
+	if !errors.As(err, &oos) || oos.ProductID != last.ID || oos.Name != "마지막 하나" {
+		t.Fatalf("checkout past the stock: %v, want an *order.OutOfStockError naming %q", err, last.Name)
+	}
+	wantErr(t, "out of stock", err, catalog.ErrOutOfStock)
+	wantErr(t, "out of stock", err, commerce.ErrConflict)
+	if fields := commerce.FieldErrors(err); !strings.Contains(fields["product_id"], last.ID.String()) {
+		t.Errorf("fields %v do not name the product", fields)
+	}
+	if *f.stock(t, jam) != 5 || *f.stock(t, last) != 1 {
+		t.Errorf("stock after a failed checkout: %d and %d, want 5 and 1", *f.stock(t, jam), *f.stock(t, last))
+	}
+	if c := f.cart(t, me); c.Count != 4 {
+		t.Errorf("cart after a failed checkout: %q", quantities(c))
+	}
+	if n, _ := f.card.Charged(); n != 0 || len(f.allOrders(t)) != 0 {
+		t.Errorf("a failed checkout left %d charges and %d orders", n, len(f.allOrders(t)))
+	}
+	// Sold out means zero, not "untracked".
+	f.carts.SetQuantity(f.ctx, me, last.ID, 1)
+	if _, err := f.orders.Checkout(f.ctx, me, fromCart("oos-2")); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.stock(t, last); s == nil || *s != 0 {
+		t.Errorf("stock of the last unit: %v, want 0", s)
+	}
+	_, err = f.orders.Checkout(f.ctx, me, buyNow(last, 1, "oos-3"))
+	wantErr(t, "buying a sold-out product", err, catalog.ErrOutOfStock)
+}
+
+func testIdempotency(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", intp(10))
+	me, you := f.customer(t), f.customer(t)
+	first, err := f.orders.Checkout(f.ctx, me, buyNow(jam, 1, "same"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.orders.Checkout(f.ctx, me, buyNow(jam, 1, "same"))
+	if err != nil || again.ID != first.ID {
+		t.Errorf("a replay: %v, %v; want the first order %v", again.ID, err, first.ID)
+	}
+	_, err = f.orders.Checkout(f.ctx, me, buyNow(jam, 2, "same"))
+	wantErr(t, "the same key with another request", err, order.ErrIdempotencyConflict)
+	// Keys belong to a customer: another may use the same one.
+	if o, err := f.orders.Checkout(f.ctx, you, buyNow(jam, 1, "same")); err != nil || o.ID == first.ID {
+		t.Errorf("another customer's key: %v, %v", o.ID, err)
+	}
+	if *f.stock(t, jam) != 8 || len(f.allOrders(t)) != 2 {
+		t.Errorf("stock %d and %d orders; want 8 and 2", *f.stock(t, jam), len(f.allOrders(t)))
+	}
+	if n, _ := f.card.Charged(); n != 2 {
+		t.Errorf("%d charges, want 2", n)
+	}
+}
+
+func testConcurrentDuplicateCheckouts(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", intp(100))
+	tea := f.item(t, "보리차", "4500", nil)
+	me := f.customer(t)
+	f.carts.Add(f.ctx, me, jam.ID, 2)
+	f.carts.Add(f.ctx, me, tea.ID, 1)
+	const n = 20
+	ids := make([]uuid.UUID, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			in := fromCart("double-click")
+			in.PaymentMethod = order.Card
+			o, err := f.orders.Checkout(f.ctx, me, in)
+			if err != nil {
+				t.Errorf("concurrent duplicate checkout: %v", err)
+				return
+			}
+			ids[i] = o.ID
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf("concurrent duplicates gave different orders: %v", ids)
+		}
+	}
+	if all := f.allOrders(t); len(all) != 1 {
+		t.Errorf("%d orders, want 1", len(all))
+	}
+	if *f.stock(t, jam) != 98 {
+		t.Errorf("stock %d, want 98", *f.stock(t, jam))
+	}
+	if n, _ := f.card.Charged(); n != 1 {
+		t.Errorf("%d charges kept, want 1 (the others refunded)", n)
+	}
+}
+
+func testLastUnits(t *testing.T, f *orderFixture) {
+	const buyers, stock = 200, 10
+	jam := f.item(t, "한정판 사과잼", "12000", intp(stock))
+	actors := make([]commerce.Actor, buyers)
+	for i := range actors {
+		actors[i] = f.customer(t)
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		won, oos int
+	)
+	for i, a := range actors {
+		wg.Go(func() {
+			_, err := f.orders.Checkout(f.ctx, a, buyNow(jam, 1, fmt.Sprintf("buyer-%d", i)))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, catalog.ErrOutOfStock):
+				oos++
+			default:
+				t.Errorf("buyer %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if won != stock || oos != buyers-stock {
+		t.Errorf("%d buyers of %d units: %d orders, %d out of stock", buyers, stock, won, oos)
+	}
+	if s := f.stock(t, jam); *s != 0 {
+		t.Errorf("stock after the race: %d, want 0", *s)
+	}
+	if all := f.allOrders(t); len(all) != stock {
+		t.Errorf("%d orders stored, want %d", len(all), stock)
+	}
+	if n, _ := f.card.Charged(); n != stock {
+		t.Errorf("%d charges kept, want %d", n, stock)
+	}
+}
+
+func testStatusMachine(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", intp(10))
+	me := f.customer(t)
+	o, err := f.orders.Checkout(f.ctx, me, order.CheckoutInput{ProductID: jam.ID, Quantity: 3, Address: seoul, PaymentMethod: order.BankTransfer, IdempotencyKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.orders.SetStatus(f.ctx, me, o.ID, order.Paid)
+	wantErr(t, "a customer moving an order", err, commerce.ErrForbidden)
+	_, err = f.orders.SetStatus(f.ctx, staff, o.ID, order.Shipped)
+	wantErr(t, "pending → shipped", err, order.ErrStatusConflict)
+	_, err = f.orders.SetStatus(f.ctx, staff, o.ID, "lost")
+	wantFields(t, "an unknown status", err, "status")
+	for _, to := range []order.Status{order.Paid, order.Shipped, order.Delivered} {
+		moved, err := f.orders.SetStatus(f.ctx, staff, o.ID, to)
+		if err != nil || moved.Status != to {
+			t.Fatalf("→ %s: %v, %v", to, moved.Status, err)
+		}
+	}
+	for _, to := range []order.Status{order.Cancelled, order.Paid, order.Delivered, order.PendingPayment} {
+		_, err = f.orders.SetStatus(f.ctx, staff, o.ID, to)
+		wantErr(t, "delivered → "+string(to), err, order.ErrStatusConflict)
+	}
+	got, _ := f.orders.Order(f.ctx, me, o.ID)
+	if got.Status != order.Delivered || *f.stock(t, jam) != 7 {
+		t.Errorf("after delivery: %s, stock %d", got.Status, *f.stock(t, jam))
+	}
+	// Staff cancel a paid card order: stock returns, the charge is refunded.
+	p, _ := f.orders.Checkout(f.ctx, me, buyNow(jam, 2, "s2"))
+	if n, _ := f.card.Charged(); n != 1 || *f.stock(t, jam) != 5 {
+		t.Fatalf("before cancelling: %d charges, stock %d", n, *f.stock(t, jam))
+	}
+	cancelled, err := f.orders.SetStatus(f.ctx, staff, p.ID, order.Cancelled)
+	if err != nil || cancelled.Status != order.Cancelled {
+		t.Fatalf("staff cancel: %v", err)
+	}
+	if n, _ := f.card.Charged(); n != 0 || *f.stock(t, jam) != 7 {
+		t.Errorf("after cancelling: %d charges, stock %d; want 0 and 7", n, *f.stock(t, jam))
+	}
+	_, err = f.orders.Cancel(f.ctx, staff, p.ID)
+	wantErr(t, "cancelling twice", err, order.ErrStatusConflict)
+	if *f.stock(t, jam) != 7 {
+		t.Errorf("a second cancel returned stock again: %d", *f.stock(t, jam))
+	}
+}
+
+func testCustomerCancel(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", intp(10))
+	me, you := f.customer(t), f.customer(t)
+	o, _ := f.orders.Checkout(f.ctx, me, buyNow(jam, 4, "c1"))
+	_, err := f.orders.Cancel(f.ctx, you, o.ID)
+	wantErr(t, "cancelling another's order", err, order.ErrOrderNotFound)
+	if got, err := f.orders.Cancel(f.ctx, me, o.ID); err != nil || got.Status != order.Cancelled {
+		t.Fatalf("cancelling my paid order: %v", err)
+	}
+	if *f.stock(t, jam) != 10 {
+		t.Errorf("stock after cancel: %d", *f.stock(t, jam))
+	}
+	shipped, _ := f.orders.Checkout(f.ctx, me, buyNow(jam, 1, "c2"))
+	f.orders.SetStatus(f.ctx, staff, shipped.ID, order.Shipped)
+	_, err = f.orders.Cancel(f.ctx, me, shipped.ID)
+	wantErr(t, "cancelling a shipped order", err, order.ErrTooLate)
+	if got, _ := f.orders.Order(f.ctx, me, shipped.ID); got.Status != order.Shipped {
+		t.Errorf("a refused cancel changed the status to %s", got.Status)
+	}
+	_, err = f.orders.Cancel(f.ctx, me, commerce.NewID())
+	wantErr(t, "cancelling a missing order", err, order.ErrOrderNotFound)
+}
+
+func testOrderVisibility(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", nil)
+	me, you := f.customer(t), f.customer(t)
+	mine, _ := f.orders.Checkout(f.ctx, me, buyNow(jam, 1, "v"))
+	yours, _ := f.orders.Checkout(f.ctx, you, order.CheckoutInput{ProductID: jam.ID, Quantity: 1, Address: seoul, PaymentMethod: order.BankTransfer, IdempotencyKey: "v"})
+	_, err := f.orders.Order(f.ctx, me, yours.ID)
+	wantErr(t, "reading another's order", err, order.ErrOrderNotFound)
+	if _, err := f.orders.Order(f.ctx, staff, yours.ID); err != nil {
+		t.Errorf("staff reading an order: %v", err)
+	}
+	page, err := f.orders.Orders(f.ctx, me, order.Filter{})
+	if err != nil || len(page.Items) != 1 || page.Items[0].ID != mine.ID {
+		t.Errorf("my orders: %v, %v", page.Items, err)
+	}
+	_, err = f.orders.AllOrders(f.ctx, me, order.Filter{})
+	wantErr(t, "a customer listing all orders", err, commerce.ErrForbidden)
+	pending, err := f.orders.AllOrders(f.ctx, staff, order.Filter{Status: order.PendingPayment})
+	if err != nil || len(pending.Items) != 1 || pending.Items[0].ID != yours.ID {
+		t.Errorf("pending orders: %v, %v", pending.Items, err)
+	}
+	_, err = f.orders.AllOrders(f.ctx, staff, order.Filter{Status: "lost"})
+	wantFields(t, "a bad status filter", err, "status")
+	_, err = f.orders.Orders(f.ctx, commerce.Anonymous, order.Filter{})
+	wantErr(t, "anonymous orders", err, commerce.ErrUnauthenticated)
+}
+
+func testOrderPaging(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "1000", nil)
+	tea := f.item(t, "보리차", "2000", nil)
+	me := f.customer(t)
+	var want []uuid.UUID
+	for i := range 7 {
+		f.carts.Add(f.ctx, me, jam.ID, i+1)
+		f.carts.Add(f.ctx, me, tea.ID, 1)
+		o, err := f.orders.Checkout(f.ctx, me, fromCart(fmt.Sprint("p", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append([]uuid.UUID{o.ID}, want...)
+	}
+	var got []uuid.UUID
+	filter := order.Filter{Limit: 3}
+	for {
+		page, err := f.orders.Orders(f.ctx, me, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Items {
+			if len(o.Lines) != 2 {
+				t.Errorf("order %s listed with %d lines, want 2", o.Number, len(o.Lines))
+			}
+			got = append(got, o.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		filter.Cursor = page.NextCursor
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("orders newest first across pages (-want +got):\n%s", diff)
+	}
+	_, err := f.orders.Orders(f.ctx, me, order.Filter{Cursor: "bad"})
+	wantFields(t, "a bad cursor", err, "cursor")
+}
+
+// testCheckoutRollback makes each step of a checkout fail in turn and
+// checks that nothing is left behind: no order, stock and cart as they
+// were, no charge kept.
+func testCheckoutRollback(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", intp(5))
+	tea := f.item(t, "보리차", "4500", intp(5))
+	me := f.customer(t)
+	for i, step := range []string{"cart", "product", "stock", "second stock", "charge", "order", "commit"} {
+		f.carts.Clear(f.ctx, me)
+		f.carts.Add(f.ctx, me, jam.ID, 2)
+		f.carts.Add(f.ctx, me, tea.ID, 1)
+		card := f.card
+		if step == "charge" {
+			card = &order.FakeCardProvider{Decline: func(order.Order) bool { return true }}
+		}
+		svc := order.NewService(f.stores.Orders, &failingTransactor{Transactor: f.stores.Transactor, step: step}, &order.Options{
+			Now: f.now, Payments: map[order.PaymentMethod]order.PaymentProvider{order.Card: card},
+		})
+		in := fromCart(fmt.Sprint("rollback-", i))
+		in.PaymentMethod = order.Card
+		_, err := svc.Checkout(f.ctx, me, in)
+		switch {
+		case step == "charge":
+			wantErr(t, "a declined card", err, order.ErrPaymentDeclined)
+		case !errors.Is(err, errInjected):
+			t.Errorf("failing at %s: got %v, want the injected error", step, err)
+		}
+		if all := f.allOrders(t); len(all) != 0 {
+			t.Errorf("failing at %s left %d orders", step, len(all))
+		}
+		if *f.stock(t, jam) != 5 || *f.stock(t, tea) != 5 {
+			t.Errorf("failing at %s: stock %d and %d, want 5 and 5", step, *f.stock(t, jam), *f.stock(t, tea))
+		}
+		if c := f.cart(t, me); c.Count != 3 {
+			t.Errorf("failing at %s: cart %q", step, quantities(c))
+		}
+		if n, _ := f.card.Charged(); n != 0 {
+			t.Errorf("failing at %s: %d charges kept", step, n)
+		}
+	}
+	// The same checkout then goes through.
+	in := fromCart("rollback-ok")
+	in.PaymentMethod = order.Card
+	if _, err := f.orders.Checkout(f.ctx, me, in); err != nil {
+		t.Fatalf("checkout after the failures: %v", err)
+	}
+	if *f.stock(t, jam) != 3 || *f.stock(t, tea) != 4 {
+		t.Errorf("stock after the checkout: %d and %d", *f.stock(t, jam), *f.stock(t, tea))
+	}
+}
+
+// testOrderTotals checks the money rules over many carts: every line total
+// is the unit price times the quantity, the total is their sum, and KRW
+// amounts have no minor unit.
+func testOrderTotals(t *testing.T, f *orderFixture) {
+	prices := []string{"990", "1000", "12500", "33333", "7", "150000"}
+	products := make([]catalog.Product, len(prices))
+	for i, p := range prices {
+		products[i] = f.item(t, fmt.Sprintf("상품 %d", i), p, nil)
+	}
+	me := f.customer(t)
+	for round := range 12 {
+		want := commerce.Zero("KRW")
+		for i, p := range products {
+			n := (round*7+i*3)%5 + (round % 3)
+			if n == 0 {
+				continue
+			}
+			f.carts.Add(f.ctx, me, p.ID, n)
+			want, _ = want.Add(p.Price.Mul(int64(n)))
+		}
+		if want.IsZero() {
+			continue
+		}
+		o, err := f.orders.Checkout(f.ctx, me, fromCart(fmt.Sprint("t", round)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := commerce.Zero("KRW")
+		for _, l := range o.Lines {
+			if !l.LineTotal.Equal(l.UnitPrice.Mul(int64(l.Quantity))) {
+				t.Errorf("line %s: %s × %d = %s", l.Name, l.UnitPrice, l.Quantity, l.LineTotal)
+			}
+			sum, _ = sum.Add(l.LineTotal)
+		}
+		if !o.Total.Equal(sum) || !o.Total.Equal(want) || o.Total.Amount.Exponent() != 0 {
+			t.Errorf("round %d: total %s, Σ lines %s, expected %s", round, o.Total, sum, want)
+		}
+	}
+}
+
+// errInjected is the failure failingTransactor injects.
+var errInjected = errors.New("storagetest: injected failure")
+
+// failingTransactor runs transactions whose step fails: "cart" (emptying
+// the cart), "product" (reading a product), "stock" and "second stock"
+// (taking stock), "order" (storing the order) or "commit" (after fn
+// succeeded, as if the commit failed).
+type failingTransactor struct {
+	order.Transactor
+	step string
+}
+
+func (ft *failingTransactor) InTx(ctx context.Context, fn func(context.Context, order.Tx) error) error {
+	return ft.Transactor.InTx(ctx, func(ctx context.Context, tx order.Tx) error {
+		if err := fn(ctx, &failingTx{Tx: tx, step: ft.step}); err != nil {
+			return err
+		}
+		if ft.step == "commit" {
+			return errInjected
+		}
+		return nil
+	})
+}
+
+type failingTx struct {
+	order.Tx
+	step  string
+	takes int
+}
+
+func (t *failingTx) Carts() cart.Repository {
+	if t.step == "cart" {
+		return failingCarts{t.Tx.Carts()}
+	}
+	return t.Tx.Carts()
+}
+
+func (t *failingTx) Products() catalog.ProductRepository {
+	if t.step == "product" {
+		return failingProducts{t.Tx.Products()}
+	}
+	return t.Tx.Products()
+}
+
+func (t *failingTx) Stock() catalog.StockRepository {
+	return &failingStock{StockRepository: t.Tx.Stock(), tx: t}
+}
+
+func (t *failingTx) Orders() order.Repository {
+	if t.step == "order" {
+		return failingOrders{t.Tx.Orders()}
+	}
+	return t.Tx.Orders()
+}
+
+type failingCarts struct{ cart.Repository }
+
+func (c failingCarts) Update(ctx context.Context, key cart.Key, at time.Time, fn func(map[uuid.UUID]int) error) error {
+	if err := c.Repository.Update(ctx, key, at, fn); err != nil {
+		return err
+	}
+	return errInjected // after the change, so the rollback must undo it
+}
+
+type failingProducts struct{ catalog.ProductRepository }
+
+func (failingProducts) GetProduct(context.Context, uuid.UUID) (catalog.Product, error) {
+	return catalog.Product{}, errInjected
+}
+
+type failingStock struct {
+	catalog.StockRepository
+	tx *failingTx
+}
+
+func (s *failingStock) TakeStock(ctx context.Context, id uuid.UUID, n int) error {
+	if err := s.StockRepository.TakeStock(ctx, id, n); err != nil {
+		return err
+	}
+	s.tx.takes++
+	if (s.tx.step == "stock" && s.tx.takes == 1) || (s.tx.step == "second stock" && s.tx.takes == 2) {
+		return errInjected
+	}
+	return nil
+}
+
+type failingOrders struct{ order.Repository }
+
+func (o failingOrders) CreateOrder(ctx context.Context, ord order.Order) error {
+	if err := o.Repository.CreateOrder(ctx, ord); err != nil {
+		return err
+	}
+	return errInjected
+}
