@@ -1,0 +1,203 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/impactmuseum/commerce"
+)
+
+// DefaultPrefix starts every key the Store writes unless Options.Prefix
+// says otherwise.
+const DefaultPrefix = "commerce:"
+
+// DefaultTimeout bounds each call of the Store unless Options.Timeout says
+// otherwise: a session check against a Redis that does not answer fails
+// within half a second, whatever the client's own timeouts.
+const DefaultTimeout = 400 * time.Millisecond
+
+// Client settings that NewClient uses when the URL sets none. A Redis on
+// the same network answers in well under a millisecond, so a connection,
+// read or write that takes 150ms means Redis is down or stuck; one retry
+// covers a connection that went stale (Redis restarted, a failover) and
+// still ends within DefaultTimeout.
+const (
+	DefaultDialTimeout  = 150 * time.Millisecond
+	DefaultReadTimeout  = 150 * time.Millisecond
+	DefaultWriteTimeout = 150 * time.Millisecond
+	// DefaultPoolTimeout is how long a call waits for a free connection
+	// when every connection of the pool is busy.
+	DefaultPoolTimeout = 150 * time.Millisecond
+	// DefaultMaxRetries is how many times a failed command is retried.
+	DefaultMaxRetries = 1
+)
+
+// Options configure a Store. The zero value, or nil, gives the defaults.
+type Options struct {
+	// Prefix starts every key, so that one Redis can serve several shops
+	// or environments. Default: DefaultPrefix. A prefix that holds a Redis
+	// Cluster hash tag ({...}) puts every key in one slot, on one node;
+	// the Store works either way.
+	Prefix string
+	// Timeout bounds each call, on top of the caller's context; a negative
+	// value leaves only the context and the client's timeouts. It needs a
+	// client with ContextTimeoutEnabled (as NewClient makes) to cut short
+	// a read or write that hangs. Default: DefaultTimeout.
+	Timeout time.Duration
+	// Now is the clock by which a session that Redis still holds counts
+	// as expired: a key lives until its session's End by Redis's clock,
+	// and the Store also refuses a session that has ended by this one, so
+	// clock skew between servers never lengthens a session. It also
+	// dates the end of sign-in throttling windows. Default: time.Now.
+	Now func() time.Time
+}
+
+// Store keeps sessions and sign-in throttling counters in Redis. It is
+// safe for concurrent use.
+type Store struct {
+	rdb     redis.UniversalClient
+	prefix  string
+	timeout time.Duration
+	now     commerce.Clock
+}
+
+// New returns a Store on rdb, which the caller owns and closes after the
+// Store's last use. Any redis.UniversalClient works: a *redis.Client, a
+// Sentinel-backed failover client or a *redis.ClusterClient. New does not
+// connect; Ping checks that Redis answers. It panics if rdb is nil.
+func New(rdb redis.UniversalClient, opts *Options) *Store {
+	if rdb == nil {
+		panic("redisstore: nil redis.UniversalClient")
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	s := &Store{rdb: rdb, prefix: opts.Prefix, timeout: opts.Timeout, now: commerce.Clock(opts.Now)}
+	if s.prefix == "" {
+		s.prefix = DefaultPrefix
+	}
+	if s.timeout == 0 {
+		s.timeout = DefaultTimeout
+	}
+	return s
+}
+
+// Ping reports whether Redis answers, for a readiness check. Its error
+// wraps commerce.ErrUnavailable.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// bound applies the Store's timeout to a call.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.timeout < 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// NewClient returns a client for the Redis server that a URL names, such
+// as redis://127.0.0.1:6379/0, redis://:password@host:6379/0 or
+// rediss://user:password@host:6380/0 (TLS), set up to fail fast when
+// Redis is down. The URL's own parameters (dial_timeout=1s, pool_size=20,
+// ...; see redis.ParseURL) are kept; where it sets none, NewClient uses
+// DefaultDialTimeout, DefaultReadTimeout, DefaultWriteTimeout (or the
+// URL's read_timeout, as go-redis does), DefaultPoolTimeout and
+// DefaultMaxRetries, dials once per attempt instead of go-redis's five,
+// and turns ContextTimeoutEnabled on so that a context's deadline cuts a
+// hanging read short. The caller closes the client.
+//
+// A malformed URL is an error wrapping commerce.ErrInvalid; the password
+// is never repeated in the message. NewClient does not connect.
+func NewClient(redisURL string) (redis.UniversalClient, error) {
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: malformed Redis URL (want redis://[user:password@]host:port/db or rediss://...): %s: %w",
+			redactURLError(err, redisURL), commerce.ErrInvalid)
+	}
+	setDefault(&opts.DialTimeout, DefaultDialTimeout)
+	if opts.ReadTimeout == 0 && opts.WriteTimeout == 0 {
+		// Otherwise go-redis makes an unset write timeout follow the
+		// read timeout that the URL chose.
+		opts.WriteTimeout = DefaultWriteTimeout
+	}
+	setDefault(&opts.ReadTimeout, DefaultReadTimeout)
+	setDefault(&opts.PoolTimeout, DefaultPoolTimeout)
+	setDefault(&opts.MaxRetries, DefaultMaxRetries)
+	// A retry waits between 8ms and 32ms rather than up to go-redis's
+	// second, and a connection is dialled once per attempt: the retries
+	// above already try again, and five dials 100ms apart would outlast
+	// the whole budget.
+	setDefault(&opts.MinRetryBackoff, 8*time.Millisecond)
+	setDefault(&opts.MaxRetryBackoff, 32*time.Millisecond)
+	setDefault(&opts.DialerRetries, 1)
+	opts.ContextTimeoutEnabled = true
+	return redis.NewClient(opts), nil
+}
+
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v == 0 {
+		*v = def
+	}
+}
+
+// redactURLError returns the text of a URL parse error without the URL's
+// password: url.Parse quotes the whole URL in its errors.
+func redactURLError(err error, rawURL string) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	msg := err.Error()
+	if u, perr := url.Parse(rawURL); perr == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			msg = strings.ReplaceAll(msg, p, "xxxxx")
+			if raw := u.User.String(); raw != "" {
+				msg = strings.ReplaceAll(msg, raw, "xxxxx")
+			}
+		}
+	}
+	return msg
+}
+
+// unavailable reports that Redis did not do what was asked. The client's
+// error is kept as text only, so that no caller comes to depend on
+// go-redis's types; a context's end is kept as the context's own error.
+func unavailable(err error) error {
+	for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, ctxErr) {
+			if err == ctxErr {
+				return fmt.Errorf("redisstore: %w: %w", commerce.ErrUnavailable, ctxErr)
+			}
+			return fmt.Errorf("redisstore: %v: %w: %w", err, commerce.ErrUnavailable, ctxErr)
+		}
+	}
+	return fmt.Errorf("redisstore: %v: %w", err, commerce.ErrUnavailable)
+}
+
+// malformed reports a stored value that the Store did not write in that
+// form (another program wrote the key, or a version with another layout).
+func malformed(what string, err error) error {
+	return fmt.Errorf("redisstore: malformed %s in Redis: %v: %w", what, err, commerce.ErrUnavailable)
+}
+
+// ceilMilli returns t in Unix milliseconds, rounded up: Redis expires keys
+// at millisecond precision, and a key must not vanish before its time.
+func ceilMilli(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if time.UnixMilli(ms).Before(t) {
+		ms++
+	}
+	return ms
+}
