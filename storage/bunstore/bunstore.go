@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun/migrate"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/catalog"
 )
 
@@ -187,8 +188,9 @@ type Options struct {
 // Store is the engine's storage on a MySQL-compatible database. It is safe
 // for concurrent use. Its repositories share the *bun.DB it was made with.
 type Store struct {
-	db      *bun.DB
-	catalog *catalogRepo
+	db       *bun.DB
+	catalog  *catalogRepo
+	accounts *accountRepo
 }
 
 // New returns a Store over db, which the caller owns: the Store never
@@ -220,7 +222,7 @@ func New(ctx context.Context, db *bun.DB, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, catalog: &catalogRepo{db: db}}, nil
+	return &Store{db: db, catalog: &catalogRepo{db: db}, accounts: &accountRepo{db: db}}, nil
 }
 
 // DB returns the *bun.DB the Store was made with.
@@ -228,6 +230,12 @@ func (s *Store) DB() *bun.DB { return s.db }
 
 // Catalog returns the catalog's repository.
 func (s *Store) Catalog() catalog.Repository { return s.catalog }
+
+// Accounts returns the repository of users and their external identities.
+// Sessions and sign-in attempts are not kept in the database: give
+// account.NewService a SessionStore and an AttemptStore from redisstore
+// (or, in a single process, memstore).
+func (s *Store) Accounts() account.Repository { return s.accounts }
 
 // Ping reports whether the database answers, for a readiness check. Its
 // error wraps commerce.ErrUnavailable.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
@@ -16,15 +17,46 @@ import (
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/internal/testdb"
 	"github.com/impactmuseum/commerce/storage/bunstore"
+	"github.com/impactmuseum/commerce/storage/memstore"
 	"github.com/impactmuseum/commerce/storage/storagetest"
 )
 
-// harness makes each conformance case a database of its own.
+// harness makes each conformance case a database of its own. Sessions and
+// sign-in attempts are not kept in MySQL, so the account cases take them
+// from memstore, on a clock that the tests move by hand, and store users in
+// the database.
 type harness struct{}
 
 func (harness) MakeStores(ctx context.Context, t *testing.T) storagetest.Stores {
 	s, _ := newStore(ctx, t)
-	return storagetest.Stores{Catalog: s.Catalog()}
+	clock := &fakeClock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	mem := memstore.New(&memstore.Options{Now: clock.Now})
+	return storagetest.Stores{
+		Catalog:  s.Catalog(),
+		Accounts: s.Accounts(),
+		Sessions: mem.Sessions(),
+		Attempts: mem.Attempts(),
+		Now:      clock.Now,
+		Advance:  clock.Advance,
+	}
+}
+
+// fakeClock is a clock that tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 func (harness) Close() {}

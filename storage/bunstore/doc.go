@@ -7,6 +7,12 @@
 //	store, err := bunstore.New(ctx, db, nil)
 //	...
 //	products := catalog.NewService(store.Catalog(), nil)
+//	users := account.NewService(store.Accounts(), sessions.Sessions(), sessions.Attempts(), nil)
+//
+// The store holds the catalog ([Store.Catalog]) and the users with their
+// external identities ([Store.Accounts]). Sessions and failed sign-in
+// counters are not kept in MySQL: take them from redisstore (sessions
+// above), or from memstore in a single process.
 //
 // # Opening the database
 //
@@ -36,7 +42,10 @@
 // Every read fills in the names it refers to by a join in the same query:
 // a page of products with their brands' names is one query, a brand with
 // its problem's name is one, and catalog.Service.Brand (a brand and its
-// products) costs two, whatever the number of products.
+// products) costs two, whatever the number of products. A user comes with
+// its interests in one query (a left join, so there is no limit on their
+// number), and FindTaken asks about a username, a nickname and an email in
+// one.
 //
 // # Search
 //
@@ -48,12 +57,30 @@
 // full-text index can find. LIKE with a leading % scans the table; that is
 // fine for a shop's catalog of thousands of products.
 //
+// # Accounts
+//
+// Usernames, nicknames and emails are unique by commerce.Fold of their
+// value, which the store writes beside each in a key column with a binary
+// collation and a unique index; an empty value has a NULL key, so any number
+// of users may have no email. The unique indexes, not the service's checks,
+// decide a race: of concurrent sign-ups with one username exactly one is
+// stored and the others get an *account.TakenError naming the username.
+// CreateUser writes the user, its interests and its identity in one
+// transaction, UpdateUser the user (if its version is the one expected) and
+// its interests in another. Interests reference problems ON DELETE CASCADE,
+// so a deleted problem leaves everyone's interests.
+//
 // # Errors
 //
 // Database errors come back as the engine's kinds and the domain's own
 // errors: a duplicate key is catalog.ErrDuplicateID, a missing referenced
 // row catalog.ErrProblemNotFound or catalog.ErrBrandNotFound, a problem
-// that brands still use catalog.ErrProblemInUse, a value too long for its
+// that brands still use catalog.ErrProblemInUse, a taken username,
+// nickname or email an *account.TakenError naming it, a linked identity
+// account.ErrIdentityTaken or account.ErrProviderLinked (read from the
+// index the duplicate-key error names, in MySQL's and MariaDB's wording
+// and in any language), an interest naming no problem
+// account.ErrUnknownInterest, a value too long for its
 // column commerce.ErrInvalid, and a refused or lost connection, a timeout
 // or a deadlock commerce.ErrUnavailable. The driver's error types never
 // reach the caller; its messages are kept as text.
