@@ -60,7 +60,8 @@ type SessionStore interface {
 	// is not an error.
 	DeleteSession(ctx context.Context, id string) error
 	// DeleteUserSessions deletes every session of userID except the one
-	// with id except (empty for none).
+	// with id except (empty for none). userID is never uuid.Nil: guest
+	// sessions end one by one, and asking for uuid.Nil deletes nothing.
 	DeleteUserSessions(ctx context.Context, userID uuid.UUID, except string) error
 }
 

@@ -318,6 +318,9 @@ func (r sessionStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID, 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if userID == uuid.Nil {
+		return nil
+	}
 	s := r.s
 	s.sessMu.Lock()
 	defer s.sessMu.Unlock()
