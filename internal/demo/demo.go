@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/catalog"
 )
 
@@ -27,7 +28,9 @@ func Images() fs.FS {
 }
 
 // Load creates the demo catalog through cat, acting as staff, unless the
-// catalog already has a problem; then it does nothing and returns nil.
+// catalog already has a problem; then it does nothing and returns nil. Every
+// demo product has stock (from 3 to 60 units), so checkout can be tried at
+// once.
 //
 // Load is not atomic: if it fails half-way, what it created stays, and the
 // next Load (seeing problems) adds nothing. Two servers that load the demo
@@ -72,11 +75,13 @@ func Load(ctx context.Context, cat *catalog.Service, staff commerce.Actor) error
 			}
 			created = true
 			p := g.products[round]
+			stock := demoStock(p.name)
 			in := catalog.ProductInput{
 				Name:        p.name,
 				Description: p.description,
 				Price:       commerce.MustMoney(p.price, "KRW"),
 				Images:      p.images,
+				Stock:       &stock,
 			}
 			if g.brand != "" {
 				in.BrandID = brandIDs[g.brand]
@@ -90,6 +95,34 @@ func Load(ctx context.Context, cat *catalog.Service, staff commerce.Actor) error
 		}
 		if !created {
 			break
+		}
+	}
+	return nil
+}
+
+// demoStock gives a product between 3 and 60 units, the same on every run.
+func demoStock(name string) int {
+	var h uint32
+	for _, b := range []byte(name) {
+		h = h*31 + uint32(b)
+	}
+	return 3 + int(h%58)
+}
+
+// LoadBoard publishes the demo notices through b, acting as staff (who
+// must be a user of the store), unless the board already has posts; then it
+// does nothing. One notice is pinned.
+func LoadBoard(ctx context.Context, b *board.Service, staff commerce.Actor) error {
+	existing, err := b.List(ctx, 1, "")
+	if err != nil {
+		return fmt.Errorf("demo: reading the board: %w", err)
+	}
+	if existing.Total > 0 || len(existing.Pinned) > 0 {
+		return nil
+	}
+	for _, in := range notices {
+		if _, err := b.Create(ctx, staff, in); err != nil {
+			return fmt.Errorf("demo: posting %q: %w", in.Title, err)
 		}
 	}
 	return nil

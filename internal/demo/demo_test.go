@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/internal/demo"
 	"github.com/impactmuseum/commerce/storage/memstore"
@@ -108,8 +110,8 @@ func TestLoad(t *testing.T) {
 		if p.Description == "" {
 			t.Errorf("product %s: no description", p.Name)
 		}
-		if p.Stock != nil {
-			t.Errorf("product %s: stock %d, want untracked", p.Name, *p.Stock)
+		if p.Stock == nil || *p.Stock < 3 || *p.Stock > 60 {
+			t.Errorf("product %s: stock %v, want 3 to 60 units so checkout can be tried", p.Name, p.Stock)
 		}
 		switch {
 		case len(p.Images) > 0:
@@ -212,6 +214,35 @@ func TestImagesExist(t *testing.T) {
 		}
 		if _, err := fs.Stat(images, name); err != nil {
 			t.Errorf("%s: %v", path, err)
+		}
+	}
+}
+
+func TestLoadBoard(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	accounts := account.NewService(store.Accounts(), store.Sessions(), store.Attempts(),
+		&account.Options{Hasher: account.NewHasher(&account.HasherOptions{Iterations: 1000})})
+	admin, err := accounts.EnsureStaff(ctx, "museum", "데모-운영자-Password-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := board.NewService(store.Board(), nil)
+	for range 2 { // the second load adds nothing
+		if err := demo.LoadBoard(ctx, b, commerce.StaffActor(admin.ID)); err != nil {
+			t.Fatalf("LoadBoard: %v", err)
+		}
+	}
+	l, err := b.List(ctx, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Pinned) != 1 || l.Total < 5 || l.Items[0].Number != l.Total {
+		t.Errorf("demo board: %d pinned, %d posts, first number %d", len(l.Pinned), l.Total, l.Items[0].Number)
+	}
+	for _, p := range append(l.Pinned, l.Items...) {
+		if p.Author.Nickname != "museum" {
+			t.Errorf("post %q by %q", p.Title, p.Author.Nickname)
 		}
 	}
 }
