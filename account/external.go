@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -39,15 +40,22 @@ type ExternalUser struct {
 // session ends.
 func (s *Service) SignInExternal(ctx context.Context, actor commerce.Actor, ext ExternalUser, current string) (SignedIn, error) {
 	ext.Provider, ext.Subject = strings.TrimSpace(ext.Provider), strings.TrimSpace(ext.Subject)
+	ext.Email = strings.TrimSpace(ext.Email)
 	var bad commerce.ValidationError
-	if ext.Provider == "" {
-		bad.Add("provider", "required")
+	if !validProvider(ext.Provider) {
+		bad.Add("provider", "required: 1 to 32 lowercase letters, digits, - or _")
 	}
-	if ext.Subject == "" || len(ext.Subject) > 255 {
-		bad.Add("subject", "required, at most 255 bytes")
+	if ext.Subject == "" || len(ext.Subject) > 255 || !utf8.ValidString(ext.Subject) || strings.IndexFunc(ext.Subject, unicode.IsControl) >= 0 {
+		bad.Add("subject", "required: at most 255 bytes of printable UTF-8")
 	}
 	if err := bad.Err(); err != nil {
 		return SignedIn{}, err
+	}
+	// An email the provider sends that is not a plausible address is
+	// dropped rather than stored.
+	var mailCheck commerce.ValidationError
+	if checkEmail(&mailCheck, ext.Email, false); mailCheck.Err() != nil {
+		ext.Email = ""
 	}
 	for attempt := 0; ; attempt++ {
 		id, err := s.users.GetIdentity(ctx, ext.Provider, ext.Subject)
@@ -110,13 +118,9 @@ func (s *Service) newExternalUser(ctx context.Context, ext ExternalUser) (User, 
 	if len(u.Username) > maxUsernameLen {
 		u.Username = ext.Provider + "_" + u.ID.String()
 	}
-	email := strings.TrimSpace(ext.Email)
-	if ext.EmailVerified && email != "" {
-		var bad commerce.ValidationError
-		checkEmail(&bad, email, false)
-		if bad.Err() == nil {
-			u.Email = email
-		}
+	email := ext.Email
+	if ext.EmailVerified {
+		u.Email = email
 	}
 	base := clean(ext.Nickname)
 	if base == "" && email != "" {
@@ -157,6 +161,18 @@ func (s *Service) newExternalUser(ctx context.Context, ext ExternalUser) (User, 
 	}
 	u.Nickname = truncateRunes(base, maxNicknameLen-9) + "-" + u.ID.String()[len(u.ID.String())-8:]
 	return u, nil
+}
+
+func validProvider(p string) bool {
+	if p == "" || len(p) > 32 {
+		return false
+	}
+	for _, r := range p {
+		if !('a' <= r && r <= 'z') && !('0' <= r && r <= '9') && r != '-' && r != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 func truncateRunes(s string, n int) string {

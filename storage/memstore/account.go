@@ -64,8 +64,11 @@ func (x *userIndex) remove(u account.User) {
 
 func identityKey(provider, subject string) string { return provider + "\x00" + subject }
 
+// copyUser copies u, with its interests as a sorted set.
 func copyUser(u account.User) account.User {
 	u.Interests = slices.Clone(u.Interests)
+	slices.SortFunc(u.Interests, compareIDs)
+	u.Interests = slices.Compact(u.Interests)
 	if u.Interests == nil {
 		u.Interests = []uuid.UUID{}
 	}
@@ -127,15 +130,17 @@ func (r accountRepo) GetUser(ctx context.Context, id uuid.UUID) (account.User, e
 	return s.userOut(u), nil
 }
 
-// userOut returns a copy of a stored user, without interests in problems
-// deleted since.
-func (s *Store) userOut(u account.User) account.User {
-	u = copyUser(u)
-	u.Interests = slices.DeleteFunc(u.Interests, func(id uuid.UUID) bool {
-		_, ok := s.problems[id]
-		return !ok
-	})
-	return u
+// userOut returns a copy of a stored user.
+func (s *Store) userOut(u account.User) account.User { return copyUser(u) }
+
+// dropInterest removes a deleted problem from every user's interests.
+func (s *Store) dropInterest(problemID uuid.UUID) {
+	for id, u := range s.users {
+		if i := slices.Index(u.Interests, problemID); i >= 0 {
+			u.Interests = slices.Delete(slices.Clone(u.Interests), i, i+1)
+			s.users[id] = u
+		}
+	}
 }
 
 func (r accountRepo) GetUserByUsername(ctx context.Context, username string) (account.User, error) {

@@ -122,6 +122,7 @@ func (r catalogRepo) DeleteProblem(ctx context.Context, id uuid.UUID) error {
 	}
 	delete(s.problems, id)
 	s.problemOrder.remove(id)
+	s.dropInterest(id)
 	return nil
 }
 

@@ -510,6 +510,14 @@ func testExternalSignIn(t *testing.T, f *accountFixture) {
 	}
 	_, err = f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "kakao"}, "")
 	wantFields(t, "an identity without subject", err, "subject")
+	_, err = f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "Kakao Talk!", Subject: "s\xff"}, "")
+	wantFields(t, "a bad provider and subject", err, "provider", "subject")
+	odd, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{
+		Provider: "google", Subject: "odd-mail", Email: "not an address", EmailVerified: true, Nickname: "이상한메일",
+	}, "")
+	if err != nil || odd.Account.Email != "" {
+		t.Errorf("a provider's malformed email: %q, %v; want it dropped", odd.Account.Email, err)
+	}
 }
 
 func testExternalNeverMatchesByEmail(t *testing.T, f *accountFixture) {
