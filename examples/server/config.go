@@ -5,10 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/account/social"
+	"github.com/impactmuseum/commerce/storage/redisstore"
 )
 
 // errUsage marks an error in the command line itself.
@@ -31,25 +36,79 @@ var settings = []setting{
 		usage: "address to listen on"},
 	{flag: "mysql-dsn", env: "COMMERCE_MYSQL_DSN", arg: "dsn", def: "none, the store is in memory",
 		usage: "MySQL or MariaDB DSN such as user:password@tcp(127.0.0.1:3306)/shop"},
+	{flag: "redis-url", env: "COMMERCE_REDIS_URL", arg: "url", def: "none, sessions are in memory",
+		usage: "Redis URL for sessions and sign-in throttling, such as redis://127.0.0.1:6379/0"},
+	{flag: "redis-prefix", env: "COMMERCE_REDIS_PREFIX", arg: "prefix", def: "commerce:",
+		usage: "prefix of every Redis key, so that shops can share a Redis"},
 	{flag: "demo", env: "COMMERCE_DEMO", arg: "1|0", def: "1 in memory, 0 on MySQL", boolean: true,
 		usage: "load the demo catalog at start, unless the catalog has problems already"},
 	{flag: "log-format", env: "COMMERCE_LOG_FORMAT", arg: "text|json", def: "text",
 		usage: "format of the log on standard error"},
 	{flag: "db-wait", env: "COMMERCE_DB_WAIT", arg: "duration", def: "30s",
-		usage: "how long to wait at start for the database to answer"},
+		usage: "how long to wait at start for the database and Redis to answer"},
+	{flag: "bootstrap-staff", env: "COMMERCE_BOOTSTRAP_STAFF", arg: "user:pass[,user2:pass2]", def: "none",
+		usage: "staff accounts ensured at start (created, or made staff with that password); prefer the variable, which ps does not show"},
+	{flag: "password-iterations", env: "COMMERCE_PASSWORD_ITERATIONS", arg: "n", def: strconv.Itoa(account.DefaultIterations),
+		usage: "PBKDF2 iterations of new password hashes"},
+	{flag: "public-url", env: "COMMERCE_PUBLIC_URL", arg: "url", def: "none; required for Google or Kakao sign-in",
+		usage: "the URL browsers reach the server at, such as https://shop.example; redirect URIs are <url>/auth/<provider>/callback"},
+	{flag: "cookie-secure", env: "COMMERCE_COOKIE_SECURE", arg: "1|0", def: "1 if the public URL is https, else 0", boolean: true,
+		usage: "mark cookies Secure (cookies of requests that arrive over TLS always are)"},
+	{flag: "google-client-id", env: "COMMERCE_GOOGLE_CLIENT_ID", arg: "id", def: "none, Google sign-in is off",
+		usage: "OAuth client id of Google sign-in"},
+	{flag: "google-client-secret", env: "COMMERCE_GOOGLE_CLIENT_SECRET", arg: "secret", def: "none",
+		usage: "OAuth client secret of Google sign-in; prefer the variable"},
+	{flag: "google-auth-url", env: "COMMERCE_GOOGLE_AUTH_URL", arg: "url", def: "Google's",
+		usage: "replaces Google's authorization endpoint (for tests)"},
+	{flag: "google-token-url", env: "COMMERCE_GOOGLE_TOKEN_URL", arg: "url", def: "Google's",
+		usage: "replaces Google's token endpoint (for tests)"},
+	{flag: "google-userinfo-url", env: "COMMERCE_GOOGLE_USERINFO_URL", arg: "url", def: "Google's",
+		usage: "replaces Google's userinfo endpoint (for tests)"},
+	{flag: "kakao-client-id", env: "COMMERCE_KAKAO_CLIENT_ID", arg: "id", def: "none, Kakao sign-in is off",
+		usage: "REST API key of Kakao sign-in"},
+	{flag: "kakao-client-secret", env: "COMMERCE_KAKAO_CLIENT_SECRET", arg: "secret", def: "none",
+		usage: "client secret of Kakao sign-in, if the application has one enabled; prefer the variable"},
+	{flag: "kakao-auth-url", env: "COMMERCE_KAKAO_AUTH_URL", arg: "url", def: "Kakao's",
+		usage: "replaces Kakao's authorization endpoint (for tests)"},
+	{flag: "kakao-token-url", env: "COMMERCE_KAKAO_TOKEN_URL", arg: "url", def: "Kakao's",
+		usage: "replaces Kakao's token endpoint (for tests)"},
+	{flag: "kakao-userinfo-url", env: "COMMERCE_KAKAO_USERINFO_URL", arg: "url", def: "Kakao's",
+		usage: "replaces Kakao's user-info endpoint (for tests)"},
 }
 
 // config is the server's configuration.
 type config struct {
-	addr      string
-	dsn       string
-	demo      bool
-	logFormat string // "text" or "json"
-	dbWait    time.Duration
+	addr        string
+	dsn         string
+	redisURL    string
+	redisPrefix string
+	demo        bool
+	logFormat   string // "text" or "json"
+	dbWait      time.Duration
+	// staff are the accounts of COMMERCE_BOOTSTRAP_STAFF.
+	staff []staffAccount
+	// iterations is the PBKDF2 work factor of new password hashes.
+	iterations int
+	// publicURL has no trailing slash; empty when not set.
+	publicURL     string
+	secureCookies bool
+	// providers are the configured sign-in providers, Google's first.
+	providers []providerConfig
 	// source names where each setting came from ("-addr" or
 	// "COMMERCE_ADDR"), keyed by flag name, so that an error about a value
 	// names what to change.
 	source map[string]string
+}
+
+// staffAccount is one pair of COMMERCE_BOOTSTRAP_STAFF.
+type staffAccount struct {
+	username, password string
+}
+
+// providerConfig is an external sign-in provider to offer.
+type providerConfig struct {
+	name   string // "google" or "kakao": the flags' prefix too
+	config social.Config
 }
 
 // flagValue is a flag that remembers whether the command line set it.
@@ -141,10 +200,94 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 		cfg.dbWait = d
 	}
 
+	cfg.redisURL = values["redis-url"]
+	cfg.redisPrefix = values["redis-prefix"]
+	if cfg.redisPrefix == "" {
+		cfg.redisPrefix = redisstore.DefaultPrefix
+	}
+
+	// The pairs hold passwords: a message may name an entry by its
+	// position and its username, never repeat the entry.
+	if v := values["bootstrap-staff"]; v != "" {
+		for i, pair := range strings.Split(v, ",") {
+			user, pass, ok := strings.Cut(pair, ":")
+			user = strings.TrimSpace(user)
+			if !ok || user == "" || pass == "" {
+				fail("bootstrap-staff", "entry %d is not username:password (passwords cannot hold commas)", i+1)
+				continue
+			}
+			cfg.staff = append(cfg.staff, staffAccount{username: user, password: pass})
+		}
+	}
+
+	cfg.iterations = account.DefaultIterations
+	if v := values["password-iterations"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > account.MaxIterations {
+			fail("password-iterations", "want a whole number from 1 to %d, not %q", account.MaxIterations, v)
+		}
+		cfg.iterations = n
+	}
+
+	if v := values["public-url"]; v != "" {
+		if !absoluteURL(v) {
+			fail("public-url", "want the absolute http(s) URL of the server, such as https://shop.example, not %q", v)
+		}
+		cfg.publicURL = strings.TrimRight(v, "/")
+	}
+	cfg.secureCookies = strings.HasPrefix(cfg.publicURL, "https:")
+	if v := values["cookie-secure"]; v != "" {
+		secure, err := strconv.ParseBool(v)
+		if err != nil {
+			fail("cookie-secure", "want 1 or 0, not %q", v)
+		}
+		cfg.secureCookies = secure
+	}
+
+	for _, name := range []string{"google", "kakao"} {
+		get := func(suffix string) string { return values[name+"-"+suffix] }
+		if get("client-id") == "" {
+			for _, other := range []string{"client-secret", "auth-url", "token-url", "userinfo-url"} {
+				if get(other) != "" {
+					fail(name+"-"+other, "set without %s", cfg.source[name+"-client-id"])
+				}
+			}
+			continue
+		}
+		for _, u := range []string{"auth-url", "token-url", "userinfo-url"} {
+			if v := get(u); v != "" && !absoluteURL(v) {
+				fail(name+"-"+u, "want an absolute http(s) URL, not %q", v)
+			}
+		}
+		if name == "google" && get("client-secret") == "" {
+			fail("google-client-secret", "required with %s", cfg.source["google-client-id"])
+		}
+		if cfg.publicURL == "" {
+			fail("public-url", "required with %s: the redirect URI is <public URL>/auth/%s/callback",
+				cfg.source[name+"-client-id"], name)
+		}
+		cfg.providers = append(cfg.providers, providerConfig{name: name, config: social.Config{
+			ClientID:     get("client-id"),
+			ClientSecret: get("client-secret"),
+			RedirectURL:  cfg.publicURL + "/auth/" + name + "/callback",
+			AuthURL:      get("auth-url"),
+			TokenURL:     get("token-url"),
+			UserInfoURL:  get("userinfo-url"),
+		}})
+	}
+
 	if len(bad) > 0 {
 		return config{}, errors.New(strings.Join(bad, "; "))
 	}
 	return cfg, nil
+}
+
+// absoluteURL reports whether s is an absolute http(s) URL without a query
+// or fragment.
+func absoluteURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		u.RawQuery == "" && u.Fragment == "" && u.User == nil
 }
 
 func printUsage(w io.Writer) {

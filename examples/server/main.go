@@ -15,11 +15,14 @@ import (
 	"time"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/account/social"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/internal/demo"
 	"github.com/impactmuseum/commerce/storage/bunstore"
 	"github.com/impactmuseum/commerce/storage/memstore"
+	"github.com/impactmuseum/commerce/storage/redisstore"
 )
 
 // Timeouts of the HTTP server. WriteTimeout exceeds the API's request
@@ -72,14 +75,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	cat := catalog.NewService(store.catalog, nil)
 	if cfg.demo {
-		// Accounts come later; until then a staff actor made here loads
-		// the demo through the service, which validates it.
+		// The demo is loaded by an actor made here, through the service,
+		// which validates it like any staff write.
 		if err := demo.Load(ctx, cat, commerce.StaffActor(commerce.NewID())); err != nil {
 			return fmt.Errorf("loading the demo (%s): %w", cfg.source["demo"], err)
 		}
 	}
+	accounts := account.NewService(store.users, store.sessions, store.attempts, &account.Options{
+		Hasher: account.NewHasher(&account.HasherOptions{Iterations: cfg.iterations}),
+	})
+	for _, st := range cfg.staff {
+		if _, err := accounts.EnsureStaff(ctx, st.username, st.password); err != nil {
+			// The service's messages name fields and rules, never the
+			// password itself.
+			return fmt.Errorf("%s: staff account %q: %w", cfg.source["bootstrap-staff"], st.username, err)
+		}
+		log.Info("staff account ensured", "username", st.username)
+	}
+	providers := make([]*social.Provider, 0, len(cfg.providers))
+	names := make([]string, 0, len(cfg.providers))
+	for _, p := range cfg.providers {
+		newProvider := social.Google
+		if p.name == "kakao" {
+			newProvider = social.Kakao
+		}
+		providers = append(providers, newProvider(p.config))
+		names = append(names, p.name)
+	}
 
-	a := api.New(cat, &api.Options{Logger: log, Ready: store.ping, Static: demo.Images()})
+	a := api.New(api.Services{Catalog: cat, Accounts: accounts}, &api.Options{
+		Logger:        log,
+		Ready:         store.ping,
+		Static:        demo.Images(),
+		Providers:     providers,
+		SecureCookies: cfg.secureCookies,
+	})
 	srv := &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -93,7 +123,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("%s: %w", cfg.source["addr"], err)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "storage", store.name, "demo", cfg.demo)
+	log.Info("listening", "addr", ln.Addr().String(), "storage", store.name, "sessions", store.sessionsName,
+		"demo", cfg.demo, "sign_in_providers", names)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -121,21 +152,77 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// storage is the store the server runs on.
+// storage is what the server stores in.
 type storage struct {
-	name    string // "memory" or "mysql", for the log
-	catalog catalog.Repository
-	ping    func(context.Context) error
-	close   func()
+	name         string // "memory" or "mysql", for the log
+	sessionsName string // "memory" or "redis", for the log
+	catalog      catalog.Repository
+	users        account.Repository
+	sessions     account.SessionStore
+	attempts     account.AttemptStore
+	// ping checks the database and Redis, for /readyz.
+	ping  func(context.Context) error
+	close func()
 }
 
-// openStorage opens the in-memory store, or MySQL when a DSN is set. On
-// MySQL it waits up to cfg.dbWait for the database to answer, then
-// migrates it.
+// openStorage opens the in-memory store, or MySQL when a DSN is set, and
+// keeps sessions in memory or, when a URL is set, in Redis. It waits up to
+// cfg.dbWait for MySQL and Redis to answer, and migrates MySQL.
 func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, error) {
+	st, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.redisURL == "" {
+		if cfg.dsn != "" {
+			log.Warn("sessions are in memory: they end when the server stops, and other instances do not see them; set " +
+				cfg.source["redis-url"] + " to share them")
+			mem := memstore.New(nil)
+			st.sessions, st.attempts = mem.Sessions(), mem.Attempts()
+		}
+		st.sessionsName = "memory"
+		return st, nil
+	}
+
+	source := cfg.source["redis-url"]
+	rdb, err := redisstore.NewClient(cfg.redisURL)
+	if err != nil {
+		st.close()
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	rs := redisstore.New(rdb, &redisstore.Options{Prefix: cfg.redisPrefix})
+	if err := waitFor(ctx, cfg.dbWait, log, "Redis", func() error { return rs.Ping(ctx) }); err != nil {
+		rdb.Close()
+		st.close()
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	st.sessionsName, st.sessions, st.attempts = "redis", rs.Sessions(), rs.Attempts()
+	pingDB, closeDB := st.ping, st.close
+	st.ping = func(ctx context.Context) error {
+		if err := pingDB(ctx); err != nil {
+			return err
+		}
+		return rs.Ping(ctx)
+	}
+	st.close = func() {
+		if err := rdb.Close(); err != nil {
+			log.Warn("closing the Redis client", "err", err)
+		}
+		closeDB()
+	}
+	return st, nil
+}
+
+// openDatabase opens the store of the catalog and the users: memory, or
+// MySQL when a DSN is set. The in-memory store keeps sessions too.
+func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, error) {
 	if cfg.dsn == "" {
 		s := memstore.New(nil)
-		return &storage{name: "memory", catalog: s.Catalog(), ping: s.Ping, close: func() {}}, nil
+		return &storage{
+			name: "memory", catalog: s.Catalog(), users: s.Accounts(),
+			sessions: s.Sessions(), attempts: s.Attempts(),
+			ping: s.Ping, close: func() {},
+		}, nil
 	}
 	source := cfg.source["mysql-dsn"]
 	db, err := bunstore.Open(cfg.dsn)
@@ -143,7 +230,7 @@ func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, e
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	var s *bunstore.Store
-	err = waitForDatabase(ctx, cfg.dbWait, log, func() (err error) {
+	err = waitFor(ctx, cfg.dbWait, log, "the database", func() (err error) {
 		s, err = bunstore.New(ctx, db, nil)
 		return err
 	})
@@ -154,6 +241,7 @@ func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, e
 	return &storage{
 		name:    "mysql",
 		catalog: s.Catalog(),
+		users:   s.Accounts(),
 		ping:    s.Ping,
 		close: func() {
 			if err := db.Close(); err != nil {
@@ -163,12 +251,12 @@ func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, e
 	}, nil
 }
 
-// waitForDatabase calls connect until it succeeds, retrying for up to wait
-// while the database does not answer (commerce.ErrUnavailable): a server
-// started together with its database, as by docker compose, must not fail
-// because it won the race. Any other error, such as a session that is not
-// utf8mb4, is final.
-func waitForDatabase(ctx context.Context, wait time.Duration, log *slog.Logger, connect func() error) error {
+// waitFor calls connect until it succeeds, retrying for up to wait while
+// what it connects to does not answer (commerce.ErrUnavailable): a server
+// started together with its database or Redis, as by docker compose, must
+// not fail because it won the race. Any other error, such as a database
+// session that is not utf8mb4, is final.
+func waitFor(ctx context.Context, wait time.Duration, log *slog.Logger, what string, connect func() error) error {
 	deadline := time.Now().Add(wait)
 	delay := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -179,14 +267,14 @@ func waitForDatabase(ctx context.Context, wait time.Duration, log *slog.Logger, 
 		case !errors.Is(err, commerce.ErrUnavailable):
 			return err
 		case ctx.Err() != nil:
-			return fmt.Errorf("stopped while waiting for the database: %w", err)
+			return fmt.Errorf("stopped while waiting for %s: %w", what, err)
 		case time.Now().Add(delay).After(deadline):
-			return fmt.Errorf("the database did not answer within %s: %w", wait, err)
+			return fmt.Errorf("%s did not answer within %s: %w", what, wait, err)
 		}
-		log.Warn("the database does not answer yet; retrying", "attempt", attempt, "in", delay, "err", err)
+		log.Warn(what+" does not answer yet; retrying", "attempt", attempt, "in", delay, "err", err)
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("stopped while waiting for the database: %w", err)
+			return fmt.Errorf("stopped while waiting for %s: %w", what, err)
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 5*time.Second)

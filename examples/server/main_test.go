@@ -9,11 +9,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/impactmuseum/commerce/account/social/socialtest"
 	"github.com/impactmuseum/commerce/internal/testdb"
 )
 
@@ -245,6 +247,27 @@ func TestRunBadSettings(t *testing.T) {
 			"COMMERCE_DB_WAIT":   "300ms",
 		}, "COMMERCE_MYSQL_DSN"},
 		{"address", nil, map[string]string{"COMMERCE_ADDR": "127.0.0.1:99999"}, "COMMERCE_ADDR"},
+		{"staff pair", nil, map[string]string{"COMMERCE_BOOTSTRAP_STAFF": "admin:s3cret-Pass-1,justaname"}, "COMMERCE_BOOTSTRAP_STAFF"},
+		{"staff password refused", nil, map[string]string{"COMMERCE_BOOTSTRAP_STAFF": "admin:s3cret", "COMMERCE_PASSWORD_ITERATIONS": "1000"},
+			"COMMERCE_BOOTSTRAP_STAFF"},
+		{"staff username refused", nil, map[string]string{"COMMERCE_BOOTSTRAP_STAFF": "ad min:s3cret-Pass-1", "COMMERCE_PASSWORD_ITERATIONS": "1000"},
+			"COMMERCE_BOOTSTRAP_STAFF"},
+		{"iterations", nil, map[string]string{"COMMERCE_PASSWORD_ITERATIONS": "many"}, "COMMERCE_PASSWORD_ITERATIONS"},
+		{"iterations too many", nil, map[string]string{"COMMERCE_PASSWORD_ITERATIONS": "2000000000"}, "COMMERCE_PASSWORD_ITERATIONS"},
+		{"public URL", nil, map[string]string{"COMMERCE_PUBLIC_URL": "shop.example"}, "COMMERCE_PUBLIC_URL"},
+		{"cookie secure", nil, map[string]string{"COMMERCE_COOKIE_SECURE": "maybe"}, "COMMERCE_COOKIE_SECURE"},
+		{"google without secret", nil, map[string]string{"COMMERCE_GOOGLE_CLIENT_ID": "id", "COMMERCE_PUBLIC_URL": "https://shop.example"},
+			"COMMERCE_GOOGLE_CLIENT_SECRET"},
+		{"kakao without public URL", nil, map[string]string{"COMMERCE_KAKAO_CLIENT_ID": "id"}, "COMMERCE_PUBLIC_URL"},
+		{"kakao secret without id", nil, map[string]string{"COMMERCE_KAKAO_CLIENT_SECRET": "s3cret"}, "COMMERCE_KAKAO_CLIENT_SECRET"},
+		{"kakao endpoint", nil, map[string]string{"COMMERCE_KAKAO_CLIENT_ID": "id", "COMMERCE_PUBLIC_URL": "https://shop.example",
+			"COMMERCE_KAKAO_TOKEN_URL": "/token"}, "COMMERCE_KAKAO_TOKEN_URL"},
+		{"google flag", []string{"-google-client-id", "id", "-public-url", "https://shop.example"}, nil, "COMMERCE_GOOGLE_CLIENT_SECRET"},
+		{"malformed Redis URL", nil, map[string]string{"COMMERCE_REDIS_URL": "mysql://u:s3cret@host/x"}, "COMMERCE_REDIS_URL"},
+		{"unreachable Redis", nil, map[string]string{
+			"COMMERCE_REDIS_URL": "redis://:s3cret@" + closed + "/0",
+			"COMMERCE_DB_WAIT":   "300ms",
+		}, "COMMERCE_REDIS_URL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -299,4 +322,287 @@ func TestRunUsage(t *testing.T) {
 	if !errors.Is(err, errUsage) {
 		t.Errorf("run extra: %v, want a usage error", err)
 	}
+}
+
+// ---- accounts through run ----
+
+// call sends a request to s with an optional JSON body and Bearer token,
+// and decodes a JSON answer into v (if not nil).
+func (s *server) call(t *testing.T, method, path, body, token string, v any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, s.url+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	if v != nil && res.StatusCode < 300 {
+		if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+			t.Fatalf("%s %s: decoding: %v", method, path, err)
+		}
+	}
+	return res.StatusCode
+}
+
+type session struct {
+	Token   string `json:"token"`
+	Account struct {
+		ID         string   `json:"id"`
+		Username   string   `json:"username"`
+		Email      string   `json:"email"`
+		Staff      bool     `json:"staff"`
+		Identities []string `json:"identities"`
+	} `json:"account"`
+}
+
+const staffPassword = "Quokka-lantern-93"
+
+func TestRunAccounts(t *testing.T) {
+	s := startRun(t, nil, map[string]string{
+		"COMMERCE_BOOTSTRAP_STAFF":     "admin:" + staffPassword + ", editor:" + staffPassword + "x",
+		"COMMERCE_PASSWORD_ITERATIONS": "1000",
+	})
+	var in session
+	if status := s.call(t, "POST", "/api/session", `{"username":"editor","password":"`+staffPassword+`x"}`, "", &in); status != 200 {
+		t.Fatalf("staff sign-in: %d", status)
+	}
+	if !in.Account.Staff {
+		t.Errorf("editor is not staff: %+v", in.Account)
+	}
+	var problem struct{ ID string }
+	if status := s.call(t, "POST", "/api/problems", `{"name":"돌봄"}`, in.Token, &problem); status != 201 {
+		t.Fatalf("staff POST /api/problems: %d", status)
+	}
+	var customer session
+	body := `{"username":"kim","password":"` + staffPassword + `","password_confirm":"` + staffPassword +
+		`","nickname":"김","email":"kim@example.com","interests":["` + problem.ID + `"]}`
+	if status := s.call(t, "POST", "/api/accounts", body, "", &customer); status != 201 {
+		t.Fatalf("sign-up: %d", status)
+	}
+	if status := s.call(t, "POST", "/api/problems", `{"name":"x"}`, customer.Token, nil); status != 403 {
+		t.Errorf("customer POST /api/problems: %d, want 403", status)
+	}
+	s.stop(t)
+	for _, secret := range []string{staffPassword, in.Token, customer.Token} {
+		if strings.Contains(s.logs.String(), secret) {
+			t.Errorf("the log shows %q", secret)
+		}
+	}
+	if !strings.Contains(s.logs.String(), `"msg":"staff account ensured","username":"editor"`) {
+		t.Errorf("the log does not say which staff accounts were ensured:\n%s", s.logs)
+	}
+}
+
+func TestRunSocialSignIn(t *testing.T) {
+	kakao := socialtest.New()
+	defer kakao.Close()
+	const public = "http://shop.test:8080"
+	s := startRun(t, nil, map[string]string{
+		"COMMERCE_PUBLIC_URL":          public + "/",
+		"COMMERCE_KAKAO_CLIENT_ID":     kakao.ClientID,
+		"COMMERCE_KAKAO_CLIENT_SECRET": kakao.ClientSecret,
+		"COMMERCE_KAKAO_AUTH_URL":      kakao.Server.URL + "/authorize",
+		"COMMERCE_KAKAO_TOKEN_URL":     kakao.Server.URL + "/token",
+		"COMMERCE_KAKAO_USERINFO_URL":  kakao.Server.URL + "/userinfo",
+	})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.Get(s.url + "/auth/kakao/login?next=/welcome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	auth := res.Header.Get("Location")
+	if res.StatusCode != 302 || !strings.Contains(auth, "redirect_uri="+url.QueryEscape(public+"/auth/kakao/callback")) {
+		t.Fatalf("login: %d to %s; want 302 with the public redirect URI", res.StatusCode, auth)
+	}
+	cb, err := kakao.Authorize(auth, socialtest.KakaoUser(4242, "", false, "별"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The browser reaches the public URL; here that is s.
+	cb = strings.Replace(cb, public, s.url, 1)
+	req, _ := http.NewRequest("GET", cb, nil)
+	for _, c := range res.Cookies() {
+		req.AddCookie(c)
+	}
+	res, err = noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 302 || res.Header.Get("Location") != "/welcome" {
+		t.Fatalf("callback: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	var token string
+	for _, c := range res.Cookies() {
+		if c.Name == "session" {
+			token = c.Value
+		}
+	}
+	var me struct {
+		Nickname   string   `json:"nickname"`
+		Identities []string `json:"identities"`
+	}
+	if status := s.call(t, "GET", "/api/me", "", token, &me); status != 200 || me.Nickname != "별" || len(me.Identities) != 1 {
+		t.Errorf("GET /api/me after Kakao sign-in: %d %+v", status, me)
+	}
+	if s.call(t, "GET", "/auth/google/login", "", "", nil) != 404 {
+		t.Error("Google sign-in without its client id: want 404")
+	}
+}
+
+func TestRunRedisSessions(t *testing.T) {
+	redisURL, prefix := testdb.RedisURL(t)
+	// Redis is reached through a proxy that the test can cut.
+	u, err := url.Parse(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, u.Host)
+	u.Host = p.addr()
+	s := startRun(t, nil, map[string]string{
+		"COMMERCE_REDIS_URL":           u.String(),
+		"COMMERCE_REDIS_PREFIX":        prefix,
+		"COMMERCE_BOOTSTRAP_STAFF":     "admin:" + staffPassword,
+		"COMMERCE_PASSWORD_ITERATIONS": "1000",
+	})
+	s.waitReady(t)
+	var in session
+	if status := s.call(t, "POST", "/api/session", `{"username":"admin","password":"`+staffPassword+`"}`, "", &in); status != 200 {
+		t.Fatalf("sign-in: %d", status)
+	}
+	if status := s.call(t, "GET", "/api/me", "", in.Token, nil); status != 200 {
+		t.Fatalf("GET /api/me: %d", status)
+	}
+
+	// Redis goes away: sessions fail closed, with 503, and the instance
+	// is not ready; it still answers /healthz and public reads.
+	p.close()
+	for _, tc := range []struct {
+		path, token string
+		status      int
+	}{
+		{"/api/me", in.Token, 503},
+		{"/readyz", "", 503},
+		{"/healthz", "", 200},
+		{"/api/problems", "", 200},
+	} {
+		if status := s.call(t, "GET", tc.path, "", tc.token, nil); status != tc.status {
+			t.Errorf("GET %s with Redis down: %d, want %d", tc.path, status, tc.status)
+		}
+	}
+	s.stop(t)
+	if strings.Contains(s.logs.String(), in.Token) {
+		t.Error("the log shows a token")
+	}
+}
+
+// proxy forwards TCP connections to a target until it is closed.
+type proxy struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln}
+	t.Cleanup(p.close)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *proxy) addr() string { return p.ln.Addr().String() }
+
+// close stops accepting and cuts every connection.
+func (p *proxy) close() {
+	p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// TestRunTwoInstances runs two servers on one database and one Redis, as a
+// deployment behind a load balancer does: a session made on one is valid
+// on the other, and a sign-out on either ends it on both.
+func TestRunTwoInstances(t *testing.T) {
+	dsn := testdb.MySQLDSN(t)
+	redisURL, prefix := testdb.RedisURL(t)
+	env := map[string]string{
+		"COMMERCE_MYSQL_DSN":           dsn,
+		"COMMERCE_REDIS_URL":           redisURL,
+		"COMMERCE_REDIS_PREFIX":        prefix,
+		"COMMERCE_DEMO":                "0",
+		"COMMERCE_PASSWORD_ITERATIONS": "1000",
+	}
+	a := startRun(t, nil, env)
+	b := startRun(t, nil, env)
+	a.waitReady(t)
+	b.waitReady(t)
+
+	var up session
+	body := `{"username":"twin","password":"` + staffPassword + `","password_confirm":"` + staffPassword +
+		`","nickname":"쌍둥이","email":"twin@example.com"}`
+	if status := a.call(t, "POST", "/api/accounts", body, "", &up); status != 201 {
+		t.Fatalf("sign-up on A: %d", status)
+	}
+	var me struct{ ID, Username string }
+	if status := b.call(t, "GET", "/api/me", "", up.Token, &me); status != 200 || me.ID != up.Account.ID {
+		t.Fatalf("GET /api/me on B with A's token: %d %+v, want 200 and %s", status, me, up.Account.ID)
+	}
+	// The user is in the shared database: B signs them in too.
+	var in session
+	if status := b.call(t, "POST", "/api/session", `{"username":"twin","password":"`+staffPassword+`"}`, "", &in); status != 200 {
+		t.Fatalf("sign-in on B: %d", status)
+	}
+	if status := b.call(t, "DELETE", "/api/session", "", up.Token, nil); status != 204 {
+		t.Fatalf("DELETE /api/session on B: %d", status)
+	}
+	if status := a.call(t, "GET", "/api/me", "", up.Token, nil); status != 401 {
+		t.Errorf("GET /api/me on A after signing out on B: %d, want 401", status)
+	}
+	if status := a.call(t, "GET", "/api/me", "", in.Token, nil); status != 200 {
+		t.Errorf("the other session, on A: %d, want 200", status)
+	}
+	a.stop(t)
+	b.stop(t)
 }

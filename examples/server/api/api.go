@@ -7,12 +7,25 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/account/social"
 	"github.com/impactmuseum/commerce/catalog"
 )
 
 // DefaultRequestTimeout bounds a request's context unless
 // Options.RequestTimeout says otherwise.
 const DefaultRequestTimeout = 10 * time.Second
+
+// DefaultMaxBodyBytes is the largest request body accepted unless
+// Options.MaxBodyBytes says otherwise: 1 MiB.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Services are the engine's services that the API serves. Both are
+// required.
+type Services struct {
+	Catalog  *catalog.Service
+	Accounts *account.Service
+}
 
 // Options configure an API. The zero value, or nil, gives the defaults.
 type Options struct {
@@ -29,33 +42,74 @@ type Options struct {
 	// GET /static/demo/a.svg. /static/placeholder.svg is always the API's
 	// own placeholder. Default: none.
 	Static fs.FS
+	// Providers are the external sign-in providers served under
+	// /auth/{name}/login and /auth/{name}/callback, by their Name. The
+	// redirect URL of each must be the callback route as the browser
+	// reaches it. Default: none (those routes answer 404).
+	Providers []*social.Provider
+	// SecureCookies marks every cookie Secure. Cookies of requests that
+	// arrive over TLS are Secure anyway; set this when TLS ends at a proxy
+	// in front of the server. Default: false.
+	SecureCookies bool
+	// MaxBodyBytes is the largest request body accepted; larger ones get
+	// 413. Default: DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// ClientIP returns the address that failed sign-ins are counted
+	// against, per client. Default: the host of the request's RemoteAddr,
+	// the peer of the TCP connection. Behind a reverse proxy every request
+	// comes from the proxy: supply a function that reads the header your
+	// proxy sets, and only if the proxy always overwrites it, or any
+	// client can pick its own address.
+	ClientIP func(r *http.Request) string
+	// TrustedOrigins are origins (such as "https://shop.example") whose
+	// cookie-authenticated writes are accepted although they are not the
+	// API's own origin: a front-end served from another host. New panics
+	// on a malformed origin. Default: none.
+	TrustedOrigins []string
 }
 
-// API is the JSON API over a catalog. It is safe for concurrent use.
+// API is the JSON API over the engine's services. It is safe for
+// concurrent use.
 type API struct {
-	cat     *catalog.Service
-	log     *slog.Logger
-	ready   func(context.Context) error
-	timeout time.Duration
-	static  fs.FS
-	mux     *http.ServeMux
-	handler http.Handler
+	cat       *catalog.Service
+	accounts  *account.Service
+	log       *slog.Logger
+	ready     func(context.Context) error
+	timeout   time.Duration
+	static    fs.FS
+	providers map[string]*social.Provider
+	secure    bool
+	maxBody   int64
+	clientIP  func(*http.Request) string
+	origins   *http.CrossOriginProtection
+	mux       *http.ServeMux
+	handler   http.Handler
 }
 
-// New returns the API over cat. It panics if cat is nil.
-func New(cat *catalog.Service, opts *Options) *API {
-	if cat == nil {
+// New returns the API over svc. It panics if a service is missing, if two
+// providers have the same name, or if a trusted origin is malformed.
+func New(svc Services, opts *Options) *API {
+	switch {
+	case svc.Catalog == nil:
 		panic("api: nil catalog.Service")
+	case svc.Accounts == nil:
+		panic("api: nil account.Service")
 	}
 	if opts == nil {
 		opts = &Options{}
 	}
 	a := &API{
-		cat:     cat,
-		log:     opts.Logger,
-		ready:   opts.Ready,
-		timeout: opts.RequestTimeout,
-		static:  opts.Static,
+		cat:       svc.Catalog,
+		accounts:  svc.Accounts,
+		log:       opts.Logger,
+		ready:     opts.Ready,
+		timeout:   opts.RequestTimeout,
+		static:    opts.Static,
+		providers: make(map[string]*social.Provider, len(opts.Providers)),
+		secure:    opts.SecureCookies,
+		maxBody:   opts.MaxBodyBytes,
+		clientIP:  opts.ClientIP,
+		origins:   http.NewCrossOriginProtection(),
 	}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -63,14 +117,61 @@ func New(cat *catalog.Service, opts *Options) *API {
 	if a.timeout <= 0 {
 		a.timeout = DefaultRequestTimeout
 	}
+	if a.maxBody <= 0 {
+		a.maxBody = DefaultMaxBodyBytes
+	}
+	if a.clientIP == nil {
+		a.clientIP = remoteIP
+	}
+	for _, p := range opts.Providers {
+		if _, dup := a.providers[p.Name()]; dup {
+			panic("api: two providers named " + p.Name())
+		}
+		a.providers[p.Name()] = p
+	}
+	for _, o := range opts.TrustedOrigins {
+		if err := a.origins.AddTrustedOrigin(o); err != nil {
+			panic("api: Options.TrustedOrigins: " + err.Error())
+		}
+	}
 
 	a.mux = http.NewServeMux()
-	a.mux.HandleFunc("GET /api/products", a.ListProducts)
-	a.mux.HandleFunc("GET /api/products/{id}", a.GetProduct)
-	a.mux.HandleFunc("GET /api/brands", a.ListBrands)
-	a.mux.HandleFunc("GET /api/brands/{id}", a.GetBrand)
-	a.mux.HandleFunc("GET /api/problems", a.ListProblems)
-	a.mux.HandleFunc("GET /api/problems/{id}", a.GetProblem)
+	// Routes that a signed-in user may call with a token: one whose
+	// session has ended is refused (401).
+	for pattern, h := range map[string]http.HandlerFunc{
+		"GET /api/products":         a.ListProducts,
+		"GET /api/products/{id}":    a.GetProduct,
+		"POST /api/products":        a.CreateProduct,
+		"PATCH /api/products/{id}":  a.UpdateProduct,
+		"DELETE /api/products/{id}": a.DeleteProduct,
+		"GET /api/brands":           a.ListBrands,
+		"GET /api/brands/{id}":      a.GetBrand,
+		"POST /api/brands":          a.CreateBrand,
+		"PATCH /api/brands/{id}":    a.UpdateBrand,
+		"DELETE /api/brands/{id}":   a.DeleteBrand,
+		"GET /api/problems":         a.ListProblems,
+		"GET /api/problems/{id}":    a.GetProblem,
+		"POST /api/problems":        a.CreateProblem,
+		"PATCH /api/problems/{id}":  a.UpdateProblem,
+		"DELETE /api/problems/{id}": a.DeleteProblem,
+		"GET /api/me":               a.Me,
+		"PATCH /api/me":             a.UpdateMe,
+		"POST /api/me/password":     a.ChangePassword,
+	} {
+		a.mux.Handle(pattern, a.Authenticate(h))
+	}
+	// Routes that start or end a session: a token whose session has ended
+	// counts as none, so that a client holding a stale one can sign in.
+	for pattern, h := range map[string]http.HandlerFunc{
+		"POST /api/accounts":            a.SignUp,
+		"POST /api/session":             a.SignIn,
+		"DELETE /api/session":           a.SignOut,
+		"GET /auth/{provider}/login":    a.SocialLogin,
+		"GET /auth/{provider}/callback": a.SocialCallback,
+	} {
+		a.mux.Handle(pattern, a.AuthenticateForSignIn(h))
+	}
+	// Routes that need no one's identity.
 	a.mux.HandleFunc("GET /healthz", a.Healthz)
 	a.mux.HandleFunc("GET /readyz", a.Readyz)
 	a.mux.HandleFunc("GET "+catalog.DefaultPlaceholderImage, a.Placeholder)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/internal/demo"
@@ -49,33 +50,92 @@ func (s *syncBuffer) String() string {
 }
 
 type fixture struct {
-	srv  *httptest.Server
-	api  *api.API
-	logs *syncBuffer
+	srv      *httptest.Server
+	api      *api.API
+	logs     *syncBuffer
+	accounts *account.Service
+
+	mu sync.Mutex
+	// bodies are every response body the fixture's requests got.
+	bodies [][]byte
+	// secrets must never appear in the log.
+	secrets []string
+}
+
+// testIterations makes password hashing cheap in tests.
+const testIterations = 1000
+
+// newAccounts returns an account service over store.
+func newAccounts(store *memstore.Store) *account.Service {
+	return account.NewService(store.Accounts(), store.Sessions(), store.Attempts(), &account.Options{
+		Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
+	})
+}
+
+// newDemoStore returns a memstore with the demo catalog loaded, and the
+// catalog service over it.
+func newDemoStore(t *testing.T) (*memstore.Store, *catalog.Service) {
+	t.Helper()
+	store := memstore.New(nil)
+	cat := catalog.NewService(store.Catalog(), nil)
+	if err := demo.Load(context.Background(), cat, commerce.StaffActor(commerce.NewID())); err != nil {
+		t.Fatalf("demo.Load: %v", err)
+	}
+	return store, cat
 }
 
 // newDemoCatalog returns a memstore catalog with the demo loaded.
 func newDemoCatalog(t *testing.T) *catalog.Service {
 	t.Helper()
-	cat := catalog.NewService(memstore.New(nil).Catalog(), nil)
-	if err := demo.Load(context.Background(), cat, commerce.StaffActor(commerce.NewID())); err != nil {
-		t.Fatalf("demo.Load: %v", err)
-	}
+	_, cat := newDemoStore(t)
 	return cat
 }
 
-// start serves an API over cat; opts may be nil. Its logs go to a buffer.
+// start serves an API over cat, with accounts on a store of their own;
+// opts may be nil. Its logs go to a buffer.
 func start(t *testing.T, cat *catalog.Service, opts *api.Options) *fixture {
+	t.Helper()
+	return startWith(t, api.Services{Catalog: cat, Accounts: newAccounts(memstore.New(nil))}, opts)
+}
+
+// startWith serves an API over svc; opts may be nil. When the test ends it
+// checks that no answer showed a password hash and that the log shows no
+// secret the test registered.
+func startWith(t *testing.T, svc api.Services, opts *api.Options) *fixture {
 	t.Helper()
 	if opts == nil {
 		opts = &api.Options{}
 	}
 	logs := &syncBuffer{}
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	a := api.New(cat, opts)
+	a := api.New(svc, opts)
 	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, api: a, logs: logs}
+	f := &fixture{srv: srv, api: a, logs: logs, accounts: svc.Accounts}
+	t.Cleanup(func() {
+		srv.Close()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, b := range f.bodies {
+			if bytes.Contains(b, []byte("pbkdf2_sha256")) {
+				t.Errorf("an answer shows a password hash: %s", b)
+			}
+		}
+		l := logs.String()
+		for _, s := range f.secrets {
+			if strings.Contains(l, s) {
+				t.Errorf("the log shows the secret %q:\n%s", s, l)
+			}
+		}
+	})
+	return f
+}
+
+// secret registers s as something the log must never show.
+func (f *fixture) secret(s string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.secrets = append(f.secrets, s)
+	return s
 }
 
 func startDemo(t *testing.T) *fixture {
@@ -96,7 +156,14 @@ func (f *fixture) do(t *testing.T, method, path string, header http.Header) resp
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	maps.Copy(req.Header, header)
-	res, err := f.srv.Client().Do(req)
+	return f.roundTrip(t, f.srv.Client(), req)
+}
+
+// roundTrip sends req with client and records the body of the answer.
+func (f *fixture) roundTrip(t *testing.T, client *http.Client, req *http.Request) response {
+	t.Helper()
+	method, path := req.Method, req.URL.Path
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -105,6 +172,9 @@ func (f *fixture) do(t *testing.T, method, path string, header http.Header) resp
 	if err != nil {
 		t.Fatalf("%s %s: reading the body: %v", method, path, err)
 	}
+	f.mu.Lock()
+	f.bodies = append(f.bodies, body)
+	f.mu.Unlock()
 	return response{status: res.StatusCode, header: res.Header, body: body}
 }
 
@@ -600,9 +670,9 @@ func TestBadInput(t *testing.T) {
 		{"unknown static file", "GET", "/static/nope.svg", 404, nil},
 		{"static directory", "GET", "/static/demo/", 404, nil},
 		{"root", "GET", "/", 404, nil},
-		{"POST to a list", "POST", "/api/products", 405, nil},
-		{"DELETE a product", "DELETE", "/api/products/" + productID, 405, nil},
-		{"PATCH a brand", "PATCH", "/api/brands/" + unknown, 405, nil},
+		{"PUT to a list", "PUT", "/api/products", 405, nil},
+		{"PUT a product", "PUT", "/api/products/" + productID, 405, nil},
+		{"POST to a brand", "POST", "/api/brands/" + unknown, 405, nil},
 		{"PUT healthz", "PUT", "/healthz", 405, nil},
 	}
 	for _, tc := range tests {
@@ -789,15 +859,15 @@ func TestPlaceholderAndStatic(t *testing.T) {
 
 func TestSecurityHeadersAndLog(t *testing.T) {
 	f := startDemo(t)
-	secret := http.Header{
-		"Authorization": {"Bearer token-that-must-not-be-logged"},
-		"Cookie":        {"session=cookie-that-must-not-be-logged"},
-	}
+	secret := http.Header{"Cookie": {"session=cookie-that-must-not-be-logged"}}
 	for _, path := range []string{"/api/products", "/api/nope", "/api/products/xyz"} {
 		res := f.do(t, "GET", path, secret)
 		if got := res.header.Get("X-Content-Type-Options"); got != "nosniff" {
 			t.Errorf("GET %s: X-Content-Type-Options %q, want nosniff", path, got)
 		}
+	}
+	if res := f.do(t, "GET", "/api/products", http.Header{"Authorization": {"Bearer token-that-must-not-be-logged"}}); res.status != 401 {
+		t.Errorf("a dead Bearer token: %d, want 401", res.status)
 	}
 	logs := f.logs.String()
 	if strings.Contains(logs, "must-not-be-logged") {
@@ -812,7 +882,8 @@ func TestSecurityHeadersAndLog(t *testing.T) {
 
 func TestPanicBecomesProblem(t *testing.T) {
 	logs := &syncBuffer{}
-	a := api.New(newDemoCatalog(t), &api.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	a := api.New(api.Services{Catalog: newDemoCatalog(t), Accounts: newAccounts(memstore.New(nil))},
+		&api.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	h := a.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/products", nil))

@@ -226,3 +226,279 @@ func (in *input) cursor() string {
 	}
 	return s
 }
+
+// ---- writes: staff only ----
+
+type problemBody struct {
+	Name        string `json:"name"`
+	Summary     string `json:"summary"`
+	Description string `json:"description"`
+	ImageURL    string `json:"image_url"`
+}
+
+type problemPatchBody struct {
+	Name        commerce.Optional[string] `json:"name"`
+	Summary     commerce.Optional[string] `json:"summary"`
+	Description commerce.Optional[string] `json:"description"`
+	ImageURL    commerce.Optional[string] `json:"image_url"`
+	// Version, when not 0, makes the edit apply only to that version
+	// (else 409).
+	Version int64 `json:"version"`
+}
+
+// CreateProblem serves POST /api/problems: 201 with the new problem.
+func (a *API) CreateProblem(w http.ResponseWriter, r *http.Request) {
+	if !a.needStaff(w, r, catalog.ErrSignInRequired, catalog.ErrStaffOnly) {
+		return
+	}
+	var in problemBody
+	if err := a.decodeBody(w, r, &in); err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	p, err := a.cat.CreateProblem(r.Context(), ActorFrom(r.Context()), catalog.ProblemInput{
+		Name: in.Name, Summary: in.Summary, Description: in.Description, ImageURL: in.ImageURL,
+	})
+	if err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	a.created(w, r, "/api/problems/"+p.ID.String(), problemOut(p))
+}
+
+// UpdateProblem serves PATCH /api/problems/{id}: the fields present
+// change; "version" guards against a concurrent edit.
+func (a *API) UpdateProblem(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.writeTarget(w, r)
+	if !ok {
+		return
+	}
+	var in problemPatchBody
+	if err := a.decodeBody(w, r, &in); err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	p, err := a.cat.UpdateProblem(r.Context(), ActorFrom(r.Context()), id, catalog.ProblemPatch{
+		Name: in.Name, Summary: in.Summary, Description: in.Description, ImageURL: in.ImageURL, Version: in.Version,
+	})
+	if err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	a.writeJSON(w, r, http.StatusOK, problemOut(p))
+}
+
+// DeleteProblem serves DELETE /api/problems/{id}: 204, or 409 while
+// brands work on the problem.
+func (a *API) DeleteProblem(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.writeTarget(w, r)
+	if !ok {
+		return
+	}
+	a.deleted(w, r, a.cat.DeleteProblem(r.Context(), ActorFrom(r.Context()), id))
+}
+
+type brandBody struct {
+	Name      string `json:"name"`
+	Summary   string `json:"summary"`
+	Story     string `json:"story"`
+	LogoURL   string `json:"logo_url"`
+	ImageURL  string `json:"image_url"`
+	Homepage  string `json:"homepage"`
+	ProblemID string `json:"problem_id"`
+}
+
+type brandPatchBody struct {
+	Name      commerce.Optional[string] `json:"name"`
+	Summary   commerce.Optional[string] `json:"summary"`
+	Story     commerce.Optional[string] `json:"story"`
+	LogoURL   commerce.Optional[string] `json:"logo_url"`
+	ImageURL  commerce.Optional[string] `json:"image_url"`
+	Homepage  commerce.Optional[string] `json:"homepage"`
+	ProblemID commerce.Optional[string] `json:"problem_id"`
+	Version   int64                     `json:"version"`
+}
+
+// CreateBrand serves POST /api/brands: 201 with the new brand.
+func (a *API) CreateBrand(w http.ResponseWriter, r *http.Request) {
+	if !a.needStaff(w, r, catalog.ErrSignInRequired, catalog.ErrStaffOnly) {
+		return
+	}
+	var in brandBody
+	if err := a.decodeBody(w, r, &in); err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	var bad commerce.ValidationError
+	problemID := parseOptionalID(&bad, "problem_id", in.ProblemID)
+	if err := bad.Err(); err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	b, err := a.cat.CreateBrand(r.Context(), ActorFrom(r.Context()), catalog.BrandInput{
+		Name: in.Name, Summary: in.Summary, Story: in.Story, LogoURL: in.LogoURL,
+		ImageURL: in.ImageURL, Homepage: in.Homepage, ProblemID: problemID,
+	})
+	if err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	a.created(w, r, "/api/brands/"+b.ID.String(), brandOut(b))
+}
+
+// UpdateBrand serves PATCH /api/brands/{id}.
+func (a *API) UpdateBrand(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.writeTarget(w, r)
+	if !ok {
+		return
+	}
+	var in brandPatchBody
+	if err := a.decodeBody(w, r, &in); err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	patch := catalog.BrandPatch{
+		Name: in.Name, Summary: in.Summary, Story: in.Story, LogoURL: in.LogoURL,
+		ImageURL: in.ImageURL, Homepage: in.Homepage, Version: in.Version,
+	}
+	var bad commerce.ValidationError
+	if in.ProblemID.Set {
+		patch.ProblemID = commerce.Some(parseOptionalID(&bad, "problem_id", in.ProblemID.Value))
+	}
+	if err := bad.Err(); err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	b, err := a.cat.UpdateBrand(r.Context(), ActorFrom(r.Context()), id, patch)
+	if err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	a.writeJSON(w, r, http.StatusOK, brandOut(b))
+}
+
+// DeleteBrand serves DELETE /api/brands/{id}: 204; the brand's products
+// stay, without a brand.
+func (a *API) DeleteBrand(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.writeTarget(w, r)
+	if !ok {
+		return
+	}
+	a.deleted(w, r, a.cat.DeleteBrand(r.Context(), ActorFrom(r.Context()), id))
+}
+
+type productBody struct {
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Price       commerce.Money `json:"price"`
+	BrandID     string         `json:"brand_id"`
+	Images      []string       `json:"images"`
+	Stock       *int           `json:"stock"`
+}
+
+type productPatchBody struct {
+	Name        commerce.Optional[string]         `json:"name"`
+	Description commerce.Optional[string]         `json:"description"`
+	Price       commerce.Optional[commerce.Money] `json:"price"`
+	// BrandID null (or "") removes the brand.
+	BrandID commerce.Optional[string]   `json:"brand_id"`
+	Images  commerce.Optional[[]string] `json:"images"`
+	// Stock null stops tracking stock.
+	Stock   commerce.Optional[*int] `json:"stock"`
+	Version int64                   `json:"version"`
+}
+
+// CreateProduct serves POST /api/products: 201 with the new product.
+func (a *API) CreateProduct(w http.ResponseWriter, r *http.Request) {
+	if !a.needStaff(w, r, catalog.ErrSignInRequired, catalog.ErrStaffOnly) {
+		return
+	}
+	var in productBody
+	if err := a.decodeBody(w, r, &in); err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	var bad commerce.ValidationError
+	brandID := parseOptionalID(&bad, "brand_id", in.BrandID)
+	if err := bad.Err(); err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	p, err := a.cat.CreateProduct(r.Context(), ActorFrom(r.Context()), catalog.ProductInput{
+		Name: in.Name, Description: in.Description, Price: in.Price, BrandID: brandID,
+		Images: in.Images, Stock: in.Stock,
+	})
+	if err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	a.created(w, r, "/api/products/"+p.ID.String(), productOut(p))
+}
+
+// UpdateProduct serves PATCH /api/products/{id}.
+func (a *API) UpdateProduct(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.writeTarget(w, r)
+	if !ok {
+		return
+	}
+	var in productPatchBody
+	if err := a.decodeBody(w, r, &in); err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	patch := catalog.ProductPatch{
+		Name: in.Name, Description: in.Description, Price: in.Price,
+		Images: in.Images, Stock: in.Stock, Version: in.Version,
+	}
+	var bad commerce.ValidationError
+	if in.BrandID.Set {
+		patch.BrandID = commerce.Some(parseOptionalID(&bad, "brand_id", in.BrandID.Value))
+	}
+	if err := bad.Err(); err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	p, err := a.cat.UpdateProduct(r.Context(), ActorFrom(r.Context()), id, patch)
+	if err != nil {
+		a.bodyError(w, r, err)
+		return
+	}
+	a.writeJSON(w, r, http.StatusOK, productOut(p))
+}
+
+// DeleteProduct serves DELETE /api/products/{id}: 204.
+func (a *API) DeleteProduct(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.writeTarget(w, r)
+	if !ok {
+		return
+	}
+	a.deleted(w, r, a.cat.DeleteProduct(r.Context(), ActorFrom(r.Context()), id))
+}
+
+// writeTarget checks that the actor is staff, then parses the path's id.
+func (a *API) writeTarget(w http.ResponseWriter, r *http.Request) (uuid.UUID, bool) {
+	if !a.needStaff(w, r, catalog.ErrSignInRequired, catalog.ErrStaffOnly) {
+		return uuid.Nil, false
+	}
+	id, err := pathID(r)
+	if err != nil {
+		a.Error(w, r, err)
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+// created answers 201 with v, at location.
+func (a *API) created(w http.ResponseWriter, r *http.Request, location string, v any) {
+	w.Header().Set("Location", location)
+	a.writeJSON(w, r, http.StatusCreated, v)
+}
+
+// deleted answers 204, or the error of the deletion.
+func (a *API) deleted(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

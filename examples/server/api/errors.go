@@ -21,9 +21,8 @@ const retryAfter = 5
 
 // statuses maps the error kinds to HTTP statuses: the one place where that
 // is decided. The first kind that errors.Is finds wins. ErrInvalid is 400
-// because every input of these routes comes from the path or the query;
-// request bodies that are well-formed JSON but fail validation will answer
-// 422.
+// for input from the path or the query; for input from a request body that
+// is well-formed JSON, the handlers use bodyError, which makes it 422.
 var statuses = []struct {
 	kind   error
 	status int
@@ -51,16 +50,47 @@ type problemDoc struct {
 	Errors map[string]string `json:"errors,omitempty"`
 }
 
+// httpError is an answer decided by the HTTP layer itself, for what the
+// error kinds do not cover: a body too large (413) or not JSON (415), a
+// body that does not decode (400), a sign-in provider that is not
+// configured (404).
+type httpError struct {
+	status int
+	detail string
+	fields map[string]string
+}
+
+func (e *httpError) Error() string { return e.detail }
+
 // Error answers with the problem document for err. 4xx documents carry the
 // error's text as their detail (engine errors are written to be shown);
-// 5xx documents do not, and the cause goes to the log.
+// 5xx documents do not, and the cause goes to the log. Fields named by the
+// error (commerce.FieldErrors) go to "errors".
 func (a *API) Error(w http.ResponseWriter, r *http.Request, err error) {
+	a.fail(w, r, err, false)
+}
+
+// bodyError is Error for the errors of a call whose input came from the
+// request body: invalid input is then 422 (Unprocessable Content), as the
+// JSON itself was well-formed.
+func (a *API) bodyError(w http.ResponseWriter, r *http.Request, err error) {
+	a.fail(w, r, err, true)
+}
+
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error, fromBody bool) {
+	if he, ok := errors.AsType[*httpError](err); ok {
+		a.writeProblem(w, r, problemDoc{Status: he.status, Detail: he.detail, Errors: he.fields})
+		return
+	}
 	status := http.StatusInternalServerError
 	for _, s := range statuses {
 		if errors.Is(err, s.kind) {
 			status = s.status
 			break
 		}
+	}
+	if status == http.StatusBadRequest && fromBody {
+		status = http.StatusUnprocessableEntity
 	}
 	doc := problemDoc{Status: status, Detail: err.Error()}
 	switch status {
@@ -76,12 +106,17 @@ func (a *API) Error(w http.ResponseWriter, r *http.Request, err error) {
 			wait = retryAfter * time.Second
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="commerce"`)
 	}
-	var v *commerce.ValidationError
-	if errors.As(err, &v) && len(v.Fields) > 0 {
-		// The messages are in "errors"; the detail only points there.
-		doc.Errors = v.Fields
-		doc.Detail = "invalid " + strings.Join(slices.Sorted(maps.Keys(v.Fields)), ", ") + "; see errors"
+	if status < 500 {
+		if fields := commerce.FieldErrors(err); len(fields) > 0 {
+			doc.Errors = fields
+			if v, ok := errors.AsType[*commerce.ValidationError](err); ok && len(v.Fields) > 0 {
+				// The messages are in "errors"; the detail only points there.
+				doc.Detail = "invalid " + strings.Join(slices.Sorted(maps.Keys(v.Fields)), ", ") + "; see errors"
+			}
+		}
 	}
 	a.writeProblem(w, r, doc)
 }
