@@ -1,6 +1,7 @@
 // Command server is the reference JSON server of the commerce engine: the
-// catalog of package catalog over net/http, on the in-memory store with the
-// demo catalog by default, or on MySQL.
+// catalog of package catalog and the accounts of package account over
+// net/http, on the in-memory store with the demo catalog by default, or on
+// MySQL and Redis.
 //
 //	go run ./examples/server
 //	curl 'localhost:8080/api/products?q=%EC%82%AC%EA%B3%BC'
@@ -10,16 +11,28 @@
 // Every setting is a flag and a COMMERCE_* environment variable; a flag on
 // the command line wins. -h lists them all:
 //
-//	-addr        COMMERCE_ADDR        address to listen on (:8080)
-//	-mysql-dsn   COMMERCE_MYSQL_DSN   MySQL or MariaDB DSN; none means memory
-//	-demo        COMMERCE_DEMO        load the demo catalog (1 in memory, 0 on MySQL)
-//	-log-format  COMMERCE_LOG_FORMAT  text or json (text)
-//	-db-wait     COMMERCE_DB_WAIT     how long to wait for the database at start (30s)
+//	-addr                 COMMERCE_ADDR                 address to listen on (:8080)
+//	-mysql-dsn            COMMERCE_MYSQL_DSN            MySQL or MariaDB DSN; none means memory
+//	-redis-url            COMMERCE_REDIS_URL            Redis for sessions; none means memory
+//	-redis-prefix         COMMERCE_REDIS_PREFIX         prefix of every Redis key (commerce:)
+//	-demo                 COMMERCE_DEMO                 load the demo catalog (1 in memory, 0 on MySQL)
+//	-log-format           COMMERCE_LOG_FORMAT           text or json (text)
+//	-db-wait              COMMERCE_DB_WAIT              how long to wait for MySQL and Redis at start (30s)
+//	-bootstrap-staff      COMMERCE_BOOTSTRAP_STAFF      user:pass[,user2:pass2], staff ensured at start
+//	-password-iterations  COMMERCE_PASSWORD_ITERATIONS  PBKDF2 iterations of new hashes (600000)
+//	-public-url           COMMERCE_PUBLIC_URL           the server's URL, for sign-in redirect URIs
+//	-cookie-secure        COMMERCE_COOKIE_SECURE        Secure cookies (1 if the public URL is https)
+//	-google-client-id     COMMERCE_GOOGLE_CLIENT_ID     turns Google sign-in on
+//	-google-client-secret COMMERCE_GOOGLE_CLIENT_SECRET
+//	-kakao-client-id      COMMERCE_KAKAO_CLIENT_ID      turns Kakao sign-in on
+//	-kakao-client-secret  COMMERCE_KAKAO_CLIENT_SECRET
+//	-google-auth-url, -google-token-url, -google-userinfo-url, and the same
+//	for kakao (COMMERCE_GOOGLE_AUTH_URL, …): the providers' endpoints, for tests
 //
-// A bad value, or a database that still does not answer after the wait,
-// ends the server with a non-zero status and a message naming the setting;
-// it never serves half-configured. On MySQL the server migrates the schema
-// at start.
+// A bad value, or a database or Redis that still does not answer after the
+// wait, ends the server with a non-zero status and a message naming the
+// setting; it never serves half-configured. Messages never repeat a
+// password. On MySQL the server migrates the schema at start.
 //
 // # Routes
 //

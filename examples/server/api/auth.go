@@ -78,7 +78,7 @@ func (a *API) authenticate(next http.Handler, lenient bool) http.Handler {
 				a.writeProblem(w, r, problemDoc{
 					Status: http.StatusForbidden,
 					Detail: "a write from another origin is refused when it relies on the session cookie " +
-						"(send Authorization: Bearer <token> instead): " + err.Error(),
+						"(send the token in an Authorization: Bearer header instead): " + err.Error(),
 				})
 				return
 			}

@@ -1,35 +1,97 @@
 // Package api is the JSON API of the reference server: net/http handlers
-// over catalog.Service that any router can mount.
+// over catalog.Service and account.Service that any router can mount.
 //
 // # Mounting
 //
 // [New] returns an [API]. [API.Handler] is a complete http.Handler with
 // every route, the middleware, and problem documents for unknown routes
 // (404) and wrong methods (405). To mount the routes on another router,
-// register the handler methods ([API.ListProducts], [API.GetProduct], …)
-// on the same paths and wrap them with [API.Middleware]. The handlers read
-// path parameters with http.Request.PathValue ("id", and "path" for
-// [API.Static]); a router that does not fill them in must call
-// http.Request.SetPathValue first.
+// register the handler methods ([API.ListProducts], [API.SignIn], …) on the
+// same paths; wrap the session routes (SignUp, SignIn, SignOut,
+// SocialLogin, SocialCallback) with [API.AuthenticateForSignIn], the other
+// /api/ routes with [API.Authenticate], and everything with
+// [API.Middleware]. The handlers read path parameters with
+// http.Request.PathValue ("id", "provider", and "path" for [API.Static]);
+// a router that does not fill them in must call http.Request.SetPathValue
+// first.
 //
 // # Routes
 //
-//	GET /api/products          ?q= &brand_id= &limit= &cursor=  newest first
-//	GET /api/products/{id}     a product
-//	GET /api/brands            ?problem_id= &limit= &cursor=    newest first
-//	GET /api/brands/{id}       a brand with "products" and "products_next_cursor"
-//	GET /api/problems          every problem, oldest first
-//	GET /api/problems/{id}     a problem with "brands" and "brands_next_cursor"
-//	GET /healthz               200 while the process runs
-//	GET /readyz                200 while Options.Ready succeeds, else 503
-//	GET /static/placeholder.svg  the cover of a product without images
-//	GET /static/{path...}      the files of Options.Static, if any
+//	GET    /api/products          ?q= &brand_id= &limit= &cursor=  newest first
+//	GET    /api/products/{id}     a product
+//	POST   /api/products          staff: 201 product
+//	PATCH  /api/products/{id}     staff: the fields present change
+//	DELETE /api/products/{id}     staff: 204
+//	GET    /api/brands            ?problem_id= &limit= &cursor=    newest first
+//	GET    /api/brands/{id}       a brand with "products" and "products_next_cursor"
+//	POST, PATCH, DELETE /api/brands[/{id}]      staff
+//	GET    /api/problems          every problem, oldest first
+//	GET    /api/problems/{id}     a problem with "brands" and "brands_next_cursor"
+//	POST, PATCH, DELETE /api/problems[/{id}]    staff; 409 for a problem with brands
+//	POST   /api/accounts          sign up: 201 {"token", "account"} and the cookie
+//	POST   /api/session           sign in: 200 {"token", "account"} and the cookie
+//	DELETE /api/session           sign out: 204, the session ends on every server
+//	GET    /api/me                the account
+//	PATCH  /api/me                username, nickname, email, interests
+//	POST   /api/me/password       current_password, new_password: 204
+//	GET    /auth/{provider}/login     ?next=/path: 302 to Google or Kakao
+//	GET    /auth/{provider}/callback  ?code= &state=: the session, 302 to next
+//	GET    /healthz               200 while the process runs
+//	GET    /readyz                200 while Options.Ready succeeds, else 503
+//	GET    /static/placeholder.svg  the cover of a product without images
+//	GET    /static/{path...}      the files of Options.Static, if any
 //
 // Lists are {"items": [...], "next_cursor": "…" | null}; pass next_cursor
 // back as ?cursor= for the next page. limit is 1..100 and defaults to 20.
 // The brand's "products_next_cursor" continues through
 // /api/products?brand_id=…&cursor=…, and the problem's "brands_next_cursor"
 // through /api/brands?problem_id=…&cursor=….
+//
+// An account is {"id", "username", "nickname", "email", "interests": [problem
+// ids], "staff", "identities": ["google", "kakao"], "has_password",
+// "created_at"}. No answer ever holds a password hash.
+//
+// # Authentication
+//
+// Sign-up and sign-in answer with a token and set it as the cookie
+// "session" (HttpOnly, SameSite=Lax, Path=/, Secure over TLS or with
+// Options.SecureCookies, expiring with the session). A client sends it back
+// as that cookie or as "Authorization: Bearer <token>". A Bearer token whose
+// session has ended gets 401; a dead cookie makes the request anonymous
+// and is cleared. A session store that does not answer gets 503, never an
+// anonymous pass.
+//
+// Writes (any method but GET, HEAD and OPTIONS) that do not carry a Bearer
+// token and that a browser marks as coming from another origin
+// (Sec-Fetch-Site, Origin) get 403, whether or not they carry the cookie:
+// no other site can act with a visitor's session, nor sign a visitor in to
+// an account of its choosing. Options.TrustedOrigins admits a front-end on
+// another origin.
+//
+// Failed sign-ins are counted per username and per client;
+// Options.ClientIP says who the client is (the TCP peer by default, as no
+// proxy header can be trusted unless the deployment says so).
+//
+// Google and Kakao sign-in (Options.Providers) use the authorization-code
+// flow with PKCE. The login route keeps the state, the verifier and next in
+// a cookie (auth_state: HttpOnly, SameSite=Lax, Path=/auth/, ten minutes);
+// the callback checks the state against it in constant time, clears it at
+// once so that a replayed callback fails, and exchanges the code. A
+// signed-in visitor who completes it gets the identity linked to their
+// account. next must be a path of this site ("/…" but not "//…" or "/\…"),
+// else the callback goes to "/". A provider that is not configured answers
+// 404.
+//
+// # Request bodies
+//
+// Bodies are JSON objects of at most Options.MaxBodyBytes (1 MiB by
+// default; more gets 413), sent as Content-Type: application/json (else
+// 415). Fields are matched by their exact names. A body that is not one
+// JSON object, that has an unknown field or a field of the wrong JSON type
+// gets 400 with "errors" naming those fields; a body that decodes but whose
+// values fail validation gets 422 with "errors" naming every failing field.
+// In a PATCH, an absent field stays as it is, and null clears brand_id and
+// stock; "version", when given, must be the version last read (else 409).
 //
 // # Errors
 //
@@ -39,18 +101,20 @@
 //	 "detail": "…", "errors": {"limit": "must be a whole number from 1 to 100"}}
 //
 // "errors" appears when fields are at fault and names each of them. The
-// status comes from the kind of the error (commerce.ErrInvalid → 400,
-// ErrNotFound → 404, ErrConflict → 409, ErrUnauthenticated → 401,
-// ErrForbidden → 403, ErrTooManyRequests → 429 and ErrUnavailable → 503,
-// both with Retry-After), in one table;
-// any other error is a 500 whose detail says nothing of the cause, which
-// goes to the log instead. Bad input is never a 500.
+// status comes from the kind of the error (commerce.ErrInvalid → 400 from
+// the path or query, 422 from a body; ErrNotFound → 404, ErrConflict → 409,
+// ErrUnauthenticated → 401, ErrForbidden → 403, ErrTooManyRequests → 429
+// and ErrUnavailable → 503, both with Retry-After), in one table; any other
+// error is a 500 whose detail says nothing of the cause, which goes to the
+// log instead. Bad input is never a 500.
 //
 // # Middleware
 //
 // [API.Middleware] logs each request with log/slog (method, path, status,
-// bytes, duration; never a header), turns a panic into a 500 problem and a
-// log line, bounds each request's context by Options.RequestTimeout, and
-// sets X-Content-Type-Options: nosniff and a Content-Security-Policy that
-// lets nothing load, as a JSON API needs nothing.
+// bytes, duration; never a header, a query string or a body, so never a
+// password, a token or an authorization code), turns a panic into a 500
+// problem and a log line, bounds each request's context by
+// Options.RequestTimeout, and sets X-Content-Type-Options: nosniff and a
+// Content-Security-Policy that lets nothing load, as a JSON API needs
+// nothing.
 package api
