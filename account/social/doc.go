@@ -34,6 +34,13 @@
 // Config's AuthURL, TokenURL and UserInfoURL replace the provider's
 // endpoints, so tests can run against a fake provider.
 //
+// # Testing
+//
+// Package socialtest serves a fake provider whose token endpoint checks
+// what a real one does (client credentials, the exact redirect URI, the
+// PKCE verifier, single use of each code) and whose user-info endpoint
+// answers in Google's or Kakao's shape; point Config's endpoint URLs at it.
+//
 // # Errors
 //
 // A refusal by the provider — a wrong, expired or replayed code, a wrong
