@@ -68,12 +68,15 @@ func (s *Service) SignInExternal(ctx context.Context, actor commerce.Actor, ext 
 			if err != nil {
 				return SignedIn{}, err
 			}
-			return s.startSession(ctx, u, current)
+			return s.startSession(ctx, u, current, nil)
 		case !errors.Is(err, ErrIdentityNotFound):
 			return SignedIn{}, err
 		}
 
-		identity := Identity{Provider: ext.Provider, Subject: ext.Subject, Email: ext.Email, CreatedAt: s.now.Now()}
+		identity := Identity{Provider: ext.Provider, Subject: ext.Subject, CreatedAt: s.now.Now()}
+		if ext.EmailVerified {
+			identity.Email = ext.Email
+		}
 		if actor.SignedIn() {
 			identity.UserID = actor.UserID
 			if err := s.users.LinkIdentity(ctx, identity); err != nil {
@@ -83,7 +86,7 @@ func (s *Service) SignInExternal(ctx context.Context, actor commerce.Actor, ext 
 			if err != nil {
 				return SignedIn{}, err
 			}
-			return s.startSession(ctx, u, current)
+			return s.startSession(ctx, u, current, nil)
 		}
 
 		u, err := s.newExternalUser(ctx, ext)
@@ -91,11 +94,13 @@ func (s *Service) SignInExternal(ctx context.Context, actor commerce.Actor, ext 
 			return SignedIn{}, err
 		}
 		identity.UserID = u.ID
-		err = s.users.CreateUser(ctx, u, &identity)
+		signedIn, err := s.startSession(ctx, u, current, func() error {
+			return s.users.CreateUser(ctx, u, &identity)
+		})
 		var taken *TakenError
 		switch {
 		case err == nil:
-			return s.startSession(ctx, u, current)
+			return signedIn, nil
 		case attempt < 3 && (errors.Is(err, ErrIdentityTaken) || errors.As(err, &taken)):
 			// Another sign-in with this identity, or another user taking the
 			// nickname, won the race: look again.

@@ -216,10 +216,9 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, current string) (S
 	}
 	now := s.now.Now()
 	u.ID, u.PasswordHash, u.CreatedAt, u.UpdatedAt, u.Version = s.newID(), hash, now, now, 1
-	if err := s.users.CreateUser(ctx, u, nil); err != nil {
-		return SignedIn{}, interestError(err)
-	}
-	return s.startSession(ctx, u, current)
+	return s.startSession(ctx, u, current, func() error {
+		return interestError(s.users.CreateUser(ctx, u, nil))
+	})
 }
 
 // SignIn checks a username and password and starts a session. Unknown
@@ -256,7 +255,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (Si
 	if rehash {
 		u = s.rehash(ctx, u, c.Password)
 	}
-	return s.startSession(ctx, u, current)
+	return s.startSession(ctx, u, current, nil)
 }
 
 // rehash stores a hash of password at the current setting. A failure only
@@ -315,10 +314,23 @@ func (s *Service) fail(ctx context.Context, keys []attemptKey) error {
 }
 
 // startSession begins a session for u and ends the one whose token the
-// client held (current), reporting it when it existed.
-func (s *Service) startSession(ctx context.Context, u User, current string) (SignedIn, error) {
+// client held (current), reporting it when it existed. create, when not
+// nil, stores the user: it runs after the new session is stored, so that a
+// session store that is down fails the sign-up before any user exists, and
+// a failed create removes the session again.
+func (s *Service) startSession(ctx context.Context, u User, current string, create func() error) (SignedIn, error) {
+	token, sess, err := s.newSession(ctx, u.ID, u.Staff)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	if create != nil {
+		if err := create(); err != nil {
+			_ = s.sessions.DeleteSession(context.WithoutCancel(ctx), sess.ID) // it expires anyway
+			return SignedIn{}, err
+		}
+	}
 	var replaced *Session
-	if current != "" {
+	if current != "" && SessionID(current) != sess.ID {
 		id := SessionID(current)
 		old, err := s.sessions.GetSession(ctx, id)
 		switch {
@@ -330,10 +342,6 @@ func (s *Service) startSession(ctx context.Context, u User, current string) (Sig
 		if err := s.sessions.DeleteSession(ctx, id); err != nil {
 			return SignedIn{}, err
 		}
-	}
-	token, sess, err := s.newSession(ctx, u.ID, u.Staff)
-	if err != nil {
-		return SignedIn{}, err
 	}
 	acct, err := s.account(ctx, u)
 	if err != nil {
@@ -421,11 +429,21 @@ func (s *Service) Account(ctx context.Context, actor commerce.Actor) (Account, e
 	if !actor.SignedIn() {
 		return Account{}, ErrSignInRequired
 	}
-	u, err := s.users.GetUser(ctx, actor.UserID)
+	u, err := s.user(ctx, actor)
 	if err != nil {
 		return Account{}, err
 	}
 	return s.account(ctx, u)
+}
+
+// user reads the actor's user. A session whose user no longer exists is
+// treated as ended, not as a missing resource.
+func (s *Service) user(ctx context.Context, actor commerce.Actor) (User, error) {
+	u, err := s.users.GetUser(ctx, actor.UserID)
+	if errors.Is(err, ErrUserNotFound) {
+		return User{}, ErrSessionEnded
+	}
+	return u, err
 }
 
 func (s *Service) account(ctx context.Context, u User) (Account, error) {
@@ -459,7 +477,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor commerce.Actor, patch
 		return Account{}, ErrSignInRequired
 	}
 	for attempt := 0; ; attempt++ {
-		cur, err := s.users.GetUser(ctx, actor.UserID)
+		cur, err := s.user(ctx, actor)
 		if err != nil {
 			return Account{}, err
 		}
@@ -522,7 +540,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor commerce.Actor, curr
 	if !actor.SignedIn() {
 		return ErrSignInRequired
 	}
-	u, err := s.users.GetUser(ctx, actor.UserID)
+	u, err := s.user(ctx, actor)
 	if err != nil {
 		return err
 	}

@@ -116,6 +116,7 @@ func runAccountTests(t *testing.T, h Harness) {
 		{"ConcurrentExternalSignIn", testConcurrentExternalSignIn},
 		{"EnsureStaff", testEnsureStaff},
 		{"RepositoryContracts", testAccountRepositoryContracts},
+		{"SignUpWithSessionsDown", testSignUpWithSessionsDown},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -702,4 +703,34 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
+}
+
+// downSessions is a session store that does not answer.
+type downSessions struct{ account.SessionStore }
+
+func (downSessions) CreateSession(context.Context, account.Session) error {
+	return fmt.Errorf("storagetest: sessions down: %w", commerce.ErrUnavailable)
+}
+
+// testSignUpWithSessionsDown checks that a sign-up that cannot start a
+// session leaves no user behind, so that a retry is not told the username
+// is taken.
+func testSignUpWithSessionsDown(t *testing.T, f *accountFixture) {
+	down := account.NewService(f.stores.Accounts, downSessions{f.stores.Sessions}, f.stores.Attempts, &account.Options{
+		Now: f.now, Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
+	})
+	in := account.SignUpInput{Username: "retry", Password: strongPassword, PasswordConfirm: strongPassword, Nickname: "재시도", Email: "retry@example.com"}
+	_, err := down.SignUp(f.ctx, in, "")
+	wantErr(t, "SignUp with the session store down", err, commerce.ErrUnavailable)
+	if taken, _ := f.repo.FindTaken(f.ctx, uuid.Nil, "retry", "재시도", "retry@example.com"); len(taken) != 0 {
+		t.Fatalf("a failed sign-up left a user behind: %v taken", taken)
+	}
+	if _, err := f.svc.SignUp(f.ctx, in, ""); err != nil {
+		t.Errorf("the retry: %v", err)
+	}
+	_, err = down.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "kakao", Subject: "down"}, "")
+	wantErr(t, "SignInExternal with the session store down", err, commerce.ErrUnavailable)
+	if _, err := f.repo.GetIdentity(f.ctx, "kakao", "down"); !errors.Is(err, account.ErrIdentityNotFound) {
+		t.Errorf("a failed first external sign-in left its identity: %v", err)
+	}
 }
