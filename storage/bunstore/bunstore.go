@@ -191,6 +191,10 @@ type Store struct {
 	db       *bun.DB
 	catalog  *catalogRepo
 	accounts *accountRepo
+	board    *boardRepo
+	carts    *cartRepo
+	orders   *orderRepo
+	stock    *stockRepo
 }
 
 // New returns a Store over db, which the caller owns: the Store never
@@ -222,7 +226,10 @@ func New(ctx context.Context, db *bun.DB, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, catalog: &catalogRepo{db: db}, accounts: &accountRepo{db: db}}, nil
+	return &Store{
+		db: db, catalog: &catalogRepo{db: db}, accounts: &accountRepo{db: db}, board: &boardRepo{db: db},
+		carts: &cartRepo{db: db}, orders: &orderRepo{db: db}, stock: &stockRepo{db: db},
+	}, nil
 }
 
 // DB returns the *bun.DB the Store was made with.

@@ -32,12 +32,17 @@ func (harness) MakeStores(ctx context.Context, t *testing.T) storagetest.Stores 
 	clock := &fakeClock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
 	mem := memstore.New(&memstore.Options{Now: clock.Now})
 	return storagetest.Stores{
-		Catalog:  s.Catalog(),
-		Accounts: s.Accounts(),
-		Sessions: mem.Sessions(),
-		Attempts: mem.Attempts(),
-		Now:      clock.Now,
-		Advance:  clock.Advance,
+		Catalog:    s.Catalog(),
+		Accounts:   s.Accounts(),
+		Sessions:   mem.Sessions(),
+		Attempts:   mem.Attempts(),
+		Board:      s.Board(),
+		Carts:      s.Carts(),
+		Orders:     s.Orders(),
+		Stock:      s.Stock(),
+		Transactor: s.Transactor(),
+		Now:        clock.Now,
+		Advance:    clock.Advance,
 	}
 }
 

@@ -276,7 +276,8 @@ func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) conte
 func (c *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) { c.n.Add(1) }
 
 // TestQueryCounts checks that reads cost a fixed number of queries, however
-// many products, brands or interests they return: no read is N+1.
+// many products, brands, interests, cart lines, orders or posts they
+// return: no read is N+1.
 func TestQueryCounts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -303,6 +304,7 @@ func TestQueryCounts(t *testing.T) {
 	}
 
 	accountCounts := accountQueryCounts(ctx, t, s, problems)
+	shopCounts := shopQueryCounts(ctx, t, s)
 
 	// The reads go through a second Store over a copy of the DB that
 	// counts its queries.
@@ -374,4 +376,5 @@ func TestQueryCounts(t *testing.T) {
 		return len(ps), err
 	})
 	accountCounts(s, count)
+	shopCounts(s, count)
 }

@@ -8,11 +8,17 @@
 //	...
 //	products := catalog.NewService(store.Catalog(), nil)
 //	users := account.NewService(store.Accounts(), sessions.Sessions(), sessions.Attempts(), nil)
+//	carts := cart.NewService(store.Carts(), store.Catalog(), nil)
+//	orders := order.NewService(store.Orders(), store.Transactor(), nil)
+//	notices := board.NewService(store.Board(), nil)
 //
-// The store holds the catalog ([Store.Catalog]) and the users with their
-// external identities ([Store.Accounts]). Sessions and failed sign-in
-// counters are not kept in MySQL: take them from redisstore (sessions
-// above), or from memstore in a single process.
+// The store holds the catalog ([Store.Catalog]) and its stock
+// ([Store.Stock]), the users with their external identities
+// ([Store.Accounts]), the notice board ([Store.Board]), carts
+// ([Store.Carts]), orders and address books ([Store.Orders]), and runs
+// checkouts and status changes in MySQL transactions ([Store.Transactor]).
+// Sessions and failed sign-in counters are not kept in MySQL: take them from
+// redisstore (sessions above), or from memstore in a single process.
 //
 // # Opening the database
 //
@@ -34,8 +40,10 @@
 //
 // Ids are UUIDv7 in BINARY(16) columns, so the primary key orders rows by
 // creation and "newest first" is a backward index scan; paging is keyset
-// (id < cursor), never OFFSET. Money is a DECIMAL(19,4) amount and a
-// CHAR(3) currency; times are DATETIME(6) in UTC.
+// (id < cursor), never OFFSET — except on the notice board, whose readers
+// expect numbered pages of ten. Money is a DECIMAL(19,4) amount and a
+// CHAR(3) currency, read back in canonical form; times are DATETIME(6) in
+// UTC.
 //
 // # Reads
 //
@@ -45,7 +53,31 @@
 // products) costs two, whatever the number of products. A user comes with
 // its interests in one query (a left join, so there is no limit on their
 // number), and FindTaken asks about a username, a nickname and an email in
-// one.
+// one. A cart's lines with their products and brands' names are one query;
+// an order and its lines two; a page of orders two (the page, then the
+// lines of all its orders); a page of the board three (the pinned posts,
+// the page, the total).
+//
+// # Transactions
+//
+// [Store.Transactor] runs a checkout or a status change as one MySQL
+// transaction (bun's RunInTx), whose order.Tx hands out the store's
+// repositories on that transaction. Stock is taken in product-id order by a
+// conditional update (stock >= n), never below zero; when it changes no
+// row, a locking read tells a missing product from untracked or
+// insufficient stock. A cart's changes are serialised by a lock on the
+// cart's row (INSERT … ON DUPLICATE KEY UPDATE, which creates or locks it),
+// so concurrent adds to one cart never lose an update, while changes of
+// different carts take no lock in common. Outside a transaction, a cart
+// change or an order with its lines is a transaction of its own; inside
+// one, it runs on it.
+//
+// A transaction that InnoDB aborts with a deadlock or a lock wait timeout
+// is rolled back and run again, up to five times in all — so the functions
+// given to Transactor.InTx and cart Update may run more than once. Every
+// statement of a transaction runs on its one connection, so a transaction
+// never waits for a second connection while it holds one and concurrent
+// checkouts cannot starve the pool.
 //
 // # Search
 //
@@ -73,8 +105,11 @@
 // # Errors
 //
 // Database errors come back as the engine's kinds and the domain's own
-// errors: a duplicate key is catalog.ErrDuplicateID, a missing referenced
-// row catalog.ErrProblemNotFound or catalog.ErrBrandNotFound, a problem
+// errors: a duplicate key is catalog.ErrDuplicateID (board.ErrDuplicateID
+// for a post, order.ErrDuplicateKey or order.ErrDuplicateNumber for an
+// order), a missing referenced row catalog.ErrProblemNotFound or
+// catalog.ErrBrandNotFound (board.ErrAuthorNotFound for a post's author,
+// cart.ErrProductNotFound for a cart line), a problem
 // that brands still use catalog.ErrProblemInUse, a taken username,
 // nickname or email an *account.TakenError naming it, a linked identity
 // account.ErrIdentityTaken or account.ErrProviderLinked (read from the

@@ -18,6 +18,7 @@ const (
 	errNoReferencedRow    = 1452 // ER_NO_REFERENCED_ROW_2: a foreign key names no row
 	errNoReferencedRowOld = 1216 // ER_NO_REFERENCED_ROW
 	errNoSuchTable        = 1146 // ER_NO_SUCH_TABLE
+	errLockWaitTimeout    = 1205 // ER_LOCK_WAIT_TIMEOUT
 )
 
 // invalidValue holds the errors a strict session raises for a value that
@@ -90,12 +91,34 @@ func translate(err error) error {
 	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
-		if invalidValue[me.Number] {
+		switch {
+		case invalidValue[me.Number]:
 			return fmt.Errorf("bunstore: %s: %w", me.Message, commerce.ErrInvalid)
+		case me.Number == errDeadlock || me.Number == errLockWaitTimeout:
+			return &abortedError{fmt.Sprintf("bunstore: MySQL error %d: %s: %v", me.Number, me.Message, commerce.ErrUnavailable)}
 		}
 		return fmt.Errorf("bunstore: MySQL error %d: %s: %w", me.Number, me.Message, commerce.ErrUnavailable)
 	}
 	return unavailable(err)
+}
+
+// abortedError is a deadlock or a lock wait timeout, translated: InnoDB
+// gave up on a statement (and, for a deadlock, rolled the whole
+// transaction back), but running the transaction again may succeed. It
+// wraps commerce.ErrUnavailable; the store's transactions look for it to
+// run again.
+type abortedError struct{ msg string }
+
+func (e *abortedError) Error() string { return e.msg }
+
+// Unwrap makes errors.Is(err, commerce.ErrUnavailable) true.
+func (e *abortedError) Unwrap() error { return commerce.ErrUnavailable }
+
+// aborted reports whether err, translated or not, is a deadlock or a lock
+// wait timeout.
+func aborted(err error) bool {
+	var a *abortedError
+	return errors.As(err, &a) || isErrno(err, errDeadlock, errLockWaitTimeout)
 }
 
 // unavailable reports that the database did not do what was asked.
