@@ -76,6 +76,12 @@ type Options struct {
 	MaxUsernameFailures int
 	MaxClientFailures   int
 	FailureWindow       time.Duration
+	// OnReplace, when set, runs at every sign-in that replaces a session
+	// the client held — a guest session, say — before that session ends:
+	// the place to merge the guest's cart into the user's. If it fails,
+	// the sign-in fails and the old session goes on, so a retry can run it
+	// again; it must therefore be idempotent.
+	OnReplace func(ctx context.Context, old Session, userID uuid.UUID) error
 }
 
 // Service manages users, their passwords, their sessions and their
@@ -91,6 +97,7 @@ type Service struct {
 	idle, absolute, touch time.Duration
 	maxUser, maxClient    int
 	window                time.Duration
+	onReplace             func(ctx context.Context, old Session, userID uuid.UUID) error
 }
 
 // NewService returns the account service. It panics if a store is nil.
@@ -111,6 +118,7 @@ func NewService(users Repository, sessions SessionStore, attempts AttemptStore, 
 		hasher: opts.Hasher, now: opts.Now, newID: opts.NewID,
 		idle: opts.IdleTimeout, absolute: opts.AbsoluteTimeout, touch: opts.TouchInterval,
 		maxUser: opts.MaxUsernameFailures, maxClient: opts.MaxClientFailures, window: opts.FailureWindow,
+		onReplace: opts.OnReplace,
 	}
 	if s.hasher == nil {
 		s.hasher = NewHasher(nil)
@@ -325,8 +333,7 @@ func (s *Service) startSession(ctx context.Context, u User, current string, crea
 	}
 	if create != nil {
 		if err := create(); err != nil {
-			_ = s.sessions.DeleteSession(context.WithoutCancel(ctx), sess.ID) // it expires anyway
-			return SignedIn{}, err
+			return SignedIn{}, s.abandon(ctx, sess, err)
 		}
 	}
 	var replaced *Session
@@ -337,10 +344,15 @@ func (s *Service) startSession(ctx context.Context, u User, current string, crea
 		case err == nil:
 			replaced = &old
 		case !errors.Is(err, ErrSessionNotFound):
-			return SignedIn{}, err
+			return SignedIn{}, s.abandon(ctx, sess, err)
+		}
+		if replaced != nil && s.onReplace != nil {
+			if err := s.onReplace(ctx, old, u.ID); err != nil {
+				return SignedIn{}, s.abandon(ctx, sess, err)
+			}
 		}
 		if err := s.sessions.DeleteSession(ctx, id); err != nil {
-			return SignedIn{}, err
+			return SignedIn{}, s.abandon(ctx, sess, err)
 		}
 	}
 	acct, err := s.account(ctx, u)
@@ -365,6 +377,14 @@ func (s *Service) newSession(ctx context.Context, userID uuid.UUID, staff bool) 
 		return "", Session{}, err
 	}
 	return token, sess, nil
+}
+
+// abandon removes a session that a failed sign-in had started and returns
+// the failure. A removal that fails too is not reported: the session's
+// token never reached the client, and the session expires by itself.
+func (s *Service) abandon(ctx context.Context, sess Session, err error) error {
+	_ = s.sessions.DeleteSession(context.WithoutCancel(ctx), sess.ID)
+	return err
 }
 
 // StartGuest begins a guest session, for a visitor who puts something in

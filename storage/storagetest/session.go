@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -25,6 +26,7 @@ func runSessionTests(t *testing.T, h Harness) {
 		{"DeleteUserSessions", testDeleteUserSessions},
 		{"GuestReplacedAtSignIn", testGuestReplacedAtSignIn},
 		{"ServiceTimeouts", testServiceTimeouts},
+		{"OnReplace", testOnReplace},
 		{"Attempts", testAttemptStore},
 	}
 	for _, c := range cases {
@@ -286,5 +288,50 @@ func testAttemptStore(t *testing.T, f *accountFixture) {
 	}
 	if n, _, _ := store.Failures(f.ctx, key); n != 0 {
 		t.Errorf("Failures after ResetFailures: %d", n)
+	}
+}
+
+// testOnReplace checks the hook that merges a guest's cart at sign-in: it
+// sees the guest session, and when it fails the sign-in fails and the guest
+// session goes on, so a retry runs it again.
+func testOnReplace(t *testing.T, f *accountFixture) {
+	f.signUp(t, "merger")
+	var (
+		calls []string
+		fail  = true
+	)
+	svc := account.NewService(f.stores.Accounts, f.stores.Sessions, f.stores.Attempts, &account.Options{
+		Now: f.now, Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
+		OnReplace: func(ctx context.Context, old account.Session, userID uuid.UUID) error {
+			calls = append(calls, old.ID)
+			if fail {
+				return fmt.Errorf("storagetest: merge failed: %w", commerce.ErrUnavailable)
+			}
+			return nil
+		},
+	})
+	token, guest, err := svc.StartGuest(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.SignIn(f.ctx, account.Credentials{Username: "merger", Password: strongPassword}, token)
+	wantErr(t, "sign-in with a failing hook", err, commerce.ErrUnavailable)
+	if _, _, err := svc.Authenticate(f.ctx, token); err != nil {
+		t.Fatalf("the guest session ended although the sign-in failed: %v", err)
+	}
+	fail = false
+	in, err := svc.SignIn(f.ctx, account.Credentials{Username: "merger", Password: strongPassword}, token)
+	if err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if len(calls) != 2 || calls[0] != guest.ID || calls[1] != guest.ID || in.Replaced == nil {
+		t.Errorf("hook calls %v, want the guest session %s twice", calls, guest.ID)
+	}
+	if _, _, err := svc.Authenticate(f.ctx, token); !errors.Is(err, account.ErrSessionEnded) {
+		t.Errorf("the guest session after a successful sign-in: %v", err)
+	}
+	// No session held: no hook.
+	if _, err := svc.SignIn(f.ctx, account.Credentials{Username: "merger", Password: strongPassword}, ""); err != nil || len(calls) != 2 {
+		t.Errorf("a sign-in without a previous session called the hook: %v, %d calls", err, len(calls))
 	}
 }
