@@ -21,7 +21,9 @@ type Repository interface {
 	// quantities by product id (lines of deleted products left out); fn
 	// changes the map in place — a quantity of 0 or a deleted entry
 	// removes the line — and the adapter stores the result when fn returns
-	// nil. Concurrent Updates of one cart run one after the other. It
+	// nil. Concurrent Updates of one cart run one after the other; an
+	// adapter may call fn again after a lost race (a deadlock retried), so
+	// fn must only change the map. It
 	// returns fn's error, or ErrProductNotFound if a new line names a
 	// product that does not exist (then nothing changes).
 	// New lines are stamped with at, their AddedAt.

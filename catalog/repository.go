@@ -84,9 +84,12 @@ type StockRepository interface {
 	// decreases by n if at least n remain — a conditional update, never
 	// below zero — and otherwise fails with ErrOutOfStock; untracked stock
 	// is left alone. It returns ErrProductNotFound for a missing product.
+	// A change of stock increments the product's Version, so that an edit
+	// of the product read before it cannot write the old stock back.
 	TakeStock(ctx context.Context, id uuid.UUID, n int) error
 	// ReturnStock gives n units back to product id when its stock is
-	// tracked. A missing product or untracked stock is left alone.
+	// tracked, incrementing its Version. A missing product or untracked
+	// stock is left alone.
 	ReturnStock(ctx context.Context, id uuid.UUID, n int) error
 }
 

@@ -13,9 +13,10 @@ import (
 	"github.com/impactmuseum/commerce/catalog"
 )
 
-// Stock returns the repository that takes and returns tracked stock. Its
-// changes leave the product's version and update time alone: they are not
-// edits of the product. Inside a checkout, use the order.Tx's Stock instead,
+// Stock returns the repository that takes and returns tracked stock. Each
+// change increments the product's version, so that a staff edit read
+// before it cannot write the old stock back, and leaves the update time,
+// which belongs to staff edits, alone. Inside a checkout, use the order.Tx's Stock instead,
 // so that the stock taken is given back when the checkout fails.
 func (s *Store) Stock() catalog.StockRepository { return s.stock }
 
@@ -45,7 +46,7 @@ func (r *stockRepo) TakeStock(ctx context.Context, id uuid.UUID, n int) error {
 		return fmt.Errorf("bunstore: taking %d units of stock: %w", n, commerce.ErrInvalid)
 	}
 	for run := 1; ; run++ {
-		res, err := r.db.NewRaw("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?", n, binID(id), n).Exec(ctx)
+		res, err := r.db.NewRaw("UPDATE products SET stock = stock - ?, version = version + 1 WHERE id = ? AND stock >= ?", n, binID(id), n).Exec(ctx)
 		if err != nil {
 			return translate(err)
 		}
@@ -83,6 +84,6 @@ func (r *stockRepo) ReturnStock(ctx context.Context, id uuid.UUID, n int) error 
 	if n < 0 {
 		return fmt.Errorf("bunstore: returning %d units of stock: %w", n, commerce.ErrInvalid)
 	}
-	_, err := r.db.NewRaw("UPDATE products SET stock = stock + ? WHERE id = ? AND stock IS NOT NULL", n, binID(id)).Exec(ctx)
+	_, err := r.db.NewRaw("UPDATE products SET stock = stock + ?, version = version + 1 WHERE id = ? AND stock IS NOT NULL", n, binID(id)).Exec(ctx)
 	return translate(err)
 }

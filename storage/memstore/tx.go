@@ -124,14 +124,14 @@ func (s *Store) addStock(id uuid.UUID, delta int, undo *undoLog, strict bool) er
 	case *rec.p.Stock+delta < 0:
 		return catalog.ErrOutOfStock
 	}
-	old := *rec.p.Stock
-	n := old + delta
+	old := rec
+	n := *rec.p.Stock + delta
 	rec.p.Stock = &n
+	rec.p.Version++ // so that an edit read before this cannot write the old stock back
 	s.products[id] = rec
 	undo.record(func() {
-		if rec, ok := s.products[id]; ok {
-			rec.p.Stock = &old
-			s.products[id] = rec
+		if _, ok := s.products[id]; ok {
+			s.products[id] = old
 		}
 	})
 	return nil

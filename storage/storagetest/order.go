@@ -102,6 +102,7 @@ func runOrderTests(t *testing.T, h Harness) {
 		{"Paging", testOrderPaging},
 		{"Rollback", testCheckoutRollback},
 		{"Totals", testOrderTotals},
+		{"EditsKeepStockTaken", testEditsKeepStockTaken},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -708,4 +709,32 @@ func (o failingOrders) CreateOrder(ctx context.Context, ord order.Order) error {
 		return err
 	}
 	return errInjected
+}
+
+// testEditsKeepStockTaken checks that a product edit read before a checkout
+// took stock cannot write the old stock back: taking stock changes the
+// product's version.
+func testEditsKeepStockTaken(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", intp(5))
+	stale, err := f.stores.Catalog.GetProduct(f.ctx, jam.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := f.customer(t)
+	if _, err := f.orders.Checkout(f.ctx, me, buyNow(jam, 2, "edit-race")); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := f.stores.Catalog.GetProduct(f.ctx, jam.ID)
+	if *after.Stock != 3 || after.Version <= stale.Version {
+		t.Fatalf("after the checkout: stock %d, version %d (was %d); want 3 and a higher version", *after.Stock, after.Version, stale.Version)
+	}
+	stale.Name, stale.Version = "사과잼 (고침)", stale.Version+1
+	err = f.stores.Catalog.UpdateProduct(f.ctx, stale, stale.Version-1)
+	wantErr(t, "an edit read before the checkout", err, catalog.ErrVersionConflict)
+	// Through the service, an edit that names no version is retried on the
+	// current one and keeps the stock.
+	edited, err := f.catalog.UpdateProduct(f.ctx, staff, jam.ID, catalog.ProductPatch{Name: commerce.Some("사과잼 (고침)")})
+	if err != nil || *edited.Stock != 3 {
+		t.Errorf("edit after the checkout: %v, stock %v", err, edited.Stock)
+	}
 }
