@@ -29,7 +29,7 @@ type harness struct{}
 
 func (harness) MakeStores(ctx context.Context, t *testing.T) storagetest.Stores {
 	s, _ := newStore(ctx, t)
-	clock := &fakeClock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	clock := storagetest.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	mem := memstore.New(&memstore.Options{Now: clock.Now})
 	return storagetest.Stores{
 		Catalog:    s.Catalog(),
@@ -44,24 +44,6 @@ func (harness) MakeStores(ctx context.Context, t *testing.T) storagetest.Stores 
 		Now:        clock.Now,
 		Advance:    clock.Advance,
 	}
-}
-
-// fakeClock is a clock that tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func (harness) Close() {}
