@@ -1,0 +1,55 @@
+// Package account manages the people who sign in: customers and staff,
+// their passwords, their sessions, and their Google and Kakao identities.
+//
+// # Users
+//
+// A [User] has a username, a password hash (or none, for someone who signs
+// in only through a provider), a staff flag and a customer profile on the
+// same record: a nickname, an email and interests (problem ids). Username,
+// nickname and email are unique by their folded form ([commerce.Fold]), so
+// "Hana" and "hana" are the same username.
+//
+// [Service.SignUp] checks every field at once and reports all that fail in
+// one [commerce.ValidationError]; a valid input whose username, nickname or
+// email is taken gets a [*TakenError] naming them. Of two concurrent
+// sign-ups for one username, the store lets exactly one win.
+//
+// # Passwords
+//
+// Passwords are hashed with PBKDF2-SHA256 in Django's format,
+// pbkdf2_sha256$<iterations>$<salt>$<hash>, at [DefaultIterations] unless
+// [HasherOptions] say otherwise, so a Django shop's users can move over:
+// their hashes verify at the iteration count they carry and are re-hashed
+// at sign-in when weaker. [PasswordProblems] is the policy: at least 8
+// characters, not only digits, not a common password, not too similar to
+// the username, nickname or email. Verification is constant-time, an
+// unknown username costs as much as a wrong password, and the number of
+// hashes computed at once is bounded.
+//
+// # Signing in
+//
+// [Service.SignIn] answers [ErrBadCredentials] for a wrong password and an
+// unknown username alike. Failures are counted per username and per client
+// in an [AttemptStore]; past the limit it answers [*TooManyAttemptsError]
+// with the time to wait.
+//
+// # Sessions
+//
+// A session's token is 256 random bits; the [SessionStore] keeps the
+// session under the token's SHA-256 ([SessionID]) and never sees the token.
+// Sessions end after [DefaultIdleTimeout] without activity and
+// [DefaultAbsoluteTimeout] after they began. Every sign-in issues a new
+// token and ends the session the client held — a guest's, whose cart
+// [Options].OnReplace can merge first. [Service.SignOut] deletes the session
+// in the store, so it ends on every server; a password change ends the
+// user's other sessions. A store that does not answer makes
+// [Service.Authenticate] fail with [commerce.ErrUnavailable], never pass.
+//
+// # Google and Kakao
+//
+// [Service.SignInExternal] signs in with an identity (provider, subject):
+// a known one signs its user in; an unknown one creates a customer, or —
+// presented by a signed-in user — is linked to that user's account. An
+// identity is never linked to an account because an email matches. The
+// OAuth flow itself lives in package account/social.
+package account
