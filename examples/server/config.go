@@ -41,7 +41,7 @@ var settings = []setting{
 	{flag: "redis-prefix", env: "COMMERCE_REDIS_PREFIX", arg: "prefix", def: "commerce:",
 		usage: "prefix of every Redis key, so that shops can share a Redis"},
 	{flag: "demo", env: "COMMERCE_DEMO", arg: "1|0", def: "1 in memory, 0 on MySQL", boolean: true,
-		usage: "load the demo catalog at start, unless the catalog has problems already"},
+		usage: "load the demo catalog and notice board at start, each unless it has content already"},
 	{flag: "log-format", env: "COMMERCE_LOG_FORMAT", arg: "text|json", def: "text",
 		usage: "format of the log on standard error"},
 	{flag: "db-wait", env: "COMMERCE_DB_WAIT", arg: "duration", def: "30s",
@@ -295,6 +295,14 @@ func printUsage(w io.Writer) {
 
 Serves the commerce engine's JSON API. Each flag can also be set by its
 environment variable; a flag on the command line wins over the variable.
+
+Payments are not real: orders paid by card or mobile go through a fake
+provider that accepts every payment at once (no money moves); bank_transfer
+orders stay pending_payment until staff mark them paid.
+
+The demo notices are signed by the first COMMERCE_BOOTSTRAP_STAFF account
+or, without one, by a staff account "museum" made with a random password
+that is never shown: nobody signs in as it.
 
 `)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

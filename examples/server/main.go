@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,9 +18,12 @@ import (
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/account/social"
+	"github.com/impactmuseum/commerce/board"
+	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/internal/demo"
+	"github.com/impactmuseum/commerce/order"
 	"github.com/impactmuseum/commerce/storage/bunstore"
 	"github.com/impactmuseum/commerce/storage/memstore"
 	"github.com/impactmuseum/commerce/storage/redisstore"
@@ -81,16 +85,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("loading the demo (%s): %w", cfg.source["demo"], err)
 		}
 	}
+	carts := cart.NewService(store.carts, store.catalog, nil)
 	accounts := account.NewService(store.users, store.sessions, store.attempts, &account.Options{
 		Hasher: account.NewHasher(&account.HasherOptions{Iterations: cfg.iterations}),
+		// A guest's cart joins the customer's at sign-in, before the
+		// guest session ends.
+		OnReplace: api.MergeGuestCart(carts),
 	})
+	orders := order.NewService(store.orders, store.tx, &order.Options{Payments: payments()})
+	notices := board.NewService(store.board, nil)
+	var firstStaff *account.Account
 	for _, st := range cfg.staff {
-		if _, err := accounts.EnsureStaff(ctx, st.username, st.password); err != nil {
+		acct, err := accounts.EnsureStaff(ctx, st.username, st.password)
+		if err != nil {
 			// The service's messages name fields and rules, never the
 			// password itself.
 			return fmt.Errorf("%s: staff account %q: %w", cfg.source["bootstrap-staff"], st.username, err)
 		}
 		log.Info("staff account ensured", "username", st.username)
+		if firstStaff == nil {
+			firstStaff = &acct
+		}
+	}
+	if cfg.demo {
+		if err := loadDemoBoard(ctx, notices, accounts, store.users, firstStaff, log); err != nil {
+			return fmt.Errorf("loading the demo board (%s): %w", cfg.source["demo"], err)
+		}
 	}
 	providers := make([]*social.Provider, 0, len(cfg.providers))
 	names := make([]string, 0, len(cfg.providers))
@@ -103,7 +123,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		names = append(names, p.name)
 	}
 
-	a := api.New(api.Services{Catalog: cat, Accounts: accounts}, &api.Options{
+	a := api.New(api.Services{Catalog: cat, Accounts: accounts, Carts: carts, Orders: orders, Board: notices}, &api.Options{
 		Logger:        log,
 		Ready:         store.ping,
 		Static:        demo.Images(),
@@ -145,6 +165,62 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// payments are the reference server's payment providers: cards and mobile
+// payments go through one fake provider that pays at once (no money
+// moves: replace it with a real provider to sell), bank transfers stay
+// pending until staff mark the order paid.
+func payments() map[order.PaymentMethod]order.PaymentProvider {
+	fake := &order.FakeCardProvider{}
+	return map[order.PaymentMethod]order.PaymentProvider{
+		order.Card:         fake,
+		order.Mobile:       fake,
+		order.BankTransfer: order.ManualProvider{},
+	}
+}
+
+// demoAuthor is the username of the staff account that signs the demo
+// notices when COMMERCE_BOOTSTRAP_STAFF names none.
+const demoAuthor = "museum"
+
+// loadDemoBoard posts the demo notices unless the board has posts. Their
+// author is a real staff user: the first bootstrap staff account, or else
+// the account demoAuthor, made staff with a random password that nobody
+// learns. A customer who took that username is never made staff: the
+// board then stays empty, with a warning.
+func loadDemoBoard(ctx context.Context, notices *board.Service, accounts *account.Service, users account.Repository,
+	staff *account.Account, log *slog.Logger) error {
+	existing, err := notices.List(ctx, 1, "")
+	if err != nil {
+		return err
+	}
+	if existing.Total > 0 || len(existing.Pinned) > 0 {
+		return nil
+	}
+	if staff != nil {
+		return demo.LoadBoard(ctx, notices, commerce.StaffActor(staff.ID))
+	}
+	u, err := users.GetUserByUsername(ctx, demoAuthor)
+	switch {
+	case err == nil && u.Staff:
+	case err == nil:
+		log.Warn("the demo board is not loaded: its author's username belongs to a customer; "+
+			"name a staff account in COMMERCE_BOOTSTRAP_STAFF", "username", demoAuthor)
+		return nil
+	case errors.Is(err, account.ErrUserNotFound):
+		// The password is never shown or logged: nobody signs in as the
+		// demo's author.
+		acct, err := accounts.EnsureStaff(ctx, demoAuthor, rand.Text()+rand.Text())
+		if err != nil {
+			return fmt.Errorf("staff account %q: %w", demoAuthor, err)
+		}
+		log.Info("staff account made to sign the demo notices; nobody knows its password", "username", demoAuthor)
+		u.ID = acct.ID
+	default:
+		return err
+	}
+	return demo.LoadBoard(ctx, notices, commerce.StaffActor(u.ID))
+}
+
 func newLogger(format string, w io.Writer) *slog.Logger {
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, nil))
@@ -158,6 +234,10 @@ type storage struct {
 	sessionsName string // "memory" or "redis", for the log
 	catalog      catalog.Repository
 	users        account.Repository
+	carts        cart.Repository
+	orders       order.Repository
+	tx           order.Transactor
+	board        board.Repository
 	sessions     account.SessionStore
 	attempts     account.AttemptStore
 	// ping checks the database and Redis, for /readyz.
@@ -220,6 +300,7 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, 
 		s := memstore.New(nil)
 		return &storage{
 			name: "memory", catalog: s.Catalog(), users: s.Accounts(),
+			carts: s.Carts(), orders: s.Orders(), tx: s.Transactor(), board: s.Board(),
 			sessions: s.Sessions(), attempts: s.Attempts(),
 			ping: s.Ping, close: func() {},
 		}, nil
@@ -242,6 +323,10 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, 
 		name:    "mysql",
 		catalog: s.Catalog(),
 		users:   s.Accounts(),
+		carts:   s.Carts(),
+		orders:  s.Orders(),
+		tx:      s.Transactor(),
+		board:   s.Board(),
 		ping:    s.Ping,
 		close: func() {
 			if err := db.Close(); err != nil {

@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -184,6 +186,35 @@ func countProducts(t *testing.T, s *server) int {
 	return len(list.Items)
 }
 
+type boardPage struct {
+	Pinned []post `json:"pinned"`
+	Items  []post `json:"items"`
+	Total  int    `json:"total"`
+}
+
+type post struct {
+	Title  string `json:"title"`
+	Number *int   `json:"number"`
+	Author struct {
+		ID       string `json:"id"`
+		Nickname string `json:"nickname"`
+	} `json:"author"`
+}
+
+// demoBoard checks that s shows the demo notices and returns their author.
+func demoBoard(t *testing.T, s *server) string {
+	t.Helper()
+	var b boardPage
+	if status := s.get(t, "/api/posts", &b); status != http.StatusOK {
+		t.Fatalf("GET /api/posts: %d", status)
+	}
+	if len(b.Pinned) != 1 || b.Pinned[0].Number != nil || b.Total != 6 || len(b.Items) != 6 ||
+		b.Items[0].Number == nil || *b.Items[0].Number != 6 {
+		t.Fatalf("the demo board: %+v; want one pinned notice and six numbered from 6", b)
+	}
+	return b.Pinned[0].Author.ID
+}
+
 func TestRunMySQL(t *testing.T) {
 	dsn := testdb.MySQLDSN(t)
 	env := map[string]string{"COMMERCE_MYSQL_DSN": dsn, "COMMERCE_DEMO": "1"}
@@ -195,6 +226,7 @@ func TestRunMySQL(t *testing.T) {
 	if first < 30 {
 		t.Errorf("the demo on MySQL has %d products, want at least 30", first)
 	}
+	author := demoBoard(t, s)
 	s.stop(t)
 	if strings.Contains(s.logs.String(), dsn) {
 		t.Error("the log shows the DSN")
@@ -205,6 +237,41 @@ func TestRunMySQL(t *testing.T) {
 	again.waitReady(t)
 	if n := countProducts(t, again); n != first {
 		t.Errorf("after a restart with COMMERCE_DEMO=1: %d products, want %d", n, first)
+	}
+	if got := demoBoard(t, again); got != author {
+		t.Errorf("after a restart, the notices are by %s, want %s", got, author)
+	}
+	if strings.Contains(again.logs.String(), "nobody knows its password") {
+		t.Error("a restart made the demo's author again")
+	}
+	again.stop(t)
+}
+
+// A customer who signed up as the demo's author is never made staff: the
+// demo board is then not loaded.
+func TestRunDemoAuthorTaken(t *testing.T) {
+	dsn := testdb.MySQLDSN(t)
+	env := map[string]string{"COMMERCE_MYSQL_DSN": dsn, "COMMERCE_DEMO": "0", "COMMERCE_PASSWORD_ITERATIONS": "1000"}
+	s := startRun(t, nil, env)
+	body := `{"username":"museum","password":"` + staffPassword + `","password_confirm":"` + staffPassword +
+		`","nickname":"박물관","email":"museum@example.com"}`
+	if status := s.call(t, "POST", "/api/accounts", body, "", nil); status != 201 {
+		t.Fatalf("sign-up: %d", status)
+	}
+	s.stop(t)
+
+	env["COMMERCE_DEMO"] = "1"
+	again := startRun(t, nil, env)
+	var b boardPage
+	if status := again.get(t, "/api/posts", &b); status != http.StatusOK || len(b.Pinned)+b.Total != 0 {
+		t.Errorf("the board %d %+v, want empty", status, b)
+	}
+	if !strings.Contains(again.logs.String(), "the demo board is not loaded") {
+		t.Errorf("no warning in the log:\n%s", again.logs)
+	}
+	var in session
+	if status := again.call(t, "POST", "/api/session", `{"username":"museum","password":"`+staffPassword+`"}`, "", &in); status != 200 || in.Account.Staff {
+		t.Errorf("the customer museum after a demo start: %d, staff %v; want their own password, not staff", status, in.Account.Staff)
 	}
 	again.stop(t)
 }
@@ -217,11 +284,21 @@ func TestRunMemory(t *testing.T) {
 		t.Errorf("/healthz: %d", status)
 	}
 	searchApples(t, s)
+	demoBoard(t, s)
+	// Without bootstrap staff, the notices are by a staff account that
+	// nobody can sign in to.
+	if !strings.Contains(s.logs.String(), `"msg":"staff account made to sign the demo notices; nobody knows its password","username":"museum"`) {
+		t.Errorf("the log does not name the demo's author:\n%s", s.logs)
+	}
 	s.stop(t)
 
 	empty := startRun(t, []string{"-demo=0"}, nil)
 	if n := countProducts(t, empty); n != 0 {
 		t.Errorf("-demo=0 on memory: %d products, want none", n)
+	}
+	var b boardPage
+	if status := empty.get(t, "/api/posts", &b); status != http.StatusOK || len(b.Pinned)+b.Total != 0 {
+		t.Errorf("-demo=0 on memory: the board %d %+v, want empty", status, b)
 	}
 	empty.stop(t)
 }
@@ -313,6 +390,11 @@ func TestRunUsage(t *testing.T) {
 			t.Errorf("-h does not list %s (-%s):\n%s", s.env, s.flag, &out)
 		}
 	}
+	for _, want := range []string{"fake", "no money moves", "museum"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h does not say %q:\n%s", want, &out)
+		}
+	}
 
 	err := run(context.Background(), []string{"-nope"}, envOf(nil), io.Discard, io.Discard)
 	if !errors.Is(err, errUsage) {
@@ -359,6 +441,43 @@ func (s *server) call(t *testing.T, method, path, body, token string, v any) int
 	return res.StatusCode
 }
 
+// send sends a request to s with an optional JSON body, Bearer token and
+// headers, within ctx, and returns the status and the decoded JSON answer
+// (nil if there is none).
+func (s *server) send(ctx context.Context, method, path string, body any, token string, header http.Header) (int, map[string]any, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.url+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	maps.Copy(req.Header, header)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	var v map[string]any
+	if res.StatusCode != http.StatusNoContent {
+		if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
+			return res.StatusCode, nil, fmt.Errorf("%s %s: %d, decoding: %w", method, path, res.StatusCode, err)
+		}
+	}
+	return res.StatusCode, v, nil
+}
+
 type session struct {
 	Token   string `json:"token"`
 	Account struct {
@@ -380,6 +499,17 @@ func TestRunAccounts(t *testing.T) {
 	var in session
 	if status := s.call(t, "POST", "/api/session", `{"username":"editor","password":"`+staffPassword+`x"}`, "", &in); status != 200 {
 		t.Fatalf("staff sign-in: %d", status)
+	}
+	// The first bootstrap staff account signs the demo notices.
+	var admin session
+	if status := s.call(t, "POST", "/api/session", `{"username":"admin","password":"`+staffPassword+`"}`, "", &admin); status != 200 {
+		t.Fatalf("admin sign-in: %d", status)
+	}
+	if author := demoBoard(t, s); author != admin.Account.ID {
+		t.Errorf("the demo notices are by %s, want admin %s", author, admin.Account.ID)
+	}
+	if strings.Contains(s.logs.String(), "museum") {
+		t.Error("a demo author was made although bootstrap staff exist")
 	}
 	if !in.Account.Staff {
 		t.Errorf("editor is not staff: %+v", in.Account)
@@ -573,11 +703,16 @@ func TestRunTwoInstances(t *testing.T) {
 		"COMMERCE_REDIS_PREFIX":        prefix,
 		"COMMERCE_DEMO":                "0",
 		"COMMERCE_PASSWORD_ITERATIONS": "1000",
+		"COMMERCE_BOOTSTRAP_STAFF":     "admin:" + staffPassword,
 	}
 	a := startRun(t, nil, env)
 	b := startRun(t, nil, env)
 	a.waitReady(t)
 	b.waitReady(t)
+	var staff session
+	if status := b.call(t, "POST", "/api/session", `{"username":"admin","password":"`+staffPassword+`"}`, "", &staff); status != 200 {
+		t.Fatalf("staff sign-in on B: %d", status)
+	}
 
 	var up session
 	body := `{"username":"twin","password":"` + staffPassword + `","password_confirm":"` + staffPassword +
@@ -603,6 +738,116 @@ func TestRunTwoInstances(t *testing.T) {
 	if status := a.call(t, "GET", "/api/me", "", in.Token, nil); status != 200 {
 		t.Errorf("the other session, on A: %d, want 200", status)
 	}
+
+	lastUnits(t, a, b, staff)
 	a.stop(t)
 	b.stop(t)
+}
+
+// lastUnits has 200 customers, signed up through both instances, race to
+// buy a product with 10 units left, each through one instance or the
+// other: exactly 10 get an order, the others a 409 naming the product,
+// and no unit is sold twice. Stock lives in the shared database, so the
+// guarantee holds across instances.
+func lastUnits(t *testing.T, a, b *server, staff session) {
+	const buyers, units = 200, 10
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	instances := []*server{a, b}
+
+	status, p, err := a.send(ctx, "POST", "/api/products", map[string]any{
+		"name": "마지막 열 개", "price": map[string]any{"amount": "15000", "currency": "KRW"}, "stock": units,
+	}, staff.Token, nil)
+	if err != nil || status != http.StatusCreated {
+		t.Fatalf("creating the product: %d %v %v", status, p, err)
+	}
+	product := p["id"].(string)
+
+	// The buyers sign up, through both instances, a few at a time.
+	tokens := make([]string, buyers)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	errs := make(chan error, buyers)
+	for i := range buyers {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			name := fmt.Sprintf("buyer%03d", i)
+			status, up, err := instances[i%2].send(ctx, "POST", "/api/accounts", map[string]any{
+				"username": name, "password": staffPassword, "password_confirm": staffPassword,
+				"nickname": name, "email": name + "@example.com",
+			}, "", nil)
+			if err != nil || status != http.StatusCreated {
+				errs <- fmt.Errorf("sign-up of %s: %d %v %v", name, status, up, err)
+				return
+			}
+			tokens[i] = up["token"].(string)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	// They buy at once, alternating instances.
+	statuses := make([]int, buyers)
+	bodies := make([]map[string]any, buyers)
+	ready := make(chan struct{})
+	var failed sync.Map
+	for i := range buyers {
+		wg.Go(func() {
+			<-ready
+			status, body, err := instances[i%2].send(ctx, "POST", "/api/orders", map[string]any{
+				"product_id": product, "quantity": 1, "payment_method": "card",
+				"address": map[string]any{"recipient": "구매자", "phone": "010-0000-0000", "line1": "서울 중구 세종대로 110", "zipcode": "04524"},
+			}, tokens[i], http.Header{"Idempotency-Key": {fmt.Sprintf("race-%d", i)}})
+			if err != nil {
+				failed.Store(i, err)
+			}
+			statuses[i], bodies[i] = status, body
+		})
+	}
+	close(ready)
+	wg.Wait()
+	failed.Range(func(i, err any) bool {
+		t.Errorf("buyer %v: %v", i, err)
+		return true
+	})
+
+	count := map[int]int{}
+	perInstance := [2]int{}
+	for i, st := range statuses {
+		count[st]++
+		switch st {
+		case http.StatusCreated:
+			perInstance[i%2]++
+			if bodies[i]["status"] != "paid" {
+				t.Errorf("buyer %d: order %v, want paid", i, bodies[i])
+			}
+		case http.StatusConflict:
+			errs, _ := bodies[i]["errors"].(map[string]any)
+			if msg, _ := errs["product_id"].(string); !strings.Contains(msg, product) {
+				t.Errorf("buyer %d: 409 %v, want errors.product_id naming the product", i, bodies[i])
+			}
+		}
+	}
+	if count[http.StatusCreated] != units || count[http.StatusConflict] != buyers-units || len(count) != 2 {
+		t.Errorf("statuses %v, want %d × 201 and %d × 409", count, units, buyers-units)
+	}
+	t.Logf("orders placed through A: %d, through B: %d", perInstance[0], perInstance[1])
+
+	for _, s := range instances {
+		status, p, err := s.send(ctx, "GET", "/api/products/"+product, nil, "", nil)
+		if err != nil || status != http.StatusOK || p["stock"] != float64(0) {
+			t.Errorf("the product after the race: %d %v %v, want stock 0", status, p["stock"], err)
+		}
+	}
+	status, list, err := b.send(ctx, "GET", "/api/admin/orders?limit=100", nil, staff.Token, nil)
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("GET /api/admin/orders: %d %v", status, err)
+	}
+	if orders := list["items"].([]any); len(orders) != units {
+		t.Errorf("staff see %d orders, want %d", len(orders), units)
+	}
 }

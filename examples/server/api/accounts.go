@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -22,9 +23,23 @@ type accountJSON struct {
 	Identities  []string    `json:"identities"`
 	HasPassword bool        `json:"has_password"`
 	CreatedAt   time.Time   `json:"created_at"`
+	// CartCount is the number of units in the user's cart, for the badge
+	// every page shows.
+	CartCount int `json:"cart_count"`
 }
 
-func accountOut(a account.Account) accountJSON {
+// accountOut is acct as its owner sees it, with the count of their cart.
+func (a *API) accountOut(ctx context.Context, acct account.Account) (accountJSON, error) {
+	sum, err := a.carts.Summary(ctx, commerce.UserActor(acct.ID))
+	if err != nil {
+		return accountJSON{}, err
+	}
+	out := accountOf(acct)
+	out.CartCount = sum.Count
+	return out, nil
+}
+
+func accountOf(a account.Account) accountJSON {
 	return accountJSON{
 		ID:          a.ID,
 		Username:    a.Username,
@@ -117,13 +132,23 @@ func (a *API) SignIn(w http.ResponseWriter, r *http.Request) {
 	a.signedIn(w, r, http.StatusOK, s)
 }
 
-// signedIn answers a new session: the cookie, the token and the account.
+// signedIn answers a new session: the cookie, the token and the account,
+// whose cart_count includes the guest cart merged into it.
 func (a *API) signedIn(w http.ResponseWriter, r *http.Request, status int, s account.SignedIn) {
+	acct, err := a.accountOut(r.Context(), s.Account)
+	if err != nil {
+		// The token never reaches the client: end its session rather than
+		// leave it to expire. The client signs in again; the merge it may
+		// have done is not undone, and is not repeated.
+		_ = a.accounts.SignOut(context.WithoutCancel(r.Context()), s.Token)
+		a.Error(w, r, err)
+		return
+	}
 	a.setSessionCookie(w, r, s.Token, s.Session.ExpiresAt)
 	// The token must not be stored by any cache between here and the
 	// client.
 	w.Header().Set("Cache-Control", "no-store")
-	a.writeJSON(w, r, status, sessionJSON{Token: s.Token, Account: accountOut(s.Account)})
+	a.writeJSON(w, r, status, sessionJSON{Token: s.Token, Account: acct})
 }
 
 // SignOut serves DELETE /api/session: the session of the token (Bearer or
@@ -138,15 +163,26 @@ func (a *API) SignOut(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Me serves GET /api/me: the signed-in user's account.
+// writeAccount answers 200 with acct.
+func (a *API) writeAccount(w http.ResponseWriter, r *http.Request, acct account.Account) {
+	out, err := a.accountOut(r.Context(), acct)
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	a.writeJSON(w, r, http.StatusOK, out)
+}
+
+// Me serves GET /api/me: the signed-in user's account, with the number of
+// units in their cart (cart_count).
 func (a *API) Me(w http.ResponseWriter, r *http.Request) {
 	acct, err := a.accounts.Account(r.Context(), ActorFrom(r.Context()))
 	if err != nil {
 		a.Error(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	a.writeJSON(w, r, http.StatusOK, accountOut(acct))
+	a.writeAccount(w, r, acct)
 }
 
 type profileBody struct {
@@ -176,8 +212,7 @@ func (a *API) UpdateMe(w http.ResponseWriter, r *http.Request) {
 		a.bodyError(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	a.writeJSON(w, r, http.StatusOK, accountOut(acct))
+	a.writeAccount(w, r, acct)
 }
 
 type passwordBody struct {

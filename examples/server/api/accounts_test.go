@@ -144,7 +144,7 @@ func (f *fixture) staff(t *testing.T, username string) string {
 func startAccounts(t *testing.T, opts *api.Options) *fixture {
 	t.Helper()
 	store, cat := newDemoStore(t)
-	f := startWith(t, api.Services{Catalog: cat, Accounts: newAccounts(store)}, opts)
+	f := startWith(t, newServices(store, cat), opts)
 	f.secret(password)
 	return f
 }
@@ -171,11 +171,11 @@ func TestSignUp(t *testing.T) {
 	}
 	token := f.secret(doc["token"].(string))
 	acct := doc["account"].(obj)
-	if got, want := keys(acct), "created_at,email,has_password,id,identities,interests,nickname,staff,username"; got != want {
+	if got, want := keys(acct), "cart_count,created_at,email,has_password,id,identities,interests,nickname,staff,username"; got != want {
 		t.Errorf("account fields %s, want %s", got, want)
 	}
 	if acct["username"] != "jiwoo" || acct["nickname"] != "지우" || acct["email"] != "Jiwoo@Example.com" ||
-		acct["staff"] != false || acct["has_password"] != true {
+		acct["staff"] != false || acct["has_password"] != true || acct["cart_count"] != float64(0) {
 		t.Errorf("account %v", acct)
 	}
 	if got := acct["identities"].([]any); len(got) != 0 {
@@ -511,7 +511,9 @@ func TestSessionStoreDown(t *testing.T) {
 	accounts := account.NewService(store.Accounts(), downSessions{}, store.Attempts(), &account.Options{
 		Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
 	})
-	f := startWith(t, api.Services{Catalog: cat, Accounts: accounts}, nil)
+	svc := newServices(store, cat)
+	svc.Accounts = accounts
+	f := startWith(t, svc, nil)
 	token := f.secret("x3P6pJv5rQ0Wc8Ue1yLz4N7bDfA9sTgKhMiOqRu2wEo")
 
 	// Every request is bounded: a hang would fail the test, not stall it.
@@ -593,7 +595,9 @@ func TestRedisBlackHole(t *testing.T) {
 	accounts := account.NewService(store.Accounts(), rs.Sessions(), rs.Attempts(), &account.Options{
 		Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
 	})
-	f := startWith(t, api.Services{Catalog: cat, Accounts: accounts}, nil)
+	svc := newServices(store, cat)
+	svc.Accounts = accounts
+	f := startWith(t, svc, nil)
 	token := f.secret("x3P6pJv5rQ0Wc8Ue1yLz4N7bDfA9sTgKhMiOqRu2wEo")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -628,7 +632,7 @@ func TestRedisBlackHole(t *testing.T) {
 
 func TestSecureCookies(t *testing.T) {
 	store, cat := newDemoStore(t)
-	a := api.New(api.Services{Catalog: cat, Accounts: newAccounts(store)}, &api.Options{
+	a := api.New(newServices(store, cat), &api.Options{
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	srv := httptest.NewTLSServer(a.Handler())
@@ -644,7 +648,7 @@ func TestSecureCookies(t *testing.T) {
 	}
 
 	// SecureCookies for TLS that ends at a proxy.
-	g := startWith(t, api.Services{Catalog: cat, Accounts: newAccounts(store)}, &api.Options{SecureCookies: true})
+	g := startWith(t, newServices(store, cat), &api.Options{SecureCookies: true})
 	r := g.call(t, call{method: "POST", path: "/api/accounts", body: strings.ReplaceAll(body, "tls", "proxied")})
 	g.secret(r.want(t, 201)["token"].(string))
 	if c := r.cookie(api.SessionCookie); c == nil || !c.Secure {

@@ -9,7 +9,10 @@ import (
 
 	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/account/social"
+	"github.com/impactmuseum/commerce/board"
+	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/order"
 )
 
 // DefaultRequestTimeout bounds a request's context unless
@@ -20,11 +23,17 @@ const DefaultRequestTimeout = 10 * time.Second
 // Options.MaxBodyBytes says otherwise: 1 MiB.
 const DefaultMaxBodyBytes = 1 << 20
 
-// Services are the engine's services that the API serves. Both are
+// Services are the engine's services that the API serves. All are
 // required.
 type Services struct {
-	Catalog  *catalog.Service
+	Catalog *catalog.Service
+	// Accounts should merge a guest's cart into the customer's at sign-in:
+	// give it account.Options.OnReplace = MergeGuestCart(Carts). Without
+	// that, a guest's cart stays behind when they sign in.
 	Accounts *account.Service
+	Carts    *cart.Service
+	Orders   *order.Service
+	Board    *board.Service
 }
 
 // Options configure an API. The zero value, or nil, gives the defaults.
@@ -73,6 +82,9 @@ type Options struct {
 type API struct {
 	cat       *catalog.Service
 	accounts  *account.Service
+	carts     *cart.Service
+	orders    *order.Service
+	board     *board.Service
 	log       *slog.Logger
 	ready     func(context.Context) error
 	timeout   time.Duration
@@ -94,6 +106,12 @@ func New(svc Services, opts *Options) *API {
 		panic("api: nil catalog.Service")
 	case svc.Accounts == nil:
 		panic("api: nil account.Service")
+	case svc.Carts == nil:
+		panic("api: nil cart.Service")
+	case svc.Orders == nil:
+		panic("api: nil order.Service")
+	case svc.Board == nil:
+		panic("api: nil board.Service")
 	}
 	if opts == nil {
 		opts = &Options{}
@@ -101,6 +119,9 @@ func New(svc Services, opts *Options) *API {
 	a := &API{
 		cat:       svc.Catalog,
 		accounts:  svc.Accounts,
+		carts:     svc.Carts,
+		orders:    svc.Orders,
+		board:     svc.Board,
 		log:       opts.Logger,
 		ready:     opts.Ready,
 		timeout:   opts.RequestTimeout,
@@ -157,6 +178,27 @@ func New(svc Services, opts *Options) *API {
 		"GET /api/me":               a.Me,
 		"PATCH /api/me":             a.UpdateMe,
 		"POST /api/me/password":     a.ChangePassword,
+
+		"GET /api/cart":                       a.GetCart,
+		"POST /api/cart/items":                a.AddToCart,
+		"PUT /api/cart/items/{product_id}":    a.SetCartQuantity,
+		"DELETE /api/cart/items/{product_id}": a.RemoveFromCart,
+
+		"GET /api/addresses":           a.ListAddresses,
+		"POST /api/addresses":          a.CreateAddress,
+		"DELETE /api/addresses/{id}":   a.DeleteAddress,
+		"POST /api/orders":             a.Checkout,
+		"GET /api/orders":              a.ListOrders,
+		"GET /api/orders/{id}":         a.GetOrder,
+		"POST /api/orders/{id}/cancel": a.CancelOrder,
+		"POST /api/orders/{id}/status": a.SetOrderStatus,
+		"GET /api/admin/orders":        a.ListAllOrders,
+
+		"GET /api/posts":         a.ListPosts,
+		"GET /api/posts/{id}":    a.GetPost,
+		"POST /api/posts":        a.CreatePost,
+		"PATCH /api/posts/{id}":  a.UpdatePost,
+		"DELETE /api/posts/{id}": a.DeletePost,
 	} {
 		a.mux.Handle(pattern, a.Authenticate(h))
 	}

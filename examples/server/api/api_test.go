@@ -22,9 +22,12 @@ import (
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/board"
+	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/internal/demo"
+	"github.com/impactmuseum/commerce/order"
 	"github.com/impactmuseum/commerce/storage/memstore"
 )
 
@@ -54,6 +57,7 @@ type fixture struct {
 	api      *api.API
 	logs     *syncBuffer
 	accounts *account.Service
+	svc      api.Services
 
 	mu sync.Mutex
 	// bodies are every response body the fixture's requests got.
@@ -65,11 +69,27 @@ type fixture struct {
 // testIterations makes password hashing cheap in tests.
 const testIterations = 1000
 
-// newAccounts returns an account service over store.
-func newAccounts(store *memstore.Store) *account.Service {
-	return account.NewService(store.Accounts(), store.Sessions(), store.Attempts(), &account.Options{
-		Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
-	})
+// newServices returns the services over store, with cat as the catalog,
+// wired as the server wires them: a guest's cart merges at sign-in, cards
+// and mobile payments go through a fake provider that pays at once, bank
+// transfers stay pending.
+func newServices(store *memstore.Store, cat *catalog.Service) api.Services {
+	carts := cart.NewService(store.Carts(), store.Catalog(), nil)
+	fake := &order.FakeCardProvider{}
+	return api.Services{
+		Catalog: cat,
+		Accounts: account.NewService(store.Accounts(), store.Sessions(), store.Attempts(), &account.Options{
+			Hasher:    account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
+			OnReplace: api.MergeGuestCart(carts),
+		}),
+		Carts: carts,
+		Orders: order.NewService(store.Orders(), store.Transactor(), &order.Options{
+			Payments: map[order.PaymentMethod]order.PaymentProvider{
+				order.Card: fake, order.Mobile: fake, order.BankTransfer: order.ManualProvider{},
+			},
+		}),
+		Board: board.NewService(store.Board(), nil),
+	}
 }
 
 // newDemoStore returns a memstore with the demo catalog loaded, and the
@@ -91,11 +111,11 @@ func newDemoCatalog(t *testing.T) *catalog.Service {
 	return cat
 }
 
-// start serves an API over cat, with accounts on a store of their own;
-// opts may be nil. Its logs go to a buffer.
+// start serves an API over cat, with the other services on a store of
+// their own; opts may be nil. Its logs go to a buffer.
 func start(t *testing.T, cat *catalog.Service, opts *api.Options) *fixture {
 	t.Helper()
-	return startWith(t, api.Services{Catalog: cat, Accounts: newAccounts(memstore.New(nil))}, opts)
+	return startWith(t, newServices(memstore.New(nil), cat), opts)
 }
 
 // startWith serves an API over svc; opts may be nil. When the test ends it
@@ -110,7 +130,7 @@ func startWith(t *testing.T, svc api.Services, opts *api.Options) *fixture {
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	a := api.New(svc, opts)
 	srv := httptest.NewServer(a.Handler())
-	f := &fixture{srv: srv, api: a, logs: logs, accounts: svc.Accounts}
+	f := &fixture{srv: srv, api: a, logs: logs, accounts: svc.Accounts, svc: svc}
 	t.Cleanup(func() {
 		srv.Close()
 		f.mu.Lock()
@@ -882,7 +902,7 @@ func TestSecurityHeadersAndLog(t *testing.T) {
 
 func TestPanicBecomesProblem(t *testing.T) {
 	logs := &syncBuffer{}
-	a := api.New(api.Services{Catalog: newDemoCatalog(t), Accounts: newAccounts(memstore.New(nil))},
+	a := api.New(newServices(memstore.New(nil), newDemoCatalog(t)),
 		&api.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	h := a.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
 	rec := httptest.NewRecorder()

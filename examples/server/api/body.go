@@ -124,9 +124,16 @@ var (
 	uuidType  = reflect.TypeFor[uuid.UUID]()
 )
 
+// shaped is a body type that says itself what JSON it takes.
+type shaped interface{ jsonShape() string }
+
+var shapedType = reflect.TypeFor[shaped]()
+
 // describe says what JSON a field of type t takes, for "must be …".
 func describe(t reflect.Type) string {
 	switch {
+	case t.Kind() != reflect.Pointer && t.Implements(shapedType):
+		return reflect.Zero(t).Interface().(shaped).jsonShape()
 	case t == moneyType:
 		return `money such as {"amount": "15000", "currency": "KRW"}`
 	case t == uuidType:

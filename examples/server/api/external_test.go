@@ -27,14 +27,13 @@ func startSocial(t *testing.T) *socialFixture {
 	t.Cleanup(google.Close)
 	t.Cleanup(kakao.Close)
 	store, cat := newDemoStore(t)
-	accounts := newAccounts(store)
 
 	// The redirect URLs name the server, which does not exist yet: serve
 	// through a handler set once it does.
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	f := startWith(t, api.Services{Catalog: cat, Accounts: accounts}, &api.Options{Providers: []*social.Provider{
+	f := startWith(t, newServices(store, cat), &api.Options{Providers: []*social.Provider{
 		social.Google(google.Config(srv.URL + "/auth/google/callback")),
 		social.Kakao(kakao.Config(srv.URL + "/auth/kakao/callback")),
 	}})
@@ -331,4 +330,33 @@ func TestSocialPKCE(t *testing.T) {
 	if got, want := auth.Query().Get("code_challenge"), base64.RawURLEncoding.EncodeToString(sum[:]); verifier == "" || got != want {
 		t.Errorf("code_challenge %q, want S256 of the verifier (%q)", got, want)
 	}
+}
+
+// A visitor fills a cart, then signs in with Kakao from the same browser:
+// the cart is theirs.
+func TestSocialSignInMergesGuestCart(t *testing.T) {
+	f := startSocial(t)
+	var list obj
+	f.getJSON(t, "/api/products?limit=1", &list)
+	product := items(t, list)[0]["id"].(string)
+
+	b := browser(t)
+	res := f.postJSON(t, b, "/api/cart/items", obj{"product_id": product, "quantity": 3})
+	res.want(t, http.StatusOK)
+	guest := f.guestToken(t, res)
+
+	auth := f.login(t, b, "kakao", "/cart")
+	res = f.browse(t, b, "GET", f.approve(t, f.kakao, auth, socialtest.KakaoUser(5150, "", false, "장바구니")))
+	if res.status != http.StatusFound {
+		t.Fatalf("callback: %d %s", res.status, res.body)
+	}
+	if c := res.cookie(api.SessionCookie); c == nil || c.Value == guest {
+		t.Fatalf("the callback did not replace the guest cookie: %v", c)
+	} else {
+		f.secret(c.Value)
+	}
+	if me := f.me(t, b); me["cart_count"] != float64(3) {
+		t.Errorf("cart_count after Kakao sign-in %v, want the guest's 3", me["cart_count"])
+	}
+	f.call(t, call{method: "GET", path: "/api/cart", bearer: guest}).want(t, http.StatusUnauthorized)
 }

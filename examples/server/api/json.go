@@ -6,7 +6,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/board"
+	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/order"
 )
 
 // The JSON shapes of API.md. Times are UTC; slices are never null.
@@ -114,6 +117,21 @@ func problemOut(p catalog.Problem) problemJSON {
 	}
 }
 
+// withCover fills in the cover of a product that comes without one: the
+// cart service returns its lines' products as storage holds them, and
+// only the catalog service sets ImageURL. The placeholder is then the
+// default one, whatever catalog.Options.PlaceholderImage says.
+func withCover(p catalog.Product) catalog.Product {
+	switch {
+	case p.ImageURL != "":
+	case len(p.Images) > 0:
+		p.ImageURL = p.Images[0]
+	default:
+		p.ImageURL = catalog.DefaultPlaceholderImage
+	}
+	return p
+}
+
 // mapOut converts each item with out; the result is never nil.
 func mapOut[T, J any](items []T, out func(T) J) []J {
 	js := make([]J, 0, len(items))
@@ -129,4 +147,141 @@ func cursorOut(c string) *string {
 		return nil
 	}
 	return &c
+}
+
+type cartJSON struct {
+	Items []cartLineJSON `json:"items"`
+	// Count is the number of units: the sum of the quantities.
+	Count    int            `json:"count"`
+	Subtotal commerce.Money `json:"subtotal"`
+}
+
+type cartLineJSON struct {
+	Product   productJSON    `json:"product"`
+	Quantity  int            `json:"quantity"`
+	LineTotal commerce.Money `json:"line_total"`
+}
+
+func cartOut(c cart.Cart) cartJSON {
+	return cartJSON{
+		Items: mapOut(c.Lines, func(l cart.Line) cartLineJSON {
+			return cartLineJSON{Product: productOut(withCover(l.Product)), Quantity: l.Quantity, LineTotal: l.LineTotal}
+		}),
+		Count:    c.Count,
+		Subtotal: c.Subtotal,
+	}
+}
+
+// addressJSON is an entry of a customer's address book.
+type addressJSON struct {
+	ID uuid.UUID `json:"id"`
+	shippingJSON
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// shippingJSON is where an order goes: the fields of an address.
+type shippingJSON struct {
+	Recipient string `json:"recipient"`
+	Phone     string `json:"phone"`
+	Line1     string `json:"line1"`
+	Line2     string `json:"line2"`
+	City      string `json:"city"`
+	Zipcode   string `json:"zipcode"`
+	Note      string `json:"note"`
+}
+
+func shippingOut(a order.Address) shippingJSON {
+	return shippingJSON{
+		Recipient: a.Recipient, Phone: a.Phone, Line1: a.Line1, Line2: a.Line2,
+		City: a.City, Zipcode: a.Zipcode, Note: a.Note,
+	}
+}
+
+func addressOut(a order.Address) addressJSON {
+	return addressJSON{ID: a.ID, shippingJSON: shippingOut(a), CreatedAt: a.CreatedAt.UTC()}
+}
+
+type orderJSON struct {
+	ID            uuid.UUID           `json:"id"`
+	Number        string              `json:"number"`
+	Status        order.Status        `json:"status"`
+	Lines         []orderLineJSON     `json:"lines"`
+	Subtotal      commerce.Money      `json:"subtotal"`
+	Total         commerce.Money      `json:"total"`
+	Address       shippingJSON        `json:"address"`
+	PaymentMethod order.PaymentMethod `json:"payment_method"`
+	PlacedAt      time.Time           `json:"placed_at"`
+	UpdatedAt     time.Time           `json:"updated_at"`
+}
+
+type orderLineJSON struct {
+	ProductID uuid.UUID      `json:"product_id"`
+	Name      string         `json:"name"`
+	UnitPrice commerce.Money `json:"unit_price"`
+	Quantity  int            `json:"quantity"`
+	LineTotal commerce.Money `json:"line_total"`
+}
+
+func orderOut(o order.Order) orderJSON {
+	return orderJSON{
+		ID:     o.ID,
+		Number: o.Number,
+		Status: o.Status,
+		Lines: mapOut(o.Lines, func(l order.Line) orderLineJSON {
+			return orderLineJSON{ProductID: l.ProductID, Name: l.Name, UnitPrice: l.UnitPrice, Quantity: l.Quantity, LineTotal: l.LineTotal}
+		}),
+		Subtotal:      o.Subtotal,
+		Total:         o.Total,
+		Address:       shippingOut(o.Address),
+		PaymentMethod: o.PaymentMethod,
+		PlacedAt:      o.PlacedAt.UTC(),
+		UpdatedAt:     o.UpdatedAt.UTC(),
+	}
+}
+
+type postJSON struct {
+	ID uuid.UUID `json:"id"`
+	// Number is the post's place in a listing, counting down from the
+	// total; null for pinned posts and for a post read on its own.
+	Number        *int           `json:"number"`
+	Title         string         `json:"title"`
+	Category      board.Category `json:"category"`
+	CategoryLabel string         `json:"category_label"`
+	Body          string         `json:"body"`
+	Pinned        bool           `json:"pinned"`
+	Author        authorJSON     `json:"author"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+}
+
+type authorJSON struct {
+	ID       uuid.UUID `json:"id"`
+	Nickname string    `json:"nickname"`
+}
+
+type boardJSON struct {
+	Pinned []postJSON `json:"pinned"`
+	Items  []postJSON `json:"items"`
+	Page   int        `json:"page"`
+	Pages  int        `json:"pages"`
+	Total  int        `json:"total"`
+}
+
+func postOut(p board.Post) postJSON {
+	out := postJSON{
+		ID:            p.ID,
+		Title:         p.Title,
+		Category:      p.Category,
+		CategoryLabel: p.Category.Label(),
+		Body:          p.Body,
+		Pinned:        p.Pinned,
+		Author:        authorJSON{ID: p.Author.ID, Nickname: p.Author.Nickname},
+		CreatedAt:     p.CreatedAt.UTC(),
+		UpdatedAt:     p.UpdatedAt.UTC(),
+	}
+	if p.Number > 0 {
+		n := p.Number
+		out.Number = &n
+	}
+	return out
 }
