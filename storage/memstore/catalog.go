@@ -200,6 +200,13 @@ func (r catalogRepo) UpdateBrand(ctx context.Context, b catalog.Brand, ifVersion
 	}
 	b.Problem.Name = ""
 	s.brands[b.ID] = brandRecord{b: b, key: catalog.SearchKey(b.Name)}
+	if key := s.brands[b.ID].key; key != rec.key {
+		// Re-index the brand's products: their lists hold its name's grams.
+		for _, pid := range s.search.brands[b.ID] {
+			p := s.products[pid]
+			s.search.indexProduct(pid, p, p, rec.key, key)
+		}
+	}
 	return nil
 }
 
@@ -212,17 +219,20 @@ func (r catalogRepo) DeleteBrand(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	defer r.lock()()
-	if _, ok := s.brands[id]; !ok {
+	brand, ok := s.brands[id]
+	if !ok {
 		return catalog.ErrBrandNotFound
+	}
+	// Its products stay, without a brand and without its name's grams.
+	for _, pid := range slices.Clone(s.search.brands[id]) {
+		old := s.products[pid]
+		rec := old
+		rec.p.Brand = nil
+		s.products[pid] = rec
+		s.search.indexProduct(pid, old, rec, brand.key, "")
 	}
 	delete(s.brands, id)
 	s.brandOrder.remove(id)
-	for pid, rec := range s.products {
-		if rec.p.Brand != nil && rec.p.Brand.ID == id {
-			rec.p.Brand = nil
-			s.products[pid] = rec
-		}
-	}
 	return nil
 }
 
@@ -253,6 +263,7 @@ func (r catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error
 	}
 	s.products[p.ID] = rec
 	s.productOrder.insert(p.ID)
+	s.search.indexProduct(p.ID, productRecord{}, rec, "", s.brandKey(rec))
 	return nil
 }
 
@@ -276,8 +287,14 @@ func (r catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) (
 	s := r.s
 	defer r.rlock()()
 	var out []catalog.Product
-	for i := s.productOrder.below(q.Before) - 1; i >= 0 && len(out) < q.Limit; i-- {
-		rec := s.products[s.productOrder[i]]
+	// The index gives the shortest list that holds every product q selects;
+	// each is still checked against q, newest first, until the page is full.
+	list, ok := s.candidates(q)
+	if !ok {
+		return out, nil
+	}
+	for i := list.below(q.Before) - 1; i >= 0 && len(out) < q.Limit; i-- {
+		rec := s.products[list[i]]
 		if q.BrandID != uuid.Nil && (rec.p.Brand == nil || rec.p.Brand.ID != q.BrandID) {
 			continue
 		}
@@ -320,7 +337,9 @@ func (r catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVer
 	if err != nil {
 		return err
 	}
+	oldBrandKey := s.brandKey(old)
 	s.products[p.ID] = rec
+	s.search.indexProduct(p.ID, old, rec, oldBrandKey, s.brandKey(rec))
 	return nil
 }
 
@@ -333,9 +352,11 @@ func (r catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	defer r.lock()()
-	if _, ok := s.products[id]; !ok {
+	old, ok := s.products[id]
+	if !ok {
 		return catalog.ErrProductNotFound
 	}
+	s.search.indexProduct(id, old, productRecord{}, s.brandKey(old), "")
 	delete(s.products, id)
 	s.productOrder.remove(id)
 	return nil

@@ -35,6 +35,7 @@ type Store struct {
 	problemOrder idList
 	brandOrder   idList
 	productOrder idList
+	search       catalogIndex // a brand's products, and search's n-grams
 
 	carts map[cart.Key]map[uuid.UUID]cartLine
 
