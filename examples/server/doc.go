@@ -1,7 +1,8 @@
 // Command server is the reference JSON server of the commerce engine: the
-// catalog of package catalog and the accounts of package account over
-// net/http, on the in-memory store with the demo catalog by default, or on
-// MySQL and Redis.
+// catalog, accounts, carts, orders and notice board of the engine's
+// packages over net/http, on the in-memory store with the demo catalog and
+// board by default, or on MySQL and Redis. Payments are fake: card and
+// mobile orders are paid at once, and no money moves.
 //
 //	go run ./examples/server
 //	curl 'localhost:8080/api/products?q=%EC%82%AC%EA%B3%BC'
@@ -15,7 +16,7 @@
 //	-mysql-dsn            COMMERCE_MYSQL_DSN            MySQL or MariaDB DSN; none means memory
 //	-redis-url            COMMERCE_REDIS_URL            Redis for sessions; none means memory
 //	-redis-prefix         COMMERCE_REDIS_PREFIX         prefix of every Redis key (commerce:)
-//	-demo                 COMMERCE_DEMO                 load the demo catalog (1 in memory, 0 on MySQL)
+//	-demo                 COMMERCE_DEMO                 load the demo catalog and board (1 in memory, 0 on MySQL)
 //	-log-format           COMMERCE_LOG_FORMAT           text or json (text)
 //	-db-wait              COMMERCE_DB_WAIT              how long to wait for MySQL and Redis at start (30s)
 //	-bootstrap-staff      COMMERCE_BOOTSTRAP_STAFF      user:pass[,user2:pass2], staff ensured at start

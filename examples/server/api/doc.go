@@ -1,5 +1,6 @@
 // Package api is the JSON API of the reference server: net/http handlers
-// over catalog.Service and account.Service that any router can mount.
+// over the catalog, account, cart, order and board services that any router
+// can mount.
 //
 // # Mounting
 //
@@ -11,7 +12,8 @@
 // SocialLogin, SocialCallback) with [API.AuthenticateForSignIn], the other
 // /api/ routes with [API.Authenticate], and everything with
 // [API.Middleware]. The handlers read path parameters with
-// http.Request.PathValue ("id", "provider", and "path" for [API.Static]);
+// http.Request.PathValue ("id", "product_id", "provider", and "path" for
+// [API.Static]);
 // a router that does not fill them in must call http.Request.SetPathValue
 // first.
 //
@@ -36,6 +38,24 @@
 //	POST   /api/me/password       current_password, new_password: 204
 //	GET    /auth/{provider}/login     ?next=/path: 302 to Google or Kakao
 //	GET    /auth/{provider}/callback  ?code= &state=: the session, 302 to next
+//	GET    /api/cart              the cart of the customer or guest session
+//	POST   /api/cart/items        product_id, quantity (default 1): adds to the line
+//	PUT    /api/cart/items/{product_id}  quantity (0 removes)
+//	DELETE /api/cart/items/{product_id}  the line goes
+//	GET    /api/addresses         signed in: the address book
+//	POST   /api/addresses         signed in: 201 address
+//	DELETE /api/addresses/{id}    signed in: 204
+//	POST   /api/orders            Idempotency-Key header; the cart or one product: 201 order
+//	GET    /api/orders            ?limit= &cursor=  the caller's orders, newest first
+//	GET    /api/orders/{id}       the owner or staff, else 404
+//	POST   /api/orders/{id}/cancel    the owner before shipping, or staff
+//	POST   /api/orders/{id}/status    staff: status
+//	GET    /api/admin/orders      ?status= &limit= &cursor=  staff: every order
+//	GET    /api/posts             ?page= &category=  the pinned posts and a page of ten
+//	GET    /api/posts/{id}        a post
+//	POST   /api/posts             staff: 201 post
+//	PATCH  /api/posts/{id}        the author: the fields present change
+//	DELETE /api/posts/{id}        the author or staff: 204
 //	GET    /healthz               200 while the process runs
 //	GET    /readyz                200 while Options.Ready succeeds, else 503
 //	GET    /static/placeholder.svg  the cover of a product without images
@@ -49,7 +69,30 @@
 //
 // An account is {"id", "username", "nickname", "email", "interests": [problem
 // ids], "staff", "identities": ["google", "kakao"], "has_password",
-// "created_at"}. No answer ever holds a password hash.
+// "created_at", "cart_count"}. No answer ever holds a password hash.
+//
+// A cart is {"items": [{"product", "quantity", "line_total"}], "count",
+// "subtotal"}; an order {"id", "number", "status", "lines": [{"product_id",
+// "name", "unit_price", "quantity", "line_total"}], "subtotal", "total",
+// "address", "payment_method", "placed_at", "updated_at"}; a post {"id",
+// "number", "title", "category", "category_label", "body", "pinned",
+// "author": {"id", "nickname"}, "created_at", "updated_at"}, whose number is
+// null for pinned posts and a post read on its own. The board's listing is
+// {"pinned", "items", "page", "pages", "total"}.
+//
+// # Guests and checkout
+//
+// A visitor without a session who puts something in the cart gets a guest
+// session and its cookie, as a sign-in does; reading the cart or removing
+// from it starts none. Signing in from a guest session merges its cart into
+// the customer's, through account.Options.OnReplace = [MergeGuestCart], and
+// replaces the cookie.
+//
+// POST /api/orders needs an Idempotency-Key header (400 without): the same
+// key with the same body returns the same order, with another body it is
+// 409. A product out of stock is 409 with "errors" naming product_id; an
+// empty cart is 422 naming source; a status change the order does not
+// allow is 409.
 //
 // # Authentication
 //

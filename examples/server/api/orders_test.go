@@ -249,8 +249,7 @@ func TestCheckoutIdempotencyKey(t *testing.T) {
 	// Named together with the body's fields.
 	wantFields(t, f.checkout(t, token, strings.Repeat("k", 101), obj{"product_id": p}).want(t, http.StatusUnprocessableEntity),
 		"Idempotency-Key", "address", "payment_method")
-	var list obj
-	list = f.call(t, call{method: "GET", path: "/api/orders", bearer: token}).want(t, 200)
+	list := f.call(t, call{method: "GET", path: "/api/orders", bearer: token}).want(t, 200)
 	if n := len(items(t, list)); n != 0 {
 		t.Errorf("%d orders after refused checkouts", n)
 	}
