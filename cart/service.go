@@ -18,6 +18,10 @@ type Options struct {
 	// Currency is the currency of the shop's carts; a product priced in
 	// another cannot be added. Default: "KRW".
 	Currency string
+	// PlaceholderImage is the ImageURL of a line's product without images,
+	// as catalog.Options.PlaceholderImage. Default:
+	// catalog.DefaultPlaceholderImage.
+	PlaceholderImage string
 }
 
 // Service manages carts: one per signed-in customer and one per guest
@@ -25,8 +29,9 @@ type Options struct {
 type Service struct {
 	repo     Repository
 	products catalog.ProductRepository
-	currency string
-	now      commerce.Clock
+	currency    string
+	now         commerce.Clock
+	placeholder string
 }
 
 // NewService returns the cart service over its repository and the
@@ -41,9 +46,12 @@ func NewService(repo Repository, products catalog.ProductRepository, opts *Optio
 	if opts == nil {
 		opts = &Options{}
 	}
-	s := &Service{repo: repo, products: products, currency: opts.Currency, now: opts.Now}
+	s := &Service{repo: repo, products: products, currency: opts.Currency, now: opts.Now, placeholder: opts.PlaceholderImage}
 	if s.currency == "" {
 		s.currency = "KRW"
+	}
+	if s.placeholder == "" {
+		s.placeholder = catalog.DefaultPlaceholderImage
 	}
 	return s
 }
@@ -76,6 +84,7 @@ func (s *Service) build(lines []Line) Cart {
 	}
 	for i := range c.Lines {
 		l := &c.Lines[i]
+		l.Product.SetCover(s.placeholder)
 		l.LineTotal = l.Product.Price.Mul(int64(l.Quantity))
 		c.Count += l.Quantity
 		if sum, err := c.Subtotal.Add(l.LineTotal); err == nil {

@@ -80,6 +80,15 @@ type Product struct {
 	Version   int64
 }
 
+// SetCover sets p.ImageURL to the first image, or to placeholder when p
+// has none. Services that return products call it on every read.
+func (p *Product) SetCover(placeholder string) {
+	p.ImageURL = placeholder
+	if len(p.Images) > 0 {
+		p.ImageURL = p.Images[0]
+	}
+}
+
 // BrandWithProducts is a brand and its newest products.
 type BrandWithProducts struct {
 	Brand    Brand

@@ -428,12 +428,7 @@ func collect(bad *commerce.ValidationError, err error) {
 	}
 }
 
-func (s *Service) cover(p *Product) {
-	p.ImageURL = s.placeholder
-	if len(p.Images) > 0 {
-		p.ImageURL = p.Images[0]
-	}
-}
+func (s *Service) cover(p *Product) { p.SetCover(s.placeholder) }
 
 func (s *Service) covers(ps []Product) {
 	for i := range ps {

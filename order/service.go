@@ -462,7 +462,7 @@ func (s *Service) Order(ctx context.Context, actor commerce.Actor, id uuid.UUID)
 
 // Filter selects a page of orders.
 type Filter struct {
-	// Status keeps one status; only staff may filter on it.
+	// Status keeps the orders in one status; "" keeps all.
 	Status Status
 	Limit  int
 	Cursor string

@@ -150,6 +150,9 @@ func testCartAddSetRemoveClear(t *testing.T, f *shopFixture) {
 	if c.Lines[0].LineTotal.AmountString() != "60000" || c.Lines[0].Product.Brand == nil || c.Lines[0].Product.Brand.Name != "초록상점" {
 		t.Errorf("line: total %s, brand %+v", c.Lines[0].LineTotal, c.Lines[0].Product.Brand)
 	}
+	if c.Lines[0].Product.ImageURL != catalog.DefaultPlaceholderImage {
+		t.Errorf("a line's product without images has cover %q, want the placeholder", c.Lines[0].Product.ImageURL)
+	}
 	sum, err := f.carts.Summary(f.ctx, me)
 	if err != nil || sum.Count != 6 || !sum.Subtotal.Equal(c.Subtotal) {
 		t.Errorf("Summary: %+v, %v", sum, err)

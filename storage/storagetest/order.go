@@ -30,7 +30,7 @@ func newOrderFixture(t *testing.T, h Harness) *orderFixture {
 	if f.stores.Orders == nil || f.stores.Transactor == nil || f.stores.Stock == nil {
 		t.Skip("the adapter has no orders, stock or transactor")
 	}
-	of := &orderFixture{shopFixture: f, card: &order.FakeCardProvider{}}
+	of := &orderFixture{shopFixture: f, card: &order.FakeCardProvider{Record: true}}
 	of.orders = of.service(f.stores.Transactor)
 	return of
 }
@@ -538,7 +538,7 @@ func testCheckoutRollback(t *testing.T, f *orderFixture) {
 		f.carts.Add(f.ctx, me, tea.ID, 1)
 		card := f.card
 		if step == "charge" {
-			card = &order.FakeCardProvider{Decline: func(order.Order) bool { return true }}
+			card = &order.FakeCardProvider{Record: true, Decline: func(order.Order) bool { return true }}
 		}
 		svc := order.NewService(f.stores.Orders, &failingTransactor{Transactor: f.stores.Transactor, step: step}, &order.Options{
 			Now: f.now, Payments: map[order.PaymentMethod]order.PaymentProvider{order.Card: card},

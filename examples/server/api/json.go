@@ -117,21 +117,6 @@ func problemOut(p catalog.Problem) problemJSON {
 	}
 }
 
-// withCover fills in the cover of a product that comes without one: the
-// cart service returns its lines' products as storage holds them, and
-// only the catalog service sets ImageURL. The placeholder is then the
-// default one, whatever catalog.Options.PlaceholderImage says.
-func withCover(p catalog.Product) catalog.Product {
-	switch {
-	case p.ImageURL != "":
-	case len(p.Images) > 0:
-		p.ImageURL = p.Images[0]
-	default:
-		p.ImageURL = catalog.DefaultPlaceholderImage
-	}
-	return p
-}
-
 // mapOut converts each item with out; the result is never nil.
 func mapOut[T, J any](items []T, out func(T) J) []J {
 	js := make([]J, 0, len(items))
@@ -165,7 +150,7 @@ type cartLineJSON struct {
 func cartOut(c cart.Cart) cartJSON {
 	return cartJSON{
 		Items: mapOut(c.Lines, func(l cart.Line) cartLineJSON {
-			return cartLineJSON{Product: productOut(withCover(l.Product)), Quantity: l.Quantity, LineTotal: l.LineTotal}
+			return cartLineJSON{Product: productOut(l.Product), Quantity: l.Quantity, LineTotal: l.LineTotal}
 		}),
 		Count:    c.Count,
 		Subtotal: c.Subtotal,
