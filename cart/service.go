@@ -27,8 +27,8 @@ type Options struct {
 // Service manages carts: one per signed-in customer and one per guest
 // session. It is safe for concurrent use.
 type Service struct {
-	repo     Repository
-	products catalog.ProductRepository
+	repo        Repository
+	products    catalog.ProductRepository
 	currency    string
 	now         commerce.Clock
 	placeholder string
