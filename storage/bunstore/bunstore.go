@@ -303,6 +303,7 @@ func newMigrator(db *bun.DB) (*migrate.Migrator, error) {
 	if err := ms.Discover(migrationFiles); err != nil {
 		return nil, fmt.Errorf("bunstore: reading the embedded migrations: %v: %w", err, commerce.ErrInvalid)
 	}
+	ms.Add(searchBackfill(db))
 	return migrate.NewMigrator(db, ms,
 		migrate.WithTableName(migrationsTable),
 		migrate.WithLocksTableName(migrationLocksTable),

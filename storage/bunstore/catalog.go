@@ -301,44 +301,101 @@ func (r *catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]c
 	return out, nil
 }
 
+// UpdateBrand reads the brand's row FOR UPDATE, then writes it; when the
+// name's search key changes, the brand's products are re-indexed in the
+// same transaction (see reindexBrand).
 func (r *catalogRepo) UpdateBrand(ctx context.Context, b catalog.Brand, ifVersion int64) error {
 	row := brandIn(b)
-	res, err := r.db.NewUpdate().Model(row).ExcludeColumn("id").
-		Where("id = ?", row.ID).Where("version = ?", ifVersion).Exec(ctx)
-	switch {
-	case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
-		return catalog.ErrProblemNotFound
-	case err != nil:
-		return translate(err)
-	}
-	return r.updated(ctx, res, "brands", b.ID, ifVersion, catalog.ErrBrandNotFound)
+	return r.inTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+		before, err := lockBrand(ctx, tx, b.ID)
+		switch {
+		case err != nil:
+			return err
+		case before.Version != ifVersion:
+			return catalog.ErrVersionConflict
+		}
+		_, err = tx.NewUpdate().Model(row).ExcludeColumn("id").
+			Where("id = ?", row.ID).Where("version = ?", ifVersion).Exec(ctx)
+		switch {
+		case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
+			return catalog.ErrProblemNotFound
+		case err != nil:
+			return err
+		}
+		if row.NameKey == before.NameKey {
+			return nil
+		}
+		return reindexBrand(ctx, tx, b.ID, before.NameKey, row.NameKey)
+	})
 }
 
 // DeleteBrand deletes the brand; the foreign key's ON DELETE SET NULL
-// leaves its products without a brand.
+// leaves its products without a brand, and their grams lose the brand
+// name's in the same transaction.
 func (r *catalogRepo) DeleteBrand(ctx context.Context, id uuid.UUID) error {
-	res, err := r.db.NewDelete().TableExpr("brands").Where("id = ?", binID(id)).Exec(ctx)
-	if err != nil {
-		return translate(err)
+	return r.inTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+		before, err := lockBrand(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := reindexBrand(ctx, tx, id, before.NameKey, ""); err != nil {
+			return err
+		}
+		res, err := tx.NewDelete().TableExpr("brands").Where("id = ?", binID(id)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		return deleted(res, catalog.ErrBrandNotFound)
+	})
+}
+
+// lockedBrand is what a write reads of a brand, under an exclusive lock,
+// before changing it.
+type lockedBrand struct {
+	NameKey string `bun:"name_key"`
+	Version int64  `bun:"version"`
+}
+
+// lockBrand reads brand id FOR UPDATE, or returns catalog.ErrBrandNotFound.
+func lockBrand(ctx context.Context, db bun.IDB, id uuid.UUID) (lockedBrand, error) {
+	var cur lockedBrand
+	err := db.NewRaw("SELECT name_key, version FROM brands WHERE id = ? FOR UPDATE", binID(id)).Scan(ctx, &cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cur, catalog.ErrBrandNotFound
 	}
-	return deleted(res, catalog.ErrBrandNotFound)
+	return cur, err
 }
 
 // ---- products ----
 
+// CreateProduct stores the product and its grams in one transaction. The
+// brand's name is read with a shared lock, which a concurrent rename waits
+// for (or is waited on), so the grams written are of the name that stays.
 func (r *catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error {
 	row, err := productIn(p)
 	if err != nil {
 		return err
 	}
-	_, err = r.db.NewInsert().Model(row).Exec(ctx)
-	switch {
-	case isErrno(err, errDupEntry):
-		return catalog.ErrDuplicateID
-	case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
-		return catalog.ErrBrandNotFound
-	}
-	return translate(err)
+	return r.inTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+		keys, err := brandKeys(ctx, tx, uuid.UUID(row.BrandID))
+		if err != nil {
+			return err
+		}
+		brandKey, ok := keys[uuid.UUID(row.BrandID)]
+		if !ok && uuid.UUID(row.BrandID) != uuid.Nil {
+			return catalog.ErrBrandNotFound
+		}
+		_, err = tx.NewInsert().Model(row).Exec(ctx)
+		switch {
+		case isErrno(err, errDupEntry):
+			return catalog.ErrDuplicateID
+		case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
+			return catalog.ErrBrandNotFound
+		case err != nil:
+			return err
+		}
+		return writeGrams(ctx, tx, []gramChange{{id: p.ID, after: productGrams(row.NameKey, brandKey)}})
+	})
 }
 
 func (r *catalogRepo) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Product, error) {
@@ -356,28 +413,38 @@ func (r *catalogRepo) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Pro
 }
 
 // ListProducts reads a page of products with their brands' names in one
-// query. The search is a substring test on the stored search keys: LIKE
-// cannot use an index for a pattern that starts with %, but it is the one
-// test that MariaDB and MySQL run alike for Korean, which neither's
-// full-text parser splits into words.
+// query. A search walks the n-gram index (see searchQuery) and tests each
+// candidate with LIKE on the stored search keys, the one substring test
+// that MariaDB and MySQL run alike for Korean. A search within a brand
+// walks the brand's products instead, newest first, with the same test.
 func (r *catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) ([]catalog.Product, error) {
 	if q.Limit < 1 {
 		return []catalog.Product{}, nil
 	}
 	var rows []productRow
-	sel := r.db.NewSelect().Model(&rows).ColumnExpr(productColumns).
-		Join("LEFT JOIN brands AS b ON b.id = p.brand_id")
-	if q.BrandID != uuid.Nil {
-		sel = sel.Where("p.brand_id = ?", binID(q.BrandID))
-	}
-	if q.Before != uuid.Nil {
-		sel = sel.Where("p.id < ?", binID(q.Before))
-	}
-	if q.Search != "" {
+	sel := r.db.NewSelect().Model(&rows).ColumnExpr(productColumns)
+	order := "p.id DESC"
+	switch {
+	case q.Search != "" && q.BrandID == uuid.Nil:
+		sel = searchQuery(sel, q.Search)
+		order = "g.product_id DESC"
+		if q.Before != uuid.Nil {
+			sel = sel.Where("g.product_id < ?", binID(q.Before))
+		}
+	case q.Search != "":
 		pattern := likeContains(q.Search)
-		sel = sel.Where("p.name_key LIKE ? ESCAPE '!' OR b.name_key LIKE ? ESCAPE '!'", pattern, pattern)
+		sel = sel.Where("(p.name_key LIKE ? ESCAPE '!' OR b.name_key LIKE ? ESCAPE '!')", pattern, pattern)
+		fallthrough
+	default:
+		if q.BrandID != uuid.Nil {
+			sel = sel.Where("p.brand_id = ?", binID(q.BrandID))
+		}
+		if q.Before != uuid.Nil {
+			sel = sel.Where("p.id < ?", binID(q.Before))
+		}
 	}
-	if err := sel.OrderExpr("p.id DESC").Limit(int64(q.Limit)).Scan(ctx); err != nil {
+	sel = sel.Join("LEFT JOIN brands AS b ON b.id = p.brand_id")
+	if err := sel.OrderExpr(order).Limit(int64(q.Limit)).Scan(ctx); err != nil {
 		return nil, translate(err)
 	}
 	out := make([]catalog.Product, len(rows))
@@ -391,31 +458,89 @@ func (r *catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) 
 	return out, nil
 }
 
+// UpdateProduct reads the product's row FOR UPDATE, then writes it; when
+// its name's search key or its brand changes, its grams change in the same
+// transaction, computed from its brands' names read with a shared lock.
 func (r *catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVersion int64) error {
 	row, err := productIn(p)
 	if err != nil {
 		return err
 	}
-	res, err := r.db.NewUpdate().Model(row).ExcludeColumn("id").
-		Where("id = ?", row.ID).Where("version = ?", ifVersion).Exec(ctx)
-	switch {
-	case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
-		return catalog.ErrBrandNotFound
-	case err != nil:
-		return translate(err)
-	}
-	return r.updated(ctx, res, "products", p.ID, ifVersion, catalog.ErrProductNotFound)
+	return r.inTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+		before, err := lockProduct(ctx, tx, p.ID)
+		switch {
+		case err != nil:
+			return err
+		case before.Version != ifVersion:
+			return catalog.ErrVersionConflict
+		}
+		oldBrand, newBrand := uuid.UUID(before.BrandID), uuid.UUID(row.BrandID)
+		reindex := before.NameKey != row.NameKey || oldBrand != newBrand
+		var keys map[uuid.UUID]string
+		if reindex {
+			if keys, err = brandKeys(ctx, tx, oldBrand, newBrand); err != nil {
+				return err
+			}
+			if _, ok := keys[newBrand]; !ok && newBrand != uuid.Nil {
+				return catalog.ErrBrandNotFound
+			}
+		}
+		_, err = tx.NewUpdate().Model(row).ExcludeColumn("id").
+			Where("id = ?", row.ID).Where("version = ?", ifVersion).Exec(ctx)
+		switch {
+		case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
+			return catalog.ErrBrandNotFound
+		case err != nil:
+			return err
+		}
+		if !reindex {
+			return nil
+		}
+		return writeGrams(ctx, tx, []gramChange{{
+			id:     p.ID,
+			before: productGrams(before.NameKey, keys[oldBrand]),
+			after:  productGrams(row.NameKey, keys[newBrand]),
+		}})
+	})
 }
 
+// DeleteProduct deletes the product and its grams in one transaction.
 func (r *catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
-	res, err := r.db.NewDelete().TableExpr("products").Where("id = ?", binID(id)).Exec(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	return deleted(res, catalog.ErrProductNotFound)
+	return r.inTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+		before, err := lockProduct(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		brand := uuid.UUID(before.BrandID)
+		keys, err := brandKeys(ctx, tx, brand)
+		if err != nil {
+			return err
+		}
+		res, err := tx.NewDelete().TableExpr("products").Where("id = ?", binID(id)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if err := deleted(res, catalog.ErrProductNotFound); err != nil {
+			return err
+		}
+		return writeGrams(ctx, tx, []gramChange{{id: id, before: productGrams(before.NameKey, keys[brand])}})
+	})
 }
 
 // ---- helpers ----
+
+// inTx runs a write of several statements in a transaction (or in the one
+// r runs on), and translates a database error that fn returns as it is;
+// the domain's errors, which wrap the engine's kinds, come back unchanged.
+func (r *catalogRepo) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.IDB) error) error {
+	err := inTx(ctx, r.db, fn)
+	for _, kind := range []error{commerce.ErrNotFound, commerce.ErrConflict, commerce.ErrInvalid, commerce.ErrUnavailable} {
+		if errors.Is(err, kind) {
+			return err
+		}
+	}
+	return translate(err)
+}
 
 // updated interprets the result of an UPDATE … WHERE id = ? AND version = ?.
 // No row affected means the row is missing, or its version is not

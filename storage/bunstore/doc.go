@@ -83,11 +83,20 @@
 //
 // Product and brand rows keep name_key, catalog.SearchKey of the name,
 // written by the application on every write in a column with a binary
-// collation. A search is LIKE '%query%' on those keys, with % and _ in the
-// query escaped, so MySQL matches exactly the products the in-memory store
-// matches — Korean substrings included, which neither MariaDB's nor MySQL's
-// full-text index can find. LIKE with a leading % scans the table; that is
-// fine for a shop's catalog of thousands of products.
+// collation. Search is a plain substring test on those keys, which neither
+// MariaDB's nor MySQL's full-text index can serve for Korean, so the store
+// keeps an n-gram index of its own: product_grams holds each letter and
+// each pair of adjacent letters of every product's key and of its brand's,
+// keyed (gram, product_id). A search is one query that walks one gram's
+// products newest first — its letter, its pair, or for three letters and
+// more its rarest pair, picked by a subquery from product_gram_counts —
+// tests each candidate with LIKE on the keys (% and _ escaped), and stops
+// when the page is full; a gram that no product has ends it at once. The
+// results are exactly those of the substring rule, the same as the
+// in-memory store's. The index changes in the transaction of every product
+// write and of a brand's rename or deletion, which re-index the brand's
+// products; a migration indexes the products of an existing database.
+// README.md and docs/PERFORMANCE.md say what it costs.
 //
 // # Accounts
 //

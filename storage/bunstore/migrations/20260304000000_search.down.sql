@@ -1,0 +1,5 @@
+DROP TABLE IF EXISTS product_gram_counts;
+
+--bun:split
+
+DROP TABLE IF EXISTS product_grams;
