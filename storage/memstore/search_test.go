@@ -177,7 +177,7 @@ func compareSearches(t *testing.T, s *Store, r *rand.Rand) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
