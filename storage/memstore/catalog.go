@@ -287,14 +287,20 @@ func (r catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) (
 	s := r.s
 	defer r.rlock()()
 	var out []catalog.Product
-	// The index gives the shortest list that holds every product q selects;
-	// each is still checked against q, newest first, until the page is full.
-	list, ok := s.candidates(q)
+	// The index gives lists whose intersection holds every product q
+	// selects; each is still checked against q, newest first, until the
+	// page is full.
+	lists, ok := s.candidates(q)
 	if !ok {
 		return out, nil
 	}
-	for i := list.below(q.Before) - 1; i >= 0 && len(out) < q.Limit; i-- {
-		rec := s.products[list[i]]
+	walk := newIntersection(lists, q.Before)
+	for len(out) < q.Limit {
+		id, more := walk.next()
+		if !more {
+			break
+		}
+		rec := s.products[id]
 		if q.BrandID != uuid.Nil && (rec.p.Brand == nil || rec.p.Brand.ID != q.BrandID) {
 			continue
 		}

@@ -172,36 +172,96 @@ func diffGrams(a, b []uint64) (removed, added []uint64) {
 	return removed, added
 }
 
-// candidates returns the shortest list that holds every product q selects:
-// the shortest gram list of q.Search, or the brand's products when that is
-// shorter. ok is false when q can select nothing (a gram or the brand has
+// candidates returns the lists whose intersection holds every product q
+// selects — those of q.Search's grams, and the brand's products when
+// q.BrandID is set — shortest first, or all products when q selects by
+// neither. ok is false when q can select nothing (a gram or the brand has
 // no product).
-func (s *Store) candidates(q catalog.ProductQuery) (list idList, ok bool) {
+func (s *Store) candidates(q catalog.ProductQuery) (lists []idList, ok bool) {
 	x := &s.search
-	first := true
-	take := func(l idList, found bool) bool {
-		if !found || len(l) == 0 {
-			return false
-		}
-		if first || len(l) < len(list) {
-			list, first = l, false
-		}
-		return true
-	}
 	if q.BrandID != uuid.Nil {
-		l, found := x.brands[q.BrandID]
-		if !take(l, found) {
+		l := x.brands[q.BrandID]
+		if len(l) == 0 {
 			return nil, false
 		}
+		lists = append(lists, l)
 	}
 	for _, g := range queryGrams(q.Search) {
-		l, found := x.grams[g]
-		if !take(l, found) {
+		l := x.grams[g]
+		if len(l) == 0 {
 			return nil, false
 		}
+		lists = append(lists, l)
 	}
-	if first {
-		return s.productOrder, true
+	if len(lists) == 0 {
+		return []idList{s.productOrder}, true
 	}
-	return list, true
+	slices.SortFunc(lists, func(a, b idList) int { return len(a) - len(b) })
+	return lists, true
+}
+
+// intersection walks the ids that all its lists hold, newest first: the
+// first (shortest) list's ids, each looked up in the others by galloping
+// down from where the last lookup ended. The lists are walked once, in
+// order, so a query whose every gram is common but which matches few
+// products costs about the length of its shortest list, not a lookup of
+// each candidate's record.
+type intersection struct {
+	lists []idList
+	// ends[k]: the ids of lists[k] still to consider are lists[k][:ends[k]].
+	ends []int
+}
+
+func newIntersection(lists []idList, before uuid.UUID) *intersection {
+	x := &intersection{lists: lists, ends: make([]int, len(lists))}
+	for k, l := range lists {
+		x.ends[k] = l.below(before)
+	}
+	return x
+}
+
+// next returns the next id, going down, that every list holds.
+func (x *intersection) next() (uuid.UUID, bool) {
+	first := x.lists[0]
+next:
+	for x.ends[0] > 0 {
+		x.ends[0]--
+		id := first[x.ends[0]]
+		for k := 1; k < len(x.lists); k++ {
+			if !x.has(k, id) {
+				continue next
+			}
+		}
+		return id, true
+	}
+	return uuid.Nil, false
+}
+
+// has reports whether lists[k] holds id, which is below every id asked
+// before, and moves its end down to id.
+func (x *intersection) has(k int, id uuid.UUID) bool {
+	l, hi := x.lists[k], x.ends[k]
+	// Gallop down while the ids are above id, then search the last step.
+	for step := 1; hi > 0; step *= 2 {
+		probe := max(hi-step, 0)
+		if compareIDs(l[probe], id) > 0 {
+			hi = probe
+			continue
+		}
+		n, _ := slices.BinarySearchFunc(l[probe+1:hi], id, func(e, t uuid.UUID) int {
+			if compareIDs(e, t) > 0 {
+				return 1
+			}
+			return -1
+		})
+		hi = probe + 1 + n
+		break
+	}
+	// l[:hi] are the ids at or below id.
+	if hi > 0 && l[hi-1] == id {
+		x.ends[k] = hi - 1
+		return true
+	}
+	x.ends[k] = hi
+	return false
 }
