@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+)
+
+// orderStock is the stock of the product that the order scenario buys:
+// the catalog's largest, so that no run sells out.
+const orderStock = 1_000_000_000
+
+// setupParallelism bounds the sign-ups in flight. Each costs the server a
+// password hash, which keeps a core busy for a while: more in flight
+// would only queue there.
+const setupParallelism = 4
+
+// fixture is what the timed runs need from the setup.
+type fixture struct {
+	// runID makes this run's usernames, emails and idempotency keys
+	// unique, so runs against one server never collide.
+	runID string
+	// tokens are the customers' session tokens, used in turn.
+	tokens []string
+	// orderProducts are the products the order scenario buys, in turn
+	// (none without the order scenario).
+	orderProducts []string
+	// found is how many products the search scenario's query finds on
+	// its first page (-1 without the search scenario): a search that
+	// finds nothing is fast, and measures little.
+	found int
+}
+
+// prepare makes what the chosen scenarios need: the stocked products
+// (via the staff account), and -users customers, each with a cart of two
+// products. Sign-ups are slow by design (password hashing), so they
+// happen here, before any clock runs.
+func prepare(ctx context.Context, client *http.Client, cfg config) (*fixture, error) {
+	fx := &fixture{runID: newRunID(), found: -1}
+	if cfg.wants("search") {
+		var page struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		if err := doJSON(ctx, client, cfg, http.MethodGet, searchPath(cfg.query), "", nil, http.StatusOK, &page); err != nil {
+			return nil, fmt.Errorf("searching for %q: %w", cfg.query, err)
+		}
+		fx.found = len(page.Items)
+	}
+	if cfg.wants("order") {
+		staffToken, err := signIn(ctx, client, cfg, cfg.staffUser, cfg.staffPass)
+		if err != nil {
+			return nil, fmt.Errorf("staff sign-in as %q: %w", cfg.staffUser, err)
+		}
+		for i := range cfg.products {
+			id, err := createProduct(ctx, client, cfg, staffToken, fmt.Sprintf("%s-%d", fx.runID, i))
+			if err != nil {
+				return nil, fmt.Errorf("creating a product to order: %w", err)
+			}
+			fx.orderProducts = append(fx.orderProducts, id)
+		}
+	}
+	if !cfg.wants("cart") && !cfg.wants("order") {
+		return fx, nil
+	}
+	var cartProducts []string
+	if cfg.wants("cart") {
+		var err error
+		if cartProducts, err = pickCartProducts(ctx, client, cfg, fx.orderProducts); err != nil {
+			return nil, err
+		}
+	}
+
+	fx.tokens = make([]string, cfg.users)
+	errs := make([]error, cfg.users)
+	sem := make(chan struct{}, setupParallelism)
+	var wg sync.WaitGroup
+	for i := range cfg.users {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			fx.tokens[i], errs[i] = prepareCustomer(ctx, client, cfg, fx.runID, i, cartProducts)
+		})
+	}
+	wg.Wait()
+	// When the server is down, every customer fails alike: three say it.
+	var failed []error
+	for _, err := range errs {
+		if err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if len(failed) > 3 {
+		failed = append(failed[:3], fmt.Errorf("and %d more customers failed", len(failed)-3))
+	}
+	if err := errors.Join(failed...); err != nil {
+		return nil, err
+	}
+	return fx, nil
+}
+
+// newRunID returns 8 random hex digits.
+func newRunID() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// prepareCustomer signs up customer i of the run and, when cartProducts
+// is set, puts one unit of each in the cart. It returns the session
+// token.
+func prepareCustomer(ctx context.Context, client *http.Client, cfg config, runID string, i int, cartProducts []string) (string, error) {
+	name := fmt.Sprintf("load-%s-%d", runID, i)
+	// The password is random: nobody needs it again, and the server's
+	// policy refuses guessable ones.
+	password := "Lt-" + rand.Text()
+	var signedUp struct {
+		Token string `json:"token"`
+	}
+	err := doJSON(ctx, client, cfg, http.MethodPost, "/api/accounts", "", map[string]any{
+		"username": name, "password": password, "password_confirm": password,
+		"nickname": fmt.Sprintf("부하%s%d", runID, i), "email": name + "@example.com",
+		"interests": []string{},
+	}, http.StatusCreated, &signedUp)
+	if err != nil {
+		return "", fmt.Errorf("signing up %s: %w", name, err)
+	}
+	if signedUp.Token == "" {
+		return "", fmt.Errorf("signing up %s: the answer has no token", name)
+	}
+	var cart struct {
+		Count int `json:"count"`
+	}
+	for _, id := range cartProducts {
+		err := doJSON(ctx, client, cfg, http.MethodPost, "/api/cart/items", signedUp.Token,
+			map[string]any{"product_id": id, "quantity": 1}, http.StatusOK, &cart)
+		if err != nil {
+			return "", fmt.Errorf("adding %s to the cart of %s: %w", id, name, err)
+		}
+	}
+	if len(cartProducts) > 0 && cart.Count != len(cartProducts) {
+		return "", fmt.Errorf("the cart of %s counts %d units, want %d", name, cart.Count, len(cartProducts))
+	}
+	return signedUp.Token, nil
+}
+
+// signIn returns a session token for username and password.
+func signIn(ctx context.Context, client *http.Client, cfg config, username, password string) (string, error) {
+	var out struct {
+		Token string `json:"token"`
+	}
+	err := doJSON(ctx, client, cfg, http.MethodPost, "/api/session", "",
+		map[string]string{"username": username, "password": password}, http.StatusOK, &out)
+	if err != nil {
+		return "", err
+	}
+	if out.Token == "" {
+		return "", errors.New("the answer has no token")
+	}
+	return out.Token, nil
+}
+
+// createProduct makes a product with the largest stock the catalog
+// takes, for the order scenario to buy, and returns its id. tag makes
+// its name unique.
+func createProduct(ctx context.Context, client *http.Client, cfg config, token, tag string) (string, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	err := doJSON(ctx, client, cfg, http.MethodPost, "/api/products", token, map[string]any{
+		"name":        "부하 시험 상품 " + tag,
+		"description": "examples/loadtest가 주문 시나리오를 위해 만든 상품입니다.",
+		"price":       map[string]string{"amount": "1000", "currency": "KRW"},
+		"images":      []string{},
+		"stock":       orderStock,
+	}, http.StatusCreated, &out)
+	if err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return "", errors.New("the answer has no id")
+	}
+	return out.ID, nil
+}
+
+// pickCartProducts chooses the two products every cart holds: the newest
+// in stock, preferring the catalog's own to those made for orders.
+func pickCartProducts(ctx context.Context, client *http.Client, cfg config, orderProducts []string) ([]string, error) {
+	var page struct {
+		Items []struct {
+			ID    string `json:"id"`
+			Stock *int   `json:"stock"`
+		} `json:"items"`
+	}
+	if err := doJSON(ctx, client, cfg, http.MethodGet, "/api/products?limit=20", "", nil, http.StatusOK, &page); err != nil {
+		return nil, fmt.Errorf("listing products for the carts: %w", err)
+	}
+	var picked []string
+	for _, p := range page.Items {
+		if !slices.Contains(orderProducts, p.ID) && (p.Stock == nil || *p.Stock > 0) && len(picked) < 2 {
+			picked = append(picked, p.ID)
+		}
+	}
+	for _, id := range orderProducts {
+		if len(picked) < 2 {
+			picked = append(picked, id)
+		}
+	}
+	if len(picked) < 2 {
+		return nil, fmt.Errorf("the catalog has %d products in stock; the cart scenario needs 2 (start the server with COMMERCE_DEMO=1)", len(picked))
+	}
+	return picked, nil
+}
+
+// doJSON sends body (nil for none) as JSON with token as a Bearer token
+// ("" for none), and decodes the answer into out when its status is want.
+// Another status is an error that quotes the start of the answer.
+func doJSON(ctx context.Context, client *http.Client, cfg config, method, path, token string, body any, want int, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, cfg.base.String()+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, excerpt(data))
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: decoding the answer: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// excerpt returns the start of an answer's body, for messages.
+func excerpt(b []byte) string {
+	const n = 300
+	if len(b) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(b[cut]) {
+			cut--
+		}
+		return strconv.Quote(string(b[:cut])) + "…"
+	}
+	return strconv.Quote(string(b))
+}
+
+// searchPath is the path of the search scenario's request.
+func searchPath(q string) string {
+	return "/api/products?" + url.Values{"q": {q}}.Encode()
+}
