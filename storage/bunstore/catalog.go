@@ -394,7 +394,7 @@ func (r *catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) erro
 		case err != nil:
 			return err
 		}
-		return writeGrams(ctx, tx, []gramChange{{id: p.ID, after: productGrams(row.NameKey, brandKey)}})
+		return writeGrams(ctx, tx, []gramChange{{id: p.ID, after: catalog.ProductGrams(row.NameKey, brandKey)}})
 	})
 }
 
@@ -498,8 +498,8 @@ func (r *catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVe
 		}
 		return writeGrams(ctx, tx, []gramChange{{
 			id:     p.ID,
-			before: productGrams(before.NameKey, keys[oldBrand]),
-			after:  productGrams(row.NameKey, keys[newBrand]),
+			before: catalog.ProductGrams(before.NameKey, keys[oldBrand]),
+			after:  catalog.ProductGrams(row.NameKey, keys[newBrand]),
 		}})
 	})
 }
@@ -523,7 +523,7 @@ func (r *catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
 		if err := deleted(res, catalog.ErrProductNotFound); err != nil {
 			return err
 		}
-		return writeGrams(ctx, tx, []gramChange{{id: id, before: productGrams(before.NameKey, keys[brand])}})
+		return writeGrams(ctx, tx, []gramChange{{id: id, before: catalog.ProductGrams(before.NameKey, keys[brand])}})
 	})
 }
 

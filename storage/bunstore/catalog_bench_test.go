@@ -363,7 +363,7 @@ func loadCatalog(ctx context.Context, db *bun.DB, data *catalogdata.Catalog) (in
 		if p.Brand != nil {
 			brandKey = brandKeys[p.Brand.ID]
 		}
-		for _, g := range productGrams(row.NameKey, brandKey) {
+		for _, g := range catalog.ProductGrams(row.NameKey, brandKey) {
 			pairs = append(pairs, pair{g, p.ID})
 			counts[g]++
 		}

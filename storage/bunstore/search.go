@@ -39,62 +39,12 @@ import (
 // products are re-indexed: the grams that change) or deleted. Stock changes
 // and edits that keep the name and brand do not touch them.
 
-// gramEnd marks a gram of one letter: it is above every rune, so a
-// one-letter gram never equals a pair.
-const gramEnd = 0x1FFFFF
-
-// pairGram is the gram of the letters a, b; letterGram that of a alone.
-// Runes are at most 0x10FFFF, 21 bits, so a gram fits 42 bits of a BIGINT.
-func pairGram(a, b rune) int64 { return int64(a)<<21 | int64(b) }
-func letterGram(a rune) int64  { return int64(a)<<21 | gramEnd }
-
-// appendGrams appends the grams of key to grams, unsorted and possibly
-// repeated.
-func appendGrams(grams []int64, key string) []int64 {
-	prev := rune(-1)
-	for _, r := range key {
-		grams = append(grams, letterGram(r))
-		if prev >= 0 {
-			grams = append(grams, pairGram(prev, r))
-		}
-		prev = r
-	}
-	return grams
-}
-
-// productGrams returns the sorted, distinct grams of a product whose name
-// and brand name have the search keys key and brandKey.
-func productGrams(key, brandKey string) []int64 {
-	grams := appendGrams(make([]int64, 0, 2*(len(key)+len(brandKey))), key)
-	grams = appendGrams(grams, brandKey)
-	slices.Sort(grams)
-	return slices.Compact(grams)
-}
-
-// queryGrams returns the grams that every match of search has: its letter
-// when it has one letter, else its distinct pairs.
-func queryGrams(search string) []int64 {
-	rs := []rune(search)
-	switch len(rs) {
-	case 0:
-		return nil
-	case 1:
-		return []int64{letterGram(rs[0])}
-	}
-	grams := make([]int64, 0, len(rs)-1)
-	for i := 1; i < len(rs); i++ {
-		grams = append(grams, pairGram(rs[i-1], rs[i]))
-	}
-	slices.Sort(grams)
-	return slices.Compact(grams)
-}
-
 // searchQuery adds to sel, a select of products AS p left-joined to brands
 // AS b, the search for q.Search through the index: sel reads from the
 // walked gram's list (product_grams AS g) and must be ordered by
 // g.product_id.
 func searchQuery(sel *bun.SelectQuery, search string) *bun.SelectQuery {
-	grams := queryGrams(search)
+	grams := catalog.QueryGrams(search)
 	sel = sel.ModelTableExpr("product_grams AS g").
 		Join("JOIN products AS p ON p.id = g.product_id")
 	if len(grams) == 1 {
@@ -143,7 +93,7 @@ func writeGrams(ctx context.Context, db bun.IDB, changes []gramChange) error {
 	var removed, added []pair
 	delta := make(map[int64]int)
 	for _, c := range changes {
-		gone, come := diffGrams(c.before, c.after)
+		gone, come := catalog.DiffGrams(c.before, c.after)
 		for _, g := range gone {
 			removed = append(removed, pair{g, c.id})
 			delta[g]--
@@ -230,26 +180,6 @@ func addCounts(ctx context.Context, db bun.IDB, delta map[int64]int, replace boo
 	return nil
 }
 
-// diffGrams returns the grams of the sorted, distinct a that b lacks, and
-// those of b that a lacks.
-func diffGrams(a, b []int64) (removed, added []int64) {
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case j == len(b) || i < len(a) && a[i] < b[j]:
-			removed = append(removed, a[i])
-			i++
-		case i == len(a) || b[j] < a[i]:
-			added = append(added, b[j])
-			j++
-		default:
-			i++
-			j++
-		}
-	}
-	return removed, added
-}
-
 func compareUUID(a, b uuid.UUID) int { return strings.Compare(string(a[:]), string(b[:])) }
 
 // brandKeys returns the search keys of the brands ids (uuid.Nil skipped)
@@ -323,7 +253,7 @@ func reindexBrand(ctx context.Context, db bun.IDB, id uuid.UUID, before, after s
 		if err := rows.Scan(&pid, &key); err != nil {
 			return err
 		}
-		changes = append(changes, gramChange{id: uuid.UUID(pid), before: productGrams(key, before), after: productGrams(key, after)})
+		changes = append(changes, gramChange{id: uuid.UUID(pid), before: catalog.ProductGrams(key, before), after: catalog.ProductGrams(key, after)})
 	}
 	if err := rows.Err(); err != nil {
 		return err
@@ -372,7 +302,7 @@ func backfillSearch(ctx context.Context, db *bun.DB) error {
 		}
 		changes := make([]gramChange, len(batch))
 		for i, p := range batch {
-			grams := productGrams(p.NameKey, p.BrandKey.String)
+			grams := catalog.ProductGrams(p.NameKey, p.BrandKey.String)
 			changes[i] = gramChange{id: uuid.UUID(p.ID), after: grams}
 			for _, g := range grams {
 				counts[g]++

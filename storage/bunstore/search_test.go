@@ -136,7 +136,7 @@ func checkSearchIndex(t *testing.T, db *bun.DB) {
 	var want []string
 	wantCounts := make(map[int64]int)
 	for _, p := range products {
-		for _, g := range productGrams(p.NameKey, p.BrandKey.String) {
+		for _, g := range catalog.ProductGrams(p.NameKey, p.BrandKey.String) {
 			want = append(want, fmt.Sprintf("%d %x", g, p.ID[:]))
 			wantCounts[g]++
 		}

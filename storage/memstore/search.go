@@ -29,58 +29,8 @@ import (
 // re-indexes its products (only the grams that change), and deleting one
 // removes its grams from them.
 type catalogIndex struct {
-	grams  map[uint64]idList
+	grams  map[int64]idList
 	brands map[uuid.UUID]idList // brand id → its products
-}
-
-// gramEnd marks a gram of one letter: it is above every rune, so a one-letter
-// gram never equals a pair.
-const gramEnd = 0x1FFFFF
-
-// pairGram is the gram of the letters a, b; letterGram that of a alone.
-// Runes are at most 0x10FFFF, 21 bits, so a gram fits 42 bits.
-func pairGram(a, b rune) uint64 { return uint64(a)<<21 | uint64(b) }
-func letterGram(a rune) uint64  { return uint64(a)<<21 | gramEnd }
-
-// appendGrams appends the grams of key — each letter and each pair of
-// adjacent letters — to grams, unsorted and possibly repeated.
-func appendGrams(grams []uint64, key string) []uint64 {
-	prev := rune(-1)
-	for _, r := range key {
-		grams = append(grams, letterGram(r))
-		if prev >= 0 {
-			grams = append(grams, pairGram(prev, r))
-		}
-		prev = r
-	}
-	return grams
-}
-
-// productGrams returns the sorted, distinct grams of a product whose name
-// and brand name have the search keys key and brandKey.
-func productGrams(key, brandKey string) []uint64 {
-	grams := appendGrams(make([]uint64, 0, 2*(len(key)+len(brandKey))), key)
-	grams = appendGrams(grams, brandKey)
-	slices.Sort(grams)
-	return slices.Compact(grams)
-}
-
-// queryGrams returns the grams that every match of search has: its letter
-// when it has one letter, else its distinct pairs. A blank search has none.
-func queryGrams(search string) []uint64 {
-	rs := []rune(search)
-	switch len(rs) {
-	case 0:
-		return nil
-	case 1:
-		return []uint64{letterGram(rs[0])}
-	}
-	grams := make([]uint64, 0, len(rs)-1)
-	for i := 1; i < len(rs); i++ {
-		grams = append(grams, pairGram(rs[i-1], rs[i]))
-	}
-	slices.Sort(grams)
-	return slices.Compact(grams)
 }
 
 // brandKey returns the search key of the brand of rec, or "".
@@ -97,7 +47,7 @@ func (s *Store) brandKey(rec productRecord) string {
 // and after.
 func (x *catalogIndex) indexProduct(id uuid.UUID, old, new productRecord, oldBrandKey, newBrandKey string) {
 	if x.grams == nil {
-		x.grams = make(map[uint64]idList)
+		x.grams = make(map[int64]idList)
 		x.brands = make(map[uuid.UUID]idList)
 	}
 	oldBrand, newBrand := brandOf(old), brandOf(new)
@@ -117,14 +67,14 @@ func (x *catalogIndex) indexProduct(id uuid.UUID, old, new productRecord, oldBra
 	if old.p.ID != uuid.Nil && new.p.ID != uuid.Nil && old.key == new.key && oldBrandKey == newBrandKey {
 		return
 	}
-	var before, after []uint64
+	var before, after []int64
 	if old.p.ID != uuid.Nil {
-		before = productGrams(old.key, oldBrandKey)
+		before = catalog.ProductGrams(old.key, oldBrandKey)
 	}
 	if new.p.ID != uuid.Nil {
-		after = productGrams(new.key, newBrandKey)
+		after = catalog.ProductGrams(new.key, newBrandKey)
 	}
-	removed, added := diffGrams(before, after)
+	removed, added := catalog.DiffGrams(before, after)
 	for _, g := range removed {
 		l := removeID(x.grams[g], id)
 		if len(l) == 0 {
@@ -152,26 +102,6 @@ func removeID(l idList, id uuid.UUID) idList {
 	return l
 }
 
-// diffGrams returns the grams of the sorted, distinct a that b lacks, and
-// those of b that a lacks.
-func diffGrams(a, b []uint64) (removed, added []uint64) {
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case j == len(b) || i < len(a) && a[i] < b[j]:
-			removed = append(removed, a[i])
-			i++
-		case i == len(a) || b[j] < a[i]:
-			added = append(added, b[j])
-			j++
-		default:
-			i++
-			j++
-		}
-	}
-	return removed, added
-}
-
 // candidates returns the lists whose intersection holds every product q
 // selects — those of q.Search's grams, and the brand's products when
 // q.BrandID is set — shortest first, or all products when q selects by
@@ -186,7 +116,7 @@ func (s *Store) candidates(q catalog.ProductQuery) (lists []idList, ok bool) {
 		}
 		lists = append(lists, l)
 	}
-	for _, g := range queryGrams(q.Search) {
+	for _, g := range catalog.QueryGrams(q.Search) {
 		l := x.grams[g]
 		if len(l) == 0 {
 			return nil, false

@@ -48,11 +48,11 @@ func checkIndex(t *testing.T, s *Store) {
 		want.indexProduct(id, productRecord{}, rec, "", s.brandKey(rec))
 	}
 	if want.grams == nil {
-		want.grams, want.brands = map[uint64]idList{}, map[uuid.UUID]idList{}
+		want.grams, want.brands = map[int64]idList{}, map[uuid.UUID]idList{}
 	}
 	got := s.search
 	if got.grams == nil {
-		got.grams, got.brands = map[uint64]idList{}, map[uuid.UUID]idList{}
+		got.grams, got.brands = map[int64]idList{}, map[uuid.UUID]idList{}
 	}
 	if diff := cmp.Diff(want.grams, got.grams); diff != "" {
 		t.Fatalf("gram index differs from a fresh one (-fresh +kept):\n%s", diff)
