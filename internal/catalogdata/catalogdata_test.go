@@ -1,6 +1,7 @@
 package catalogdata_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -126,6 +127,19 @@ func TestValid(t *testing.T) {
 		}
 		if p.Brand != nil && p.Brand.Name == "" {
 			t.Errorf("product %d: brand without a name", i)
+		}
+	}
+}
+
+func TestSizes(t *testing.T) {
+	for v, want := range map[string][]int{"": {10_000}, "10000, 1000000": {10_000, 1_000_000}} {
+		if got, err := catalogdata.Sizes(v); err != nil || !slices.Equal(got, want) {
+			t.Errorf("Sizes(%q) = %v, %v; want %v", v, got, err, want)
+		}
+	}
+	for _, v := range []string{"ten", "0", "100,"} {
+		if _, err := catalogdata.Sizes(v); err == nil {
+			t.Errorf("Sizes(%q) accepted", v)
 		}
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,20 +17,12 @@ import (
 	"github.com/impactmuseum/commerce/order"
 )
 
-// benchSizes returns the catalog sizes to benchmark: COMMERCE_BENCH_SIZES,
-// a comma-separated list such as 10000,100000,1000000, or 10,000 alone.
+// benchSizes returns the catalog sizes to benchmark, from
+// COMMERCE_BENCH_SIZES (catalogdata.Sizes).
 func benchSizes(b *testing.B) []int {
-	v := os.Getenv("COMMERCE_BENCH_SIZES")
-	if v == "" {
-		return []int{10_000}
-	}
-	var sizes []int
-	for f := range strings.SplitSeq(v, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			b.Fatalf("COMMERCE_BENCH_SIZES=%q: want sizes such as 10000,100000", v)
-		}
-		sizes = append(sizes, n)
+	sizes, err := catalogdata.Sizes(os.Getenv(catalogdata.SizesEnv))
+	if err != nil {
+		b.Fatal(err)
 	}
 	return sizes
 }
