@@ -12,6 +12,7 @@ import (
 	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/examples/internal/webauth"
 	"github.com/impactmuseum/commerce/order"
 )
 
@@ -90,7 +91,7 @@ type API struct {
 	timeout   time.Duration
 	static    fs.FS
 	providers map[string]*social.Provider
-	secure    bool
+	cookies   webauth.Cookies
 	maxBody   int64
 	clientIP  func(*http.Request) string
 	origins   *http.CrossOriginProtection
@@ -127,7 +128,7 @@ func New(svc Services, opts *Options) *API {
 		timeout:   opts.RequestTimeout,
 		static:    opts.Static,
 		providers: make(map[string]*social.Provider, len(opts.Providers)),
-		secure:    opts.SecureCookies,
+		cookies:   webauth.Cookies{Secure: opts.SecureCookies},
 		maxBody:   opts.MaxBodyBytes,
 		clientIP:  opts.ClientIP,
 		origins:   http.NewCrossOriginProtection(),

@@ -5,37 +5,23 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/examples/internal/webauth"
 )
 
-// SessionCookie is the name of the cookie that carries the session token.
-const SessionCookie = "session"
-
-// credentials is who the request acts as, as Authenticate found it.
-type credentials struct {
-	actor commerce.Actor
-	// token is the live session token the client presented, or "".
-	token string
-}
-
-type credentialsKey struct{}
+// SessionCookie is the name of the cookie that carries the session token;
+// the storefront reads the same cookie (package webauth).
+const SessionCookie = webauth.Cookie
 
 // ActorFrom returns the actor that Authenticate (or AuthenticateForSignIn)
 // put in ctx: the signed-in user, or commerce.Anonymous.
-func ActorFrom(ctx context.Context) commerce.Actor {
-	c, _ := ctx.Value(credentialsKey{}).(credentials)
-	return c.actor
-}
+func ActorFrom(ctx context.Context) commerce.Actor { return webauth.FromContext(ctx).Actor }
 
 // tokenFrom returns the live session token of the request, or "".
-func tokenFrom(ctx context.Context) string {
-	c, _ := ctx.Value(credentialsKey{}).(credentials)
-	return c.token
-}
+func tokenFrom(ctx context.Context) string { return webauth.FromContext(ctx).Token }
 
 // Authenticate finds who the request acts as and puts the actor in its
 // context (see ActorFrom). The token comes from "Authorization: Bearer …"
@@ -87,25 +73,32 @@ func (a *API) authenticate(next http.Handler, lenient bool) http.Handler {
 			}
 		}
 
-		creds := credentials{actor: commerce.Anonymous}
-		if token != "" {
+		creds := webauth.Credentials{Actor: commerce.Anonymous}
+		switch {
+		case token == "":
+		case bearer:
 			actor, _, err := a.accounts.Authenticate(r.Context(), token)
 			switch {
 			case err == nil:
-				creds = credentials{actor: actor, token: token}
+				creds = webauth.Credentials{Actor: actor, Token: token}
 			case !errors.Is(err, commerce.ErrUnauthenticated):
 				// The store did not answer: fail closed.
 				a.Error(w, r, err)
 				return
-			case bearer && !lenient:
+			case !lenient:
 				w.Header().Set("WWW-Authenticate", `Bearer realm="commerce", error="invalid_token"`)
 				a.writeProblem(w, r, problemDoc{Status: http.StatusUnauthorized, Detail: err.Error()})
 				return
-			case !bearer:
-				a.clearSessionCookie(w, r)
+			}
+		default:
+			var err error
+			if creds, err = a.cookies.FromToken(w, r, a.accounts, token); err != nil {
+				// The store did not answer: fail closed.
+				a.Error(w, r, err)
+				return
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), credentialsKey{}, creds)))
+		next.ServeHTTP(w, r.WithContext(webauth.NewContext(r.Context(), creds)))
 	})
 }
 
@@ -127,49 +120,11 @@ func bearerToken(r *http.Request) (token string, bearer, malformed bool) {
 
 // setSessionCookie gives the client the token of a new session.
 func (a *API) setSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
-	// Authenticate may have cleared a dead one already: one instruction
-	// per answer is clearer to every client.
-	dropSetCookie(w, SessionCookie)
-	http.SetCookie(w, &http.Cookie{
-		Name:     SessionCookie,
-		Value:    token,
-		Path:     "/",
-		Expires:  expires.UTC(),
-		HttpOnly: true,
-		Secure:   a.secureCookies(r),
-		SameSite: http.SameSiteLaxMode,
-	})
+	a.cookies.Set(w, r, token, expires)
 }
 
 // clearSessionCookie tells the client to forget its session cookie.
-func (a *API) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	a.clearCookie(w, r, SessionCookie, "/")
-}
-
-func (a *API) clearCookie(w http.ResponseWriter, r *http.Request, name, path string) {
-	dropSetCookie(w, name)
-	http.SetCookie(w, &http.Cookie{
-		Name:     name,
-		Path:     path,
-		MaxAge:   -1,
-		HttpOnly: true,
-		Secure:   a.secureCookies(r),
-		SameSite: http.SameSiteLaxMode,
-	})
-}
-
-// dropSetCookie removes the Set-Cookie headers for name from w.
-func dropSetCookie(w http.ResponseWriter, name string) {
-	h := w.Header()
-	h["Set-Cookie"] = slices.DeleteFunc(h["Set-Cookie"], func(v string) bool {
-		return strings.HasPrefix(v, name+"=")
-	})
-	if len(h["Set-Cookie"]) == 0 {
-		delete(h, "Set-Cookie")
-	}
-}
-
-func (a *API) secureCookies(r *http.Request) bool { return a.secure || r.TLS != nil }
+func (a *API) clearSessionCookie(w http.ResponseWriter, r *http.Request) { a.cookies.Clear(w, r) }
 
 // remoteIP is the default Options.ClientIP: the peer's address.
 func remoteIP(r *http.Request) string {

@@ -131,35 +131,20 @@ func (a *API) RemoveFromCart(w http.ResponseWriter, r *http.Request) {
 // the session ends at once. If adds is false (a removal), there is
 // nothing to remove: the answer is the empty cart, and no session starts.
 func (a *API) changeCart(w http.ResponseWriter, r *http.Request, adds bool, change func(commerce.Actor) (cart.Cart, error)) {
-	ctx := r.Context()
-	actor := ActorFrom(ctx)
-	if cart.KeyOf(actor) != "" {
-		c, err := change(actor)
-		if err != nil {
-			a.bodyError(w, r, err)
-			return
-		}
-		a.writeCart(w, r, c)
-		return
-	}
-	if !adds {
+	actor := ActorFrom(r.Context())
+	if cart.KeyOf(actor) == "" && !adds {
 		a.GetCart(w, r)
 		return
 	}
-	token, sess, err := a.accounts.StartGuest(ctx)
+	var c cart.Cart
+	err := a.cookies.WithGuest(w, r, a.accounts, actor, func(actor commerce.Actor) (err error) {
+		c, err = change(actor)
+		return err
+	})
 	if err != nil {
-		a.Error(w, r, err)
-		return
-	}
-	c, err := change(commerce.Actor{SessionID: sess.ID})
-	if err != nil {
-		// The token never reached the client; the session's cart, if the
-		// change left one, is empty.
-		_ = a.accounts.SignOut(context.WithoutCancel(ctx), token)
 		a.bodyError(w, r, err)
 		return
 	}
-	a.setSessionCookie(w, r, token, sess.ExpiresAt)
 	a.writeCart(w, r, c)
 }
 

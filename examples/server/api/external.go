@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
-	"strings"
 
 	"github.com/impactmuseum/commerce/account/social"
+	"github.com/impactmuseum/commerce/examples/internal/webauth"
 )
 
 // Sign-in through Google and Kakao.
@@ -66,7 +66,7 @@ func (a *API) SocialLogin(w http.ResponseWriter, r *http.Request) {
 		Provider: p.Name(),
 		State:    social.NewState(),
 		Verifier: social.NewVerifier(),
-		Next:     sameSitePath(r.URL.Query().Get("next")),
+		Next:     webauth.SameSitePath(r.URL.Query().Get("next")),
 	}
 	value, _ := json.Marshal(pending) // only strings
 	http.SetCookie(w, &http.Cookie{
@@ -75,7 +75,7 @@ func (a *API) SocialLogin(w http.ResponseWriter, r *http.Request) {
 		Path:     stateCookiePath,
 		MaxAge:   stateMaxAge,
 		HttpOnly: true,
-		Secure:   a.secureCookies(r),
+		Secure:   a.cookies.Secure || r.TLS != nil,
 		SameSite: http.SameSiteLaxMode,
 	})
 	w.Header().Set("Cache-Control", "no-store")
@@ -96,7 +96,7 @@ func (a *API) SocialCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	pending, hasCookie := a.pendingSignIn(r)
 	// Spent, whatever happens next: a replayed callback finds no state.
-	a.clearCookie(w, r, stateCookie, stateCookiePath)
+	a.cookies.ClearNamed(w, r, stateCookie, stateCookiePath)
 	w.Header().Set("Cache-Control", "no-store")
 
 	q := r.URL.Query()
@@ -148,18 +148,8 @@ func (a *API) pendingSignIn(r *http.Request) (pendingSignIn, bool) {
 	if json.Unmarshal(b, &p) != nil || p.State == "" || p.Verifier == "" {
 		return pendingSignIn{}, false
 	}
-	p.Next = sameSitePath(p.Next)
+	p.Next = webauth.SameSitePath(p.Next)
 	return p, true
-}
-
-// sameSitePath returns next if it is a path of this site, else "/". A
-// leading "//" or "/\" would make the browser leave for another host.
-func sameSitePath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) ||
-		strings.ContainsAny(next, "\r\n\t\x00") {
-		return "/"
-	}
-	return next
 }
 
 var oauthErrorPattern = regexp.MustCompile(`^[a-z_]{1,64}$`)
