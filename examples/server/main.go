@@ -22,6 +22,7 @@ import (
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/examples/server/api"
+	"github.com/impactmuseum/commerce/examples/storefront"
 	"github.com/impactmuseum/commerce/internal/demo"
 	"github.com/impactmuseum/commerce/order"
 	"github.com/impactmuseum/commerce/storage/bunstore"
@@ -130,8 +131,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Providers:     providers,
 		SecureCookies: cfg.secureCookies,
 	})
+	shop := storefront.New(storefront.Services{Catalog: cat, Accounts: accounts, Carts: carts, Orders: orders, Board: notices},
+		&storefront.Options{
+			Logger:        log,
+			Providers:     providers,
+			SecureCookies: cfg.secureCookies,
+		})
 	srv := &http.Server{
-		Handler:           a.Handler(),
+		Handler:           newHandler(a, shop),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

@@ -1,0 +1,36 @@
+// Package storefront is the shop in a browser: server-rendered Korean
+// pages over the engine's services, for shoppers and staff, that work with
+// JavaScript off.
+//
+// New returns a Storefront, an http.Handler to mount at "/" beside the
+// JSON API of examples/server/api; both read the same session cookie
+// (package examples/internal/webauth), so a browser has one session and
+// one cart whichever it talks to.
+//
+// # Pages
+//
+// The page map is in README.md: the catalog (home with the newest
+// products and search, product, brands, problems), accounts (sign-up,
+// sign-in, my page), the cart, checkout and orders, and the notice board.
+//
+// # Forms
+//
+// Every form posts to the page's own path and, on success, redirects
+// (303 See Other) to the page that shows the result, so a reload never
+// posts again. A failed form is shown again with every error next to its
+// field, in Korean, and what was typed (never a password). The checkout
+// form carries an idempotency key, so a double click places one order.
+//
+// # Security
+//
+// Forms posted from another origin are refused (http.CrossOriginProtection).
+// Pages carry a Content-Security-Policy without 'unsafe-inline', deny
+// framing, and are escaped by html/template. Every permission is decided
+// by the services; the pages only hide what a visitor may not use.
+//
+// # Making it your shop
+//
+// Options.Templates and Options.Assets replace the embedded templates and
+// assets; the handlers stay. Routes returns the handlers by pattern for
+// another router.
+package storefront

@@ -1,0 +1,142 @@
+package storefront
+
+import (
+	"errors"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/cart"
+	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/order"
+)
+
+// The engine's messages are English, for developers and the JSON API; the
+// shop speaks Korean. translations turn each message the services write
+// for a field into the words a shopper reads next to it. A message not
+// listed here is shown as "입력한 값을 확인해 주세요" rather than in
+// English: storefront_test checks that every message the services are
+// known to write has a translation.
+var translations = []struct {
+	re *regexp.Regexp
+	ko string // with $1, $2 for the groups
+}{
+	{regexp.MustCompile(`^required$`), "꼭 입력해 주세요."},
+	{regexp.MustCompile(`^required unless the cart is checked out$`), "상품을 골라 주세요."},
+	{regexp.MustCompile(`^required: address_id or address$`), "배송지를 고르거나 입력해 주세요."},
+	{regexp.MustCompile(`^give address_id or address, not both$`), "저장된 배송지를 고르거나 새 주소를 입력해 주세요. 둘 다는 안 됩니다."},
+	{regexp.MustCompile(`^must be at most (\d+) characters$`), "$1자 이하로 입력해 주세요."},
+	{regexp.MustCompile(`^must be at least (\d+) characters$`), "$1자 이상이어야 합니다."},
+	{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "$1에서 $2 사이의 수를 입력해 주세요."},
+	{regexp.MustCompile(`^must not contain control characters.*$`), "쓸 수 없는 문자가 들어 있습니다."},
+	{regexp.MustCompile(`^must be valid UTF-8$`), "쓸 수 없는 문자가 들어 있습니다."},
+	{regexp.MustCompile(`^must not be only digits$`), "숫자로만 된 비밀번호는 쓸 수 없습니다."},
+	{regexp.MustCompile(`^is too common$`), "너무 흔한 비밀번호입니다."},
+	{regexp.MustCompile(`^is too similar to the username$`), "아이디와 너무 비슷합니다."},
+	{regexp.MustCompile(`^is too similar to the nickname$`), "닉네임과 너무 비슷합니다."},
+	{regexp.MustCompile(`^is too similar to the email$`), "이메일과 너무 비슷합니다."},
+	{regexp.MustCompile(`^is too similar to .*$`), "회원 정보와 너무 비슷합니다."},
+	{regexp.MustCompile(`^is too long \(at most \d+ bytes\)$`), "너무 깁니다."},
+	{regexp.MustCompile(`^does not match the password$`), "비밀번호가 서로 다릅니다."},
+	{regexp.MustCompile(`^wrong password$`), "현재 비밀번호가 맞지 않습니다."},
+	{regexp.MustCompile(`^already taken$`), "이미 사용 중입니다."},
+	{regexp.MustCompile(`^may contain only letters, digits and @ \. \+ - _$`), "영문, 숫자와 @ . + - _ 만 쓸 수 있습니다."},
+	{regexp.MustCompile(`^must be an email address such as .*$`), "name@example.com 같은 이메일 주소를 입력해 주세요."},
+	{regexp.MustCompile(`^at most (\d+)$`), "$1개까지 고를 수 있습니다."},
+	{regexp.MustCompile(`^must be problem ids$`), "목록에 있는 사회문제를 골라 주세요."},
+	{regexp.MustCompile(`^names a problem that does not exist$`), "목록에 있는 사회문제를 골라 주세요."},
+	{regexp.MustCompile(`^must be a phone number such as .*$`), "010-1234-5678 같은 전화번호를 입력해 주세요."},
+	{regexp.MustCompile(`^must be a postal code such as .*$`), "04524 같은 우편번호를 입력해 주세요."},
+	{regexp.MustCompile(`^the cart already holds (\d+); a line holds at most (\d+)$`), "장바구니에 이미 $1개가 있습니다. 한 상품은 $2개까지 담을 수 있습니다."},
+	{regexp.MustCompile(`^(.*: )?no such product$`), "판매하지 않는 상품입니다."},
+	{regexp.MustCompile(`^.*: (.*) is out of stock$`), "$1의 재고가 부족합니다."},
+	{regexp.MustCompile(`^(.* )?is priced in .*$`), "이 쇼핑몰에서 살 수 없는 통화의 상품입니다."},
+	{regexp.MustCompile(`^must be card, bank_transfer or mobile$`), "결제 수단을 골라 주세요."},
+	{regexp.MustCompile(`^.* is not accepted by this shop$`), "이 결제 수단은 쓸 수 없습니다."},
+	{regexp.MustCompile(`^no such address in your address book$`), "주소록에 없는 배송지입니다."},
+	{regexp.MustCompile(`^an address book holds at most (\d+) addresses; delete one first$`), "배송지는 $1개까지 저장할 수 있습니다. 하나를 지운 뒤 추가해 주세요."},
+	{regexp.MustCompile(`^must be one of NORMAL.*$`), "분류를 골라 주세요."},
+	{regexp.MustCompile(`^must be 1 to \d+ printable characters$`), "주문서가 올바르지 않습니다. 주문서를 새로 열어 주세요."},
+	{regexp.MustCompile(`^must be a UUID.*$`), "올바른 값이 아닙니다."},
+	{regexp.MustCompile(`^must be a whole number$`), "숫자를 입력해 주세요."},
+	{regexp.MustCompile(`^malformed form$`), "양식이 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."},
+}
+
+// unknownMessage stands in for a message without a translation.
+const unknownMessage = "입력한 값을 확인해 주세요."
+
+// translate returns the Korean of one message the services wrote for a
+// field. Messages of several problems joined by "; " (the password
+// policy's) are translated one by one.
+func translate(message string) string {
+	parts := strings.Split(message, "; ")
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		out = append(out, translateOne(p))
+	}
+	return strings.Join(out, " ")
+}
+
+func translateOne(message string) string {
+	for _, t := range translations {
+		if m := t.re.FindStringSubmatchIndex(message); m != nil {
+			return string(t.re.ExpandString(nil, t.ko, message, m))
+		}
+	}
+	return unknownMessage
+}
+
+// fieldErrors returns the Korean messages of the fields err names.
+func fieldErrors(err error) map[string]string {
+	fields := commerce.FieldErrors(err)
+	if len(fields) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(fields))
+	for f, m := range fields {
+		out[f] = translate(m)
+	}
+	return out
+}
+
+// known are the engine's errors that a page explains in a sentence of
+// their own, rather than next to a field.
+var known = []struct {
+	err error
+	ko  string
+}{
+	{account.ErrBadCredentials, "아이디 또는 비밀번호가 맞지 않습니다."},
+	{order.ErrEmptyCart, "장바구니가 비어 있습니다."},
+	{order.ErrIdempotencyConflict, "이 주문서로는 이미 다른 주문이 들어갔습니다. 주문서를 새로 열어 주세요."},
+	{order.ErrPaymentDeclined, "결제가 거절되었습니다. 다른 결제 수단으로 다시 시도해 주세요."},
+	{order.ErrTooLate, "이미 배송이 시작되어 취소할 수 없습니다."},
+	{order.ErrStatusConflict, "지금 상태에서는 할 수 없는 변경입니다."},
+	{catalog.ErrOutOfStock, "재고가 부족합니다."},
+	{catalog.ErrVersionConflict, "그 사이에 다른 사람이 고쳤습니다. 새로 고친 뒤 다시 시도해 주세요."},
+	{cart.ErrProductNotFound, "판매하지 않는 상품입니다."},
+	{catalog.ErrProductNotFound, "판매하지 않는 상품입니다."},
+	{order.ErrAddressNotFound, "주소록에 없는 배송지입니다."},
+}
+
+// describe returns one Korean sentence for err, for the top of a form or
+// an error page: the known error's own, or the fields' messages.
+func describe(err error) string {
+	for _, k := range known {
+		if errors.Is(err, k.err) {
+			return k.ko
+		}
+	}
+	if fields := fieldErrors(err); len(fields) > 0 {
+		var msgs []string
+		for _, f := range slices.Sorted(maps.Keys(fields)) {
+			if !slices.Contains(msgs, fields[f]) {
+				msgs = append(msgs, fields[f])
+			}
+		}
+		return strings.Join(msgs, " ")
+	}
+	return ""
+}
