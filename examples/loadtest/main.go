@@ -26,7 +26,11 @@ const (
 )
 
 // allScenarios are the scenarios in the order they run.
-var allScenarios = []string{"home", "search", "cart", "order"}
+//
+// The page-… scenarios GET the storefront's HTML pages as a visitor
+// without a session: the home page, the search results for -q, a
+// product's page and the notice board.
+var allScenarios = []string{"home", "search", "cart", "order", "page-home", "page-search", "page-product", "page-board"}
 
 // errUsage marks a bad flag: the command exits 2, as flag does.
 var errUsage = errors.New("usage")
@@ -73,7 +77,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: loadtest [flags]")
-		fmt.Fprintln(stderr, "Drives examples/server through home, search, cart and order scenarios and prints rps and latency.")
+		fmt.Fprintln(stderr, "Drives examples/server through home, search, cart and order scenarios of the JSON API and the storefront's pages (page-…), and prints rps and latency.")
 		fs.PrintDefaults()
 	}
 	var (

@@ -112,6 +112,7 @@ func (f *fakeShop) serve(r *http.Request) (int, any) {
 		case q.Get("limit") == "8":
 			f.counts["home"]++
 		case q.Get("limit") == "20": // the setup's look for cart products
+		case q.Get("limit") == "1": // the setup's pick for page-product
 		default:
 			return bad("query %q", r.URL.RawQuery)
 		}
@@ -193,6 +194,22 @@ func (f *fakeShop) serve(r *http.Request) (int, any) {
 		f.counts["order"]++
 		f.ordered[in.ProductID]++
 		return http.StatusCreated, map[string]string{"id": "o-" + strconv.Itoa(f.counts["order"])}
+	case "GET /":
+		if q := r.URL.Query(); q.Has("query") {
+			if q.Get("query") != "사과" {
+				return bad("query %q", r.URL.RawQuery)
+			}
+			f.counts["page-search"]++
+		} else {
+			f.counts["page-home"]++
+		}
+		return http.StatusOK, nil
+	case "GET /products/" + fakeProduct:
+		f.counts["page-product"]++
+		return http.StatusOK, nil
+	case "GET /board":
+		f.counts["page-board"]++
+		return http.StatusOK, nil
 	default:
 		return http.StatusNotFound, map[string]string{"detail": route}
 	}

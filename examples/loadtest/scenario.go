@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,16 @@ func (fx *fixture) builder(cfg config, name string) buildFunc {
 			}
 			req.Header.Set("Authorization", "Bearer "+fx.tokens[n%uint64(len(fx.tokens))])
 			return req, nil
+		}
+	case "page-home", "page-search", "page-product", "page-board":
+		u := base + map[string]string{
+			"page-home":    "/",
+			"page-search":  "/?query=" + url.QueryEscape(cfg.query),
+			"page-product": "/products/" + fx.pageProduct,
+			"page-board":   "/board",
+		}[name]
+		return func(ctx context.Context, _ uint64) (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		}
 	case "order":
 		u := base + "/api/orders"

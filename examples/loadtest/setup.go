@@ -40,6 +40,9 @@ type fixture struct {
 	// its first page (-1 without the search scenario): a search that
 	// finds nothing is fast, and measures little.
 	found int
+	// pageProduct is the product whose page the page-product scenario
+	// reads: the newest.
+	pageProduct string
 }
 
 // prepare makes what the chosen scenarios need: the stocked products
@@ -56,6 +59,20 @@ func prepare(ctx context.Context, client *http.Client, cfg config) (*fixture, er
 			return nil, fmt.Errorf("searching for %q: %w", cfg.query, err)
 		}
 		fx.found = len(page.Items)
+	}
+	if cfg.wants("page-product") {
+		var page struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		}
+		if err := doJSON(ctx, client, cfg, http.MethodGet, "/api/products?limit=1", "", nil, http.StatusOK, &page); err != nil {
+			return nil, fmt.Errorf("finding a product for page-product: %w", err)
+		}
+		if len(page.Items) == 0 {
+			return nil, errors.New("page-product: the shop has no products")
+		}
+		fx.pageProduct = page.Items[0].ID
 	}
 	if cfg.wants("order") {
 		staffToken, err := signIn(ctx, client, cfg, cfg.staffUser, cfg.staffPass)

@@ -29,7 +29,7 @@ import (
 // shop is a storefront with the demo catalog, served on a local port, and
 // the services behind it, for tests to arrange what a page shows.
 type shop struct {
-	t        *testing.T
+	t        testing.TB
 	URL      string
 	Catalog  *catalog.Service
 	Accounts *account.Service
@@ -58,12 +58,12 @@ var backends = []backend{memory, mysql}
 
 // newShop starts a shop on memstore with the demo catalog and a staff
 // account, served over a real local HTTP server.
-func newShop(t *testing.T) *shop { return newShopOn(t, memory) }
+func newShop(t testing.TB) *shop { return newShopOn(t, memory) }
 
 // newShopOn is newShop on the given backend. mysql needs MariaDB and Redis
 // (COMMERCE_MYSQL_DSN, COMMERCE_REDIS_URL): without them the test skips,
 // except under CI=true.
-func newShopOn(t *testing.T, b backend) *shop {
+func newShopOn(t testing.TB, b backend) *shop {
 	t.Helper()
 	ctx := context.Background()
 	var (
@@ -156,7 +156,7 @@ func (s *shop) product(name string) catalog.Product {
 // client is a browser without JavaScript: it keeps cookies, and does not
 // follow redirects on its own, so that tests see each 303.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	shop *shop
 	http *http.Client
 }
@@ -281,3 +281,6 @@ func cartCountOf(t *testing.T, body string) string {
 	}
 	return m[1]
 }
+
+// guestActor is the actor of a guest session.
+func guestActor(sessionID string) commerce.Actor { return commerce.Actor{SessionID: sessionID} }
