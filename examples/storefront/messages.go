@@ -22,15 +22,15 @@ import (
 // known to write has a translation.
 var translations = []struct {
 	re *regexp.Regexp
-	ko string // with $1, $2 for the groups
+	ko string // with ${1}, ${2} for the groups
 }{
 	{regexp.MustCompile(`^required$`), "꼭 입력해 주세요."},
 	{regexp.MustCompile(`^required unless the cart is checked out$`), "상품을 골라 주세요."},
 	{regexp.MustCompile(`^required: address_id or address$`), "배송지를 고르거나 입력해 주세요."},
 	{regexp.MustCompile(`^give address_id or address, not both$`), "저장된 배송지를 고르거나 새 주소를 입력해 주세요. 둘 다는 안 됩니다."},
-	{regexp.MustCompile(`^must be at most (\d+) characters$`), "$1자 이하로 입력해 주세요."},
-	{regexp.MustCompile(`^must be at least (\d+) characters$`), "$1자 이상이어야 합니다."},
-	{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "$1에서 $2 사이의 수를 입력해 주세요."},
+	{regexp.MustCompile(`^must be at most (\d+) characters$`), "${1}자 이하로 입력해 주세요."},
+	{regexp.MustCompile(`^must be at least (\d+) characters$`), "${1}자 이상이어야 합니다."},
+	{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "${1}에서 ${2} 사이의 수를 입력해 주세요."},
 	{regexp.MustCompile(`^must not contain control characters.*$`), "쓸 수 없는 문자가 들어 있습니다."},
 	{regexp.MustCompile(`^must be valid UTF-8$`), "쓸 수 없는 문자가 들어 있습니다."},
 	{regexp.MustCompile(`^must not be only digits$`), "숫자로만 된 비밀번호는 쓸 수 없습니다."},
@@ -45,19 +45,19 @@ var translations = []struct {
 	{regexp.MustCompile(`^already taken$`), "이미 사용 중입니다."},
 	{regexp.MustCompile(`^may contain only letters, digits and @ \. \+ - _$`), "영문, 숫자와 @ . + - _ 만 쓸 수 있습니다."},
 	{regexp.MustCompile(`^must be an email address such as .*$`), "name@example.com 같은 이메일 주소를 입력해 주세요."},
-	{regexp.MustCompile(`^at most (\d+)$`), "$1개까지 고를 수 있습니다."},
+	{regexp.MustCompile(`^at most (\d+)$`), "${1}개까지 고를 수 있습니다."},
 	{regexp.MustCompile(`^must be problem ids$`), "목록에 있는 사회문제를 골라 주세요."},
 	{regexp.MustCompile(`^names a problem that does not exist$`), "목록에 있는 사회문제를 골라 주세요."},
 	{regexp.MustCompile(`^must be a phone number such as .*$`), "010-1234-5678 같은 전화번호를 입력해 주세요."},
 	{regexp.MustCompile(`^must be a postal code such as .*$`), "04524 같은 우편번호를 입력해 주세요."},
-	{regexp.MustCompile(`^the cart already holds (\d+); a line holds at most (\d+)$`), "장바구니에 이미 $1개가 있습니다. 한 상품은 $2개까지 담을 수 있습니다."},
+	{regexp.MustCompile(`^the cart already holds (\d+); a line holds at most (\d+)$`), "장바구니에 이미 ${1}개가 있습니다. 한 상품은 ${2}개까지 담을 수 있습니다."},
 	{regexp.MustCompile(`^(.*: )?no such product$`), "판매하지 않는 상품입니다."},
-	{regexp.MustCompile(`^.*: (.*) is out of stock$`), "$1의 재고가 부족합니다."},
+	{regexp.MustCompile(`^.*: (.*) is out of stock$`), "${1}의 재고가 부족합니다."},
 	{regexp.MustCompile(`^(.* )?is priced in .*$`), "이 쇼핑몰에서 살 수 없는 통화의 상품입니다."},
 	{regexp.MustCompile(`^must be card, bank_transfer or mobile$`), "결제 수단을 골라 주세요."},
 	{regexp.MustCompile(`^.* is not accepted by this shop$`), "이 결제 수단은 쓸 수 없습니다."},
 	{regexp.MustCompile(`^no such address in your address book$`), "주소록에 없는 배송지입니다."},
-	{regexp.MustCompile(`^an address book holds at most (\d+) addresses; delete one first$`), "배송지는 $1개까지 저장할 수 있습니다. 하나를 지운 뒤 추가해 주세요."},
+	{regexp.MustCompile(`^an address book holds at most (\d+) addresses; delete one first$`), "배송지는 ${1}개까지 저장할 수 있습니다. 하나를 지운 뒤 추가해 주세요."},
 	{regexp.MustCompile(`^must be one of NORMAL.*$`), "분류를 골라 주세요."},
 	{regexp.MustCompile(`^must be 1 to \d+ printable characters$`), "주문서가 올바르지 않습니다. 주문서를 새로 열어 주세요."},
 	{regexp.MustCompile(`^must be a UUID.*$`), "올바른 값이 아닙니다."},
