@@ -196,6 +196,17 @@ func TestImagesExist(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	var paths []string
+	problems, err := cat.Problems(ctx)
+	if err != nil {
+		t.Fatalf("Problems: %v", err)
+	}
+	for _, p := range problems {
+		if p.ImageURL == "" {
+			t.Errorf("problem %s: no image", p.Name)
+			continue
+		}
+		paths = append(paths, p.ImageURL)
+	}
 	for _, p := range allProducts(ctx, t, cat, "") {
 		paths = append(paths, p.Images...)
 	}

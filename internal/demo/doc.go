@@ -18,8 +18,8 @@
 //
 // # Images
 //
-// Some products have no image, so the catalog's placeholder shows; the
-// others, and the brand logos, point at root-relative paths under
-// /static/demo/. [Images] holds those files, for a server to serve under
-// /static/.
+// Two products have no image, so the catalog's placeholder shows; the
+// others, the brand logos and the problems' pictures point at
+// root-relative paths under /static/demo/. [Images] holds those files, for
+// a server to serve under /static/.
 package demo
