@@ -120,6 +120,7 @@ func TestEveryServiceMessageHasATranslation(t *testing.T) {
 		"is too large":                                                           true,
 		"at most 7 images":                                                       true,
 		"must not contain empty URLs":                                            true,
+		"must be an http(s) URL or a path starting with /":                       true,
 		"must be between 0 and 1000000000, or null when not tracked":             true,
 		"must be a UUID such as 0190f3c2-8d7a-7b2e-9c41-5a6d3e2f1b0c":            false,
 	}
