@@ -51,6 +51,9 @@ var translations = []struct {
 	{regexp.MustCompile(`^must be a phone number such as .*$`), "010-1234-5678 같은 전화번호를 입력해 주세요."},
 	{regexp.MustCompile(`^must be a postal code such as .*$`), "04524 같은 우편번호를 입력해 주세요."},
 	{regexp.MustCompile(`^the cart already holds (\d+); a line holds at most (\d+)$`), "장바구니에 이미 ${1}개가 있습니다. 한 상품은 ${2}개까지 담을 수 있습니다."},
+	// translate splits messages at "; ", so the cart's arrives in halves.
+	{regexp.MustCompile(`^the cart already holds (\d+)$`), "장바구니에 이미 ${1}개가 있습니다."},
+	{regexp.MustCompile(`^a line holds at most (\d+)$`), "한 상품은 ${1}개까지 담을 수 있습니다."},
 	{regexp.MustCompile(`^(.*: )?no such product$`), "판매하지 않는 상품입니다."},
 	{regexp.MustCompile(`^.*: (.*) is out of stock$`), "${1}의 재고가 부족합니다."},
 	{regexp.MustCompile(`^(.* )?is priced in .*$`), "이 쇼핑몰에서 살 수 없는 통화의 상품입니다."},
@@ -69,24 +72,29 @@ var translations = []struct {
 const unknownMessage = "입력한 값을 확인해 주세요."
 
 // translate returns the Korean of one message the services wrote for a
-// field. Messages of several problems joined by "; " (the password
-// policy's) are translated one by one.
+// field. A message that is not known whole but joins several by "; "
+// (the password policy's) is translated part by part.
 func translate(message string) string {
+	if ko, ok := translateOne(message); ok {
+		return ko
+	}
 	parts := strings.Split(message, "; ")
 	out := make([]string, 0, len(parts))
 	for _, p := range parts {
-		out = append(out, translateOne(p))
+		ko, _ := translateOne(p)
+		out = append(out, ko)
 	}
 	return strings.Join(out, " ")
 }
 
-func translateOne(message string) string {
+// translateOne returns the Korean of message, or unknownMessage and false.
+func translateOne(message string) (string, bool) {
 	for _, t := range translations {
 		if m := t.re.FindStringSubmatchIndex(message); m != nil {
-			return string(t.re.ExpandString(nil, t.ko, message, m))
+			return string(t.re.ExpandString(nil, t.ko, message, m)), true
 		}
 	}
-	return unknownMessage
+	return unknownMessage, false
 }
 
 // fieldErrors returns the Korean messages of the fields err names.
