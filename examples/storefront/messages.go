@@ -43,7 +43,7 @@ var translations = []struct {
 	{regexp.MustCompile(`^does not match the password$`), "비밀번호가 서로 다릅니다."},
 	{regexp.MustCompile(`^wrong password$`), "현재 비밀번호가 맞지 않습니다."},
 	{regexp.MustCompile(`^already taken$`), "이미 사용 중입니다."},
-	{regexp.MustCompile(`^may contain only letters, digits and @ \. \+ - _$`), "영문, 숫자와 @ . + - _ 만 쓸 수 있습니다."},
+	{regexp.MustCompile(`^may contain only letters, digits and @ \. \+ - _$`), "글자, 숫자와 @ . + - _ 만 쓸 수 있습니다."},
 	{regexp.MustCompile(`^must be an email address such as .*$`), "name@example.com 같은 이메일 주소를 입력해 주세요."},
 	{regexp.MustCompile(`^at most (\d+)$`), "${1}개까지 고를 수 있습니다."},
 	{regexp.MustCompile(`^must be problem ids$`), "목록에 있는 사회문제를 골라 주세요."},

@@ -294,14 +294,17 @@ func (s *Storefront) funcs() template.FuncMap {
 			}
 			return out
 		},
-		"query": func(kv ...string) string {
+		// query makes the query of a link from name, value pairs, leaving
+		// out empty values. It is already escaped, as a template.URL, so
+		// that html/template does not escape its = and % again.
+		"query": func(kv ...string) template.URL {
 			q := url.Values{}
 			for i := 0; i+1 < len(kv); i += 2 {
 				if kv[i+1] != "" {
 					q.Set(kv[i], kv[i+1])
 				}
 			}
-			return q.Encode()
+			return template.URL(q.Encode())
 		},
 		"lines":     func(s string) []string { return strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") },
 		"providers": func() []provider { return s.providers },
