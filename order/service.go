@@ -460,6 +460,20 @@ func (s *Service) Order(ctx context.Context, actor commerce.Actor, id uuid.UUID)
 	return o, nil
 }
 
+// OrderByKey returns the order the actor placed with an idempotency key,
+// or ErrOrderNotFound. A form sent again after its order went through —
+// and so after the cart it bought was emptied — finds its order here.
+func (s *Service) OrderByKey(ctx context.Context, actor commerce.Actor, key string) (Order, error) {
+	if !actor.SignedIn() {
+		return Order{}, ErrSignInRequired
+	}
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return Order{}, ErrOrderNotFound
+	}
+	return s.repo.GetOrderByKey(ctx, actor.UserID, key)
+}
+
 // Filter selects a page of orders.
 type Filter struct {
 	// Status keeps the orders in one status; "" keeps all.

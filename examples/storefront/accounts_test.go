@@ -86,7 +86,7 @@ func TestSignUpShowsEveryErrorAtOnce(t *testing.T) {
 			}
 			got := fieldErrorsOf(p.Body)
 			want := map[string]string{
-				"username":         "영문, 숫자와 @ . + - _ 만 쓸 수 있습니다.",
+				"username":         "글자, 숫자와 @ . + - _ 만 쓸 수 있습니다.",
 				"password":         "숫자로만 된 비밀번호는 쓸 수 없습니다.",
 				"password_confirm": "비밀번호가 서로 다릅니다.",
 				"nickname":         "꼭 입력해 주세요.",

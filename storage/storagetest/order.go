@@ -309,6 +309,15 @@ func testIdempotency(t *testing.T, f *orderFixture) {
 	if n, _ := f.card.Charged(); n != 2 {
 		t.Errorf("%d charges, want 2", n)
 	}
+	// The order a key made, for a form sent again after its order went
+	// through; a key is the customer's own.
+	if o, err := f.orders.OrderByKey(f.ctx, me, " same "); err != nil || o.ID != first.ID {
+		t.Errorf("OrderByKey: %v, %v; want the first order %v", o.ID, err, first.ID)
+	}
+	_, err = f.orders.OrderByKey(f.ctx, me, "never-used")
+	wantErr(t, "OrderByKey of an unused key", err, order.ErrOrderNotFound)
+	_, err = f.orders.OrderByKey(f.ctx, commerce.Anonymous, "same")
+	wantErr(t, "OrderByKey for a visitor", err, order.ErrSignInRequired)
 }
 
 func testConcurrentDuplicateCheckouts(t *testing.T, f *orderFixture) {
