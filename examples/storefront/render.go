@@ -2,11 +2,9 @@ package storefront
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"html/template"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,6 +16,7 @@ import (
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/examples/internal/web"
 	"github.com/impactmuseum/commerce/examples/internal/webauth"
 	"github.com/impactmuseum/commerce/order"
 )
@@ -194,35 +193,13 @@ func (s *Storefront) errorPage(w http.ResponseWriter, r *http.Request, status in
 	s.render(w, r, status, "error", v)
 }
 
-// statuses map the engine's error kinds to the status of the page that
-// shows them; the first kind that errors.Is finds wins.
-var statuses = []struct {
-	kind   error
-	status int
-}{
-	{commerce.ErrInvalid, http.StatusBadRequest},
-	{commerce.ErrNotFound, http.StatusNotFound},
-	{commerce.ErrConflict, http.StatusConflict},
-	{commerce.ErrUnauthenticated, http.StatusUnauthorized},
-	{commerce.ErrForbidden, http.StatusForbidden},
-	{commerce.ErrTooManyRequests, http.StatusTooManyRequests},
-	{commerce.ErrUnavailable, http.StatusServiceUnavailable},
-	{context.DeadlineExceeded, http.StatusServiceUnavailable},
-	{context.Canceled, http.StatusServiceUnavailable},
-}
-
-// statusOf is the status of the page for err.
+// statusOf is the status of the page for err: web.StatusOf's, and 413
+// for a form over Options.MaxFormBytes.
 func statusOf(err error) int {
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return http.StatusRequestEntityTooLarge
 	}
-	for _, st := range statuses {
-		if errors.Is(err, st.kind) {
-			return st.status
-		}
-	}
-	return http.StatusInternalServerError
+	return web.StatusOf(err)
 }
 
 // fail answers the error page for err. A visitor asked to sign in is sent
@@ -254,15 +231,6 @@ func (s *Storefront) fail(w http.ResponseWriter, r *http.Request, err error) {
 func pathID(r *http.Request, name string) (id uuid.UUID, ok bool) {
 	u, err := commerce.ParseID(r.PathValue(name))
 	return u, err == nil
-}
-
-// remoteIP is the default Options.ClientIP: the peer's address.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // funcs are the helpers the templates call.
@@ -360,57 +328,3 @@ func waitMessage(err error) string {
 	}
 	return "로그인에 여러 번 실패했습니다. " + strconv.Itoa(minutes) + "분 뒤에 다시 시도해 주세요."
 }
-
-// headerRecorder keeps the status and headers a handler writes and drops
-// the body.
-type headerRecorder struct {
-	header http.Header
-	status int
-}
-
-func (h *headerRecorder) Header() http.Header { return h.header }
-
-func (h *headerRecorder) WriteHeader(status int) {
-	if h.status == 0 {
-		h.status = status
-	}
-}
-
-func (h *headerRecorder) Write(b []byte) (int, error) {
-	h.WriteHeader(http.StatusOK)
-	return len(b), nil
-}
-
-// statusRecorder notes the status and the size of the body written
-// through it.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (s *statusRecorder) WriteHeader(status int) {
-	if s.status == 0 && status >= 200 {
-		s.status = status
-	}
-	s.ResponseWriter.WriteHeader(status)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	n, err := s.ResponseWriter.Write(b)
-	s.bytes += int64(n)
-	return n, err
-}
-
-func (s *statusRecorder) statusCode() int {
-	if s.status == 0 {
-		return http.StatusOK
-	}
-	return s.status
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

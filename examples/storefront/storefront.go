@@ -1,13 +1,10 @@
 package storefront
 
 import (
-	"context"
 	"embed"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"time"
 
 	"github.com/impactmuseum/commerce/account"
@@ -15,6 +12,7 @@ import (
 	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/examples/internal/web"
 	"github.com/impactmuseum/commerce/examples/internal/webauth"
 	"github.com/impactmuseum/commerce/order"
 )
@@ -166,7 +164,7 @@ func New(svc Services, opts *Options) *Storefront {
 		s.maxForm = DefaultMaxFormBytes
 	}
 	if s.clientIP == nil {
-		s.clientIP = remoteIP
+		s.clientIP = web.RemoteIP
 	}
 	if s.loc == nil {
 		s.loc = time.FixedZone("KST", 9*60*60)
@@ -265,21 +263,18 @@ func (s *Storefront) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handl
 // route serves r through the mux, authenticated; a request no route
 // matches gets the shop's 404 or 405 page instead of the mux's plain text.
 func (s *Storefront) route(w http.ResponseWriter, r *http.Request) {
-	h, pattern := s.mux.Handler(r)
-	if pattern == "" {
-		rec := &headerRecorder{header: make(http.Header)}
-		h.ServeHTTP(rec, r)
-		if rec.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", rec.header.Get("Allow"))
-			s.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				s.errorPage(w, r, http.StatusMethodNotAllowed, "")
-			})).ServeHTTP(w, r)
-			return
-		}
-		s.Authenticate(http.HandlerFunc(s.NotFound)).ServeHTTP(w, r)
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.Authenticate(s.mux).ServeHTTP(w, r)
 		return
 	}
-	s.Authenticate(s.mux).ServeHTTP(w, r)
+	var next http.HandlerFunc = s.NotFound
+	if allow := web.Allowed(s.mux, r); allow != "" {
+		w.Header().Set("Allow", allow)
+		next = func(w http.ResponseWriter, r *http.Request) {
+			s.errorPage(w, r, http.StatusMethodNotAllowed, "")
+		}
+	}
+	s.Authenticate(next).ServeHTTP(w, r)
 }
 
 // NotFound answers the shop's 404 page.
@@ -316,32 +311,16 @@ func (s *Storefront) Authenticate(next http.Handler) http.Handler {
 // request log, panic recovery and a request timeout. Handler applies it
 // already; use it around another router that mounts Routes.
 func (s *Storefront) Middleware(next http.Handler) http.Handler {
+	logged := web.Logged(s.log, s.timeout, func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusInternalServerError, "")
+	}, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
-
-		rec := &statusRecorder{ResponseWriter: w}
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path,
-					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				if rec.status == 0 {
-					s.errorPage(rec, r, http.StatusInternalServerError, "")
-				}
-			}
-			s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-				"status", rec.statusCode(), "bytes", rec.bytes, "duration", time.Since(start))
-		}()
-		ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
-		defer cancel()
-		next.ServeHTTP(rec, r.WithContext(ctx))
+		logged.ServeHTTP(w, r)
 	})
 }
 

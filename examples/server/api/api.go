@@ -12,6 +12,7 @@ import (
 	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/examples/internal/web"
 	"github.com/impactmuseum/commerce/examples/internal/webauth"
 	"github.com/impactmuseum/commerce/order"
 )
@@ -143,7 +144,7 @@ func New(svc Services, opts *Options) *API {
 		a.maxBody = DefaultMaxBodyBytes
 	}
 	if a.clientIP == nil {
-		a.clientIP = remoteIP
+		a.clientIP = web.RemoteIP
 	}
 	for _, p := range opts.Providers {
 		if _, dup := a.providers[p.Name()]; dup {
@@ -235,16 +236,11 @@ func (a *API) route(w http.ResponseWriter, r *http.Request) {
 		a.mux.ServeHTTP(w, r)
 		return
 	}
-	// The mux knows whether another method would match; ask it by letting
-	// its own handler answer into a recorder, and keep only what it says.
-	h, _ := a.mux.Handler(r)
-	rec := &headerRecorder{header: make(http.Header)}
-	h.ServeHTTP(rec, r)
-	if rec.status == http.StatusMethodNotAllowed {
-		w.Header().Set("Allow", rec.header.Get("Allow"))
+	if allow := web.Allowed(a.mux, r); allow != "" {
+		w.Header().Set("Allow", allow)
 		a.writeProblem(w, r, problemDoc{
 			Status: http.StatusMethodNotAllowed,
-			Detail: r.Method + " is not allowed here; allowed: " + rec.header.Get("Allow"),
+			Detail: r.Method + " is not allowed here; allowed: " + allow,
 		})
 		return
 	}
@@ -255,24 +251,4 @@ func (a *API) route(w http.ResponseWriter, r *http.Request) {
 // route matches.
 func (a *API) NotFound(w http.ResponseWriter, r *http.Request) {
 	a.writeProblem(w, r, problemDoc{Status: http.StatusNotFound, Detail: "no such route: " + r.URL.Path})
-}
-
-// headerRecorder keeps the status and headers a handler writes and drops
-// the body.
-type headerRecorder struct {
-	header http.Header
-	status int
-}
-
-func (h *headerRecorder) Header() http.Header { return h.header }
-
-func (h *headerRecorder) WriteHeader(status int) {
-	if h.status == 0 {
-		h.status = status
-	}
-}
-
-func (h *headerRecorder) Write(b []byte) (int, error) {
-	h.WriteHeader(http.StatusOK)
-	return len(b), nil
 }

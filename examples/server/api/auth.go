@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -125,15 +124,6 @@ func (a *API) setSessionCookie(w http.ResponseWriter, r *http.Request, token str
 
 // clearSessionCookie tells the client to forget its session cookie.
 func (a *API) clearSessionCookie(w http.ResponseWriter, r *http.Request) { a.cookies.Clear(w, r) }
-
-// remoteIP is the default Options.ClientIP: the peer's address.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // needSignIn answers 401 unless the request acts as a signed-in user. The
 // services check again; answering early spares decoding a body for nobody.

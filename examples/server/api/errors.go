@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -13,33 +12,12 @@ import (
 	"time"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/examples/internal/web"
 )
 
 // retryAfter is the Retry-After, in seconds, of a 503 answer, and of a 429
 // whose error does not say how long to wait.
 const retryAfter = 5
-
-// statuses maps the error kinds to HTTP statuses: the one place where that
-// is decided. The first kind that errors.Is finds wins. ErrInvalid is 400
-// for input from the path or the query; for input from a request body that
-// is well-formed JSON, the handlers use bodyError, which makes it 422.
-var statuses = []struct {
-	kind   error
-	status int
-}{
-	{commerce.ErrInvalid, http.StatusBadRequest},
-	{commerce.ErrNotFound, http.StatusNotFound},
-	{commerce.ErrConflict, http.StatusConflict},
-	{commerce.ErrUnauthenticated, http.StatusUnauthorized},
-	{commerce.ErrForbidden, http.StatusForbidden},
-	{commerce.ErrTooManyRequests, http.StatusTooManyRequests},
-	{commerce.ErrUnavailable, http.StatusServiceUnavailable},
-	// The request's own deadline (Options.RequestTimeout) passed while a
-	// backing service was still working: it is slow, so try again later.
-	{context.DeadlineExceeded, http.StatusServiceUnavailable},
-	// The client went away; nobody reads this answer, but the log shows it.
-	{context.Canceled, http.StatusServiceUnavailable},
-}
 
 // problemDoc is an RFC 9457 problem document.
 type problemDoc struct {
@@ -82,13 +60,8 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error, fromBody b
 		a.writeProblem(w, r, problemDoc{Status: he.status, Detail: he.detail, Errors: he.fields})
 		return
 	}
-	status := http.StatusInternalServerError
-	for _, s := range statuses {
-		if errors.Is(err, s.kind) {
-			status = s.status
-			break
-		}
-	}
+	// web.StatusOf is the one table from error kinds to statuses.
+	status := web.StatusOf(err)
 	if status == http.StatusBadRequest && fromBody {
 		status = http.StatusUnprocessableEntity
 	}
