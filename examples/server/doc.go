@@ -1,10 +1,11 @@
-// Command server is the reference JSON server of the commerce engine: the
-// catalog, accounts, carts, orders and notice board of the engine's
-// packages over net/http, on the in-memory store with the demo catalog and
+// Command server is the reference server of the commerce engine: the shop's
+// pages (package examples/storefront) at / and a JSON API (package api)
+// under /api/ — the catalog, accounts, carts, orders and notice board of
+// the engine's packages over net/http, on the in-memory store with the demo catalog and
 // board by default, or on MySQL and Redis. Payments are fake: card and
 // mobile orders are paid at once, and no money moves.
 //
-//	go run ./examples/server
+//	go run ./examples/server    # then open http://localhost:8080/
 //	curl 'localhost:8080/api/products?q=%EC%82%AC%EA%B3%BC'
 //
 // # Configuration
