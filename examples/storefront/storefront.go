@@ -4,6 +4,7 @@ import (
 	"embed"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/examples/internal/web"
 	"github.com/impactmuseum/commerce/examples/internal/webauth"
+	"github.com/impactmuseum/commerce/media"
 	"github.com/impactmuseum/commerce/order"
 )
 
@@ -25,6 +27,11 @@ const DefaultRequestTimeout = 10 * time.Second
 // Options.MaxFormBytes says otherwise: 64 KiB, far above any form of the
 // shop (a notice's body is the longest field).
 const DefaultMaxFormBytes = 64 << 10
+
+// DefaultMaxUploadBytes is the largest staff form with files accepted
+// unless Options.MaxUploadBytes says otherwise: room for eight photos of
+// media.MaxBytes.
+const DefaultMaxUploadBytes = 8*media.MaxBytes + 1<<20
 
 // DefaultShopName is the name in the header unless Options.ShopName says
 // otherwise.
@@ -71,6 +78,13 @@ type Options struct {
 	// Location is the time zone of the dates shown. Default: Korea
 	// Standard Time (UTC+9, no daylight saving).
 	Location *time.Location
+	// Media stores the images staff upload on the staff pages. Without
+	// it, images are URLs typed in. Default: none.
+	Media *media.Store
+	// MaxUploadBytes is the largest staff form with files accepted (a
+	// product's photos); larger ones get 413. Default:
+	// DefaultMaxUploadBytes.
+	MaxUploadBytes int64
 	// Templates replaces the embedded templates: a file system with the
 	// same file names as the package's templates directory. Default: the
 	// embedded ones.
@@ -100,6 +114,8 @@ type Storefront struct {
 	providers []provider
 	cookies   webauth.Cookies
 	maxForm   int64
+	maxUpload int64
+	media     *media.Store
 	clientIP  func(*http.Request) string
 	loc       *time.Location
 	origins   *http.CrossOriginProtection
@@ -137,19 +153,21 @@ func New(svc Services, opts *Options) *Storefront {
 		opts = &Options{}
 	}
 	s := &Storefront{
-		cat:      svc.Catalog,
-		accounts: svc.Accounts,
-		carts:    svc.Carts,
-		orders:   svc.Orders,
-		board:    svc.Board,
-		log:      opts.Logger,
-		timeout:  opts.RequestTimeout,
-		shopName: opts.ShopName,
-		cookies:  webauth.Cookies{Secure: opts.SecureCookies},
-		maxForm:  opts.MaxFormBytes,
-		clientIP: opts.ClientIP,
-		loc:      opts.Location,
-		origins:  http.NewCrossOriginProtection(),
+		cat:       svc.Catalog,
+		accounts:  svc.Accounts,
+		carts:     svc.Carts,
+		orders:    svc.Orders,
+		board:     svc.Board,
+		log:       opts.Logger,
+		timeout:   opts.RequestTimeout,
+		shopName:  opts.ShopName,
+		cookies:   webauth.Cookies{Secure: opts.SecureCookies},
+		maxForm:   opts.MaxFormBytes,
+		maxUpload: opts.MaxUploadBytes,
+		media:     opts.Media,
+		clientIP:  opts.ClientIP,
+		loc:       opts.Location,
+		origins:   http.NewCrossOriginProtection(),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -162,6 +180,9 @@ func New(svc Services, opts *Options) *Storefront {
 	}
 	if s.maxForm <= 0 {
 		s.maxForm = DefaultMaxFormBytes
+	}
+	if s.maxUpload <= 0 {
+		s.maxUpload = DefaultMaxUploadBytes
 	}
 	if s.clientIP == nil {
 		s.clientIP = web.RemoteIP
@@ -198,7 +219,7 @@ func New(svc Services, opts *Options) *Storefront {
 // routes are the storefront's pages and forms, by http.ServeMux pattern.
 // Another router can mount the same handlers (see Routes).
 func (s *Storefront) routes() map[string]http.HandlerFunc {
-	return map[string]http.HandlerFunc{
+	routes := map[string]http.HandlerFunc{
 		"GET /{$}":              s.Home,
 		"GET /products/{id}":    s.Product,
 		"GET /brands":           s.Brands,
@@ -237,6 +258,8 @@ func (s *Storefront) routes() map[string]http.HandlerFunc {
 		"POST /board/{id}/edit":   s.UpdatePost,
 		"POST /board/{id}/delete": s.DeletePost,
 	}
+	maps.Copy(routes, s.staffRoutes())
+	return routes
 }
 
 // Routes returns every page and form of the storefront by

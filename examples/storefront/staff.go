@@ -1,0 +1,108 @@
+package storefront
+
+import "net/http"
+
+// The staff pages, under /staff/: the shop run from a browser. Every one
+// answers a visitor by sending them to sign in and a customer with the 403
+// page (staffOnly); every change is decided again by the service that owns
+// it, so a customer who posts a staff form directly gets 403 from the
+// service itself.
+
+// staffRoutes are the staff pages and forms, by http.ServeMux pattern.
+func (s *Storefront) staffRoutes() map[string]http.HandlerFunc {
+	routes := map[string]http.HandlerFunc{
+		"GET /staff": s.StaffHome,
+
+		"GET /staff/problems":              s.StaffProblems,
+		"GET /staff/problems/new":          s.StaffNewProblem,
+		"POST /staff/problems/new":         s.StaffCreateProblem,
+		"GET /staff/problems/{id}/edit":    s.StaffEditProblem,
+		"POST /staff/problems/{id}/edit":   s.StaffUpdateProblem,
+		"POST /staff/problems/{id}/delete": s.StaffDeleteProblem,
+
+		"GET /staff/brands":              s.StaffBrands,
+		"GET /staff/brands/new":          s.StaffNewBrand,
+		"POST /staff/brands/new":         s.StaffCreateBrand,
+		"GET /staff/brands/{id}/edit":    s.StaffEditBrand,
+		"POST /staff/brands/{id}/edit":   s.StaffUpdateBrand,
+		"POST /staff/brands/{id}/delete": s.StaffDeleteBrand,
+
+		"GET /staff/products":              s.StaffProducts,
+		"GET /staff/products/new":          s.StaffNewProduct,
+		"POST /staff/products/new":         s.StaffCreateProduct,
+		"GET /staff/products/{id}/edit":    s.StaffEditProduct,
+		"POST /staff/products/{id}/edit":   s.StaffUpdateProduct,
+		"POST /staff/products/{id}/delete": s.StaffDeleteProduct,
+
+		"GET /staff/orders":              s.StaffOrders,
+		"GET /staff/orders/{id}":         s.StaffOrder,
+		"POST /staff/orders/{id}/status": s.StaffSetOrderStatus,
+
+		"GET /staff/notices":              s.StaffNotices,
+		"POST /staff/notices/{id}/pin":    s.StaffPinNotice,
+		"POST /staff/notices/{id}/unpin":  s.StaffUnpinNotice,
+		"POST /staff/notices/{id}/delete": s.StaffDeleteNotice,
+
+		"GET /staff/users":             s.StaffUsers,
+		"POST /staff/users/{id}/staff": s.StaffSetUserStaff,
+	}
+	for pattern, h := range routes {
+		routes[pattern] = s.staffOnly(h)
+	}
+	return routes
+}
+
+// staffOnly sends a visitor to sign in and answers a customer with the 403
+// page. It decides what a page shows; the services decide every change.
+func (s *Storefront) staffOnly(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a := actor(r)
+		switch {
+		case !a.SignedIn() && r.Method == http.MethodGet:
+			signInFirst(w, r, "")
+		case !a.SignedIn():
+			s.errorPage(w, r, http.StatusUnauthorized, "")
+		case !a.IsStaff():
+			s.errorPage(w, r, http.StatusForbidden, "관리 페이지는 쇼핑몰 운영자만 쓸 수 있습니다.")
+		default:
+			next(w, r)
+		}
+	}
+}
+
+// staffSection is the part of the staff pages a page belongs to, for the
+// staff menu: "problems", "brands", "products", "orders", "notices",
+// "users". Every staff page's view has a Section field, and its template
+// starts with {{template "staffMenu" .Section}}.
+type staffSection string
+
+// StaffMenu lists the staff pages, for the menu every staff page shows.
+func (staffSection) StaffMenu() []staffMenuItem { return staffMenu }
+
+type staffMenuItem struct {
+	Section staffSection
+	Path    string
+	Label   string
+}
+
+var staffMenu = []staffMenuItem{
+	{"problems", "/staff/problems", "사회문제"},
+	{"brands", "/staff/brands", "브랜드"},
+	{"products", "/staff/products", "상품"},
+	{"orders", "/staff/orders", "주문"},
+	{"notices", "/staff/notices", "공지사항"},
+	{"users", "/staff/users", "회원"},
+}
+
+// staffHomeView is the staff home page.
+type staffHomeView struct {
+	Section staffSection
+	Menu    []staffMenuItem
+}
+
+func (staffHomeView) PageTitle() string { return "관리" }
+
+// StaffHome serves GET /staff: the staff menu.
+func (s *Storefront) StaffHome(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "staff_home", staffHomeView{Menu: staffMenu})
+}
