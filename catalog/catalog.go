@@ -123,6 +123,9 @@ type ProductFilter struct {
 
 // BrandFilter selects a page of brands, newest first.
 type BrandFilter struct {
+	// Query, when not blank, keeps the brands whose name contains it,
+	// compared as ProductFilter.Query is.
+	Query string
 	// ProblemID, when not uuid.Nil, keeps the brands working on that problem.
 	ProblemID uuid.UUID
 	Limit     int

@@ -111,6 +111,9 @@ type ProductQuery struct {
 
 // BrandQuery is what a repository's ListBrands selects.
 type BrandQuery struct {
+	// Search, when not empty, keeps the brands whose name's SearchKey
+	// contains it.
+	Search string
 	// ProblemID, when not uuid.Nil, keeps the brands working on it.
 	ProblemID uuid.UUID
 	// Before, when not uuid.Nil, keeps the brands with a lower id.

@@ -90,11 +90,7 @@ func (s *Service) Products(ctx context.Context, f ProductFilter) (commerce.Page[
 	collect(&bad, err)
 	before, err := commerce.DecodeCursor(f.Cursor)
 	collect(&bad, err)
-	if !utf8.ValidString(f.Query) {
-		bad.Add("q", "must be valid UTF-8")
-	} else if utf8.RuneCountInString(f.Query) > maxQueryLen {
-		bad.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
-	}
+	checkQuery(&bad, f.Query)
 	if err := bad.Err(); err != nil {
 		return commerce.Page[Product]{}, err
 	}
@@ -134,14 +130,27 @@ func (s *Service) Brands(ctx context.Context, f BrandFilter) (commerce.Page[Bran
 	collect(&bad, err)
 	before, err := commerce.DecodeCursor(f.Cursor)
 	collect(&bad, err)
+	checkQuery(&bad, f.Query)
 	if err := bad.Err(); err != nil {
 		return commerce.Page[Brand]{}, err
 	}
-	items, err := s.repo.ListBrands(ctx, BrandQuery{ProblemID: f.ProblemID, Before: before, Limit: limit + 1})
+	items, err := s.repo.ListBrands(ctx, BrandQuery{
+		Search: SearchKey(f.Query), ProblemID: f.ProblemID, Before: before, Limit: limit + 1,
+	})
 	if err != nil {
 		return commerce.Page[Brand]{}, err
 	}
 	return commerce.PageOf(items, limit, brandID), nil
+}
+
+// checkQuery adds to bad what is wrong with a search query, as the field
+// q of the API.
+func checkQuery(bad *commerce.ValidationError, query string) {
+	if !utf8.ValidString(query) {
+		bad.Add("q", "must be valid UTF-8")
+	} else if utf8.RuneCountInString(query) > maxQueryLen {
+		bad.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
+	}
 }
 
 // Brand returns the brand with id and its newest products (up to

@@ -288,6 +288,12 @@ func (r *catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]c
 	if q.ProblemID != uuid.Nil {
 		sel = sel.Where("b.problem_id = ?", binID(q.ProblemID))
 	}
+	if q.Search != "" {
+		// A shop has tens or hundreds of brands, not millions: a scan of
+		// their keys, in the binary collation the keys are stored in.
+		// LOCATE leaves % and _ ordinary characters.
+		sel = sel.Where("LOCATE(?, b.name_key) > 0", q.Search)
+	}
 	if q.Before != uuid.Nil {
 		sel = sel.Where("b.id < ?", binID(q.Before))
 	}

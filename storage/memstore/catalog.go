@@ -174,6 +174,9 @@ func (r catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]ca
 		if q.ProblemID != uuid.Nil && rec.b.Problem.ID != q.ProblemID {
 			continue
 		}
+		if q.Search != "" && !strings.Contains(rec.key, q.Search) {
+			continue
+		}
 		out = append(out, s.brandOut(rec))
 	}
 	return out, nil

@@ -44,6 +44,7 @@ func runCatalogTests(t *testing.T, h Harness) {
 		{"Paging", testProductPaging},
 		{"PagingWhileAdding", testPagingWhileAdding},
 		{"BrandPaging", testBrandPaging},
+		{"BrandSearch", testBrandSearch},
 		{"BadPageRequests", testBadPageRequests},
 		{"Search", testSearch},
 		{"SearchPaging", testSearchPaging},
@@ -647,6 +648,54 @@ func testBrandPaging(t *testing.T, f *catalogFixture) {
 	if diff := cmp.Diff(wantA, collect(catalog.BrandFilter{ProblemID: a.ID, Limit: 4})); diff != "" {
 		t.Errorf("Brands of one problem (-want +got):\n%s", diff)
 	}
+}
+
+func testBrandSearch(t *testing.T, f *catalogFixture) {
+	env := f.problem(t, "환경")
+	elders := f.problem(t, "노인")
+	for _, name := range []string{"초록순환", "초록 100%", "Green_Cycle", "할머니손맛", "사과꽃농원"} {
+		pr := env
+		if name == "할머니손맛" {
+			pr = elders
+		}
+		f.brand(t, name, pr)
+	}
+	names := func(filter catalog.BrandFilter) []string {
+		t.Helper()
+		var out []string
+		for {
+			page, err := f.svc.Brands(f.ctx, filter)
+			if err != nil {
+				t.Fatalf("Brands(%+v): %v", filter, err)
+			}
+			for _, b := range page.Items {
+				out = append(out, b.Name)
+			}
+			if page.NextCursor == "" {
+				return out
+			}
+			filter.Cursor = page.NextCursor
+		}
+	}
+	for _, tc := range []struct {
+		filter catalog.BrandFilter
+		want   []string
+	}{
+		{catalog.BrandFilter{Query: "초록"}, []string{"초록 100%", "초록순환"}},
+		{catalog.BrandFilter{Query: "초록", Limit: 1}, []string{"초록 100%", "초록순환"}},
+		{catalog.BrandFilter{Query: " GREEN_c "}, []string{"Green_Cycle"}},
+		{catalog.BrandFilter{Query: "%"}, []string{"초록 100%"}},
+		{catalog.BrandFilter{Query: "_"}, []string{"Green_Cycle"}},
+		{catalog.BrandFilter{Query: "손맛", ProblemID: env.ID}, nil},
+		{catalog.BrandFilter{Query: "손맛", ProblemID: elders.ID}, []string{"할머니손맛"}},
+		{catalog.BrandFilter{Query: "없는브랜드"}, nil},
+	} {
+		if diff := cmp.Diff(tc.want, names(tc.filter)); diff != "" {
+			t.Errorf("Brands(%+v) (-want +got):\n%s", tc.filter, diff)
+		}
+	}
+	_, err := f.svc.Brands(f.ctx, catalog.BrandFilter{Query: strings.Repeat("가", 201)})
+	wantFields(t, "a query too long", err, "q")
 }
 
 func testBadPageRequests(t *testing.T, f *catalogFixture) {
