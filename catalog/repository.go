@@ -17,6 +17,18 @@ type Repository interface {
 	ProblemRepository
 	BrandRepository
 	ProductRepository
+	ImageRepository
+}
+
+// ImageRepository reads the images the catalog refers to, for sweeping
+// away stored files that nothing uses (package media).
+type ImageRepository interface {
+	// ImageURLs calls fn with every image URL that starts with prefix and
+	// that a product (any of its images), a brand (its logo or image) or a
+	// problem refers to; a URL may come more than once. It reads the whole
+	// catalog in a bounded amount of memory, and stops at fn's first
+	// error, which it returns.
+	ImageURLs(ctx context.Context, prefix string, fn func(url string) error) error
 }
 
 // ProblemRepository stores problems.

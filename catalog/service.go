@@ -143,6 +143,21 @@ func (s *Service) Brands(ctx context.Context, f BrandFilter) (commerce.Page[Bran
 	return commerce.PageOf(items, limit, brandID), nil
 }
 
+// ImagesInUse returns the set of image URLs starting with prefix that a
+// product, brand or problem refers to: the stored images (package media,
+// whose Prefix it is) that a sweep must keep.
+func (s *Service) ImagesInUse(ctx context.Context, prefix string) (map[string]bool, error) {
+	used := make(map[string]bool)
+	err := s.repo.ImageURLs(ctx, prefix, func(url string) error {
+		used[url] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return used, nil
+}
+
 // checkQuery adds to bad what is wrong with a search query, as the field
 // q of the API.
 func checkQuery(bad *commerce.ValidationError, query string) {

@@ -585,3 +585,69 @@ func deleted(res sql.Result, notFound error) error {
 	}
 	return nil
 }
+
+// ---- images ----
+
+// ImageURLs reads the image columns of the rows that may hold a URL with
+// prefix, one table at a time, streaming the rows: a million products are
+// never held in memory at once.
+func (r *catalogRepo) ImageURLs(ctx context.Context, prefix string, fn func(url string) error) error {
+	like := escapeLike(prefix) + "%"
+	// Product images are a JSON array of strings: a URL with prefix stands
+	// after a quote.
+	err := r.eachString(ctx, fn, prefix, func(s string) ([]string, error) {
+		var images []string
+		if err := json.Unmarshal([]byte(s), &images); err != nil {
+			return nil, fmt.Errorf("bunstore: a product has malformed images: %v: %w", err, commerce.ErrUnavailable)
+		}
+		return images, nil
+	}, "SELECT images FROM products WHERE images LIKE ?", `%"`+like)
+	if err != nil {
+		return err
+	}
+	one := func(s string) ([]string, error) { return []string{s}, nil }
+	for _, q := range []string{
+		"SELECT logo_url FROM brands WHERE logo_url LIKE ?",
+		"SELECT image_url FROM brands WHERE image_url LIKE ?",
+		"SELECT image_url FROM problems WHERE image_url LIKE ?",
+	} {
+		if err := r.eachString(ctx, fn, prefix, one, q, like); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eachString runs query, which selects one text column, and calls fn with
+// each URL with prefix that split finds in a row's value.
+func (r *catalogRepo) eachString(ctx context.Context, fn func(string) error, prefix string,
+	split func(string) ([]string, error), query string, args ...any) error {
+	rows, err := r.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return translate(err)
+		}
+		urls, err := split(v)
+		if err != nil {
+			return err
+		}
+		for _, u := range urls {
+			if strings.HasPrefix(u, prefix) {
+				if err := fn(u); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return translate(rows.Err())
+}
+
+// escapeLike escapes the wildcards of LIKE (and its escape character) in s.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

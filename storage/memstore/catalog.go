@@ -438,3 +438,41 @@ func (r catalogRepo) writable() error {
 	}
 	return nil
 }
+
+// ---- images ----
+
+func (r catalogRepo) ImageURLs(ctx context.Context, prefix string, fn func(url string) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// The URLs are gathered under the lock and fn is called after it, so
+	// that fn may use the store.
+	var urls []string
+	add := func(u string) {
+		if strings.HasPrefix(u, prefix) {
+			urls = append(urls, u)
+		}
+	}
+	func() {
+		defer r.rlock()()
+		s := r.s
+		for _, rec := range s.products {
+			for _, u := range rec.p.Images {
+				add(u)
+			}
+		}
+		for _, rec := range s.brands {
+			add(rec.b.LogoURL)
+			add(rec.b.ImageURL)
+		}
+		for _, p := range s.problems {
+			add(p.p.ImageURL)
+		}
+	}()
+	for _, u := range urls {
+		if err := fn(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}

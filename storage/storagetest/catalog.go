@@ -45,6 +45,7 @@ func runCatalogTests(t *testing.T, h Harness) {
 		{"PagingWhileAdding", testPagingWhileAdding},
 		{"BrandPaging", testBrandPaging},
 		{"BrandSearch", testBrandSearch},
+		{"ImagesInUse", testImagesInUse},
 		{"BadPageRequests", testBadPageRequests},
 		{"Search", testSearch},
 		{"SearchPaging", testSearchPaging},
@@ -696,6 +697,52 @@ func testBrandSearch(t *testing.T, f *catalogFixture) {
 	}
 	_, err := f.svc.Brands(f.ctx, catalog.BrandFilter{Query: strings.Repeat("가", 201)})
 	wantFields(t, "a query too long", err, "q")
+}
+
+func testImagesInUse(t *testing.T, f *catalogFixture) {
+	pr, err := f.svc.CreateProblem(f.ctx, staff, catalog.ProblemInput{Name: "환경", ImageURL: "/media/problem-1.png"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	br, err := f.svc.CreateBrand(f.ctx, staff, catalog.BrandInput{
+		Name: "초록순환", ProblemID: pr.ID, LogoURL: "/media/logo-1.png", ImageURL: "https://example.org/media/not-ours.png",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(name string, images ...string) catalog.Product {
+		t.Helper()
+		p, err := f.svc.CreateProduct(f.ctx, staff, catalog.ProductInput{
+			Name: name, Price: commerce.MustMoney("1000", "KRW"), BrandID: br.ID, Images: images,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	mk("가방", "/media/bag-1.jpg", "/static/demo/bag.svg", "/media/bag-2.jpg")
+	gone := mk("컵", "/media/cup-1.jpg")
+	mk("사진 없음")
+	mk("밑줄", "/mediaXbag.jpg", "/media_other/x.jpg")
+	if err := f.svc.DeleteProduct(f.ctx, staff, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	used, err := f.svc.ImagesInUse(f.ctx, "/media/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"/media/problem-1.png": true, "/media/logo-1.png": true, "/media/bag-1.jpg": true, "/media/bag-2.jpg": true}
+	if diff := cmp.Diff(want, used); diff != "" {
+		t.Errorf("ImagesInUse(/media/) (-want +got):\n%s", diff)
+	}
+	// The prefix is a prefix, not a pattern: _ and % are ordinary.
+	used, err = f.svc.ImagesInUse(f.ctx, "/media_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"/media_other/x.jpg": true}, used); diff != "" {
+		t.Errorf("ImagesInUse(/media_) (-want +got):\n%s", diff)
+	}
 }
 
 func testBadPageRequests(t *testing.T, f *catalogFixture) {
