@@ -45,6 +45,15 @@
 // user's other sessions. A store that does not answer makes
 // [Service.Authenticate] fail with [commerce.ErrUnavailable], never pass.
 //
+// # Staff
+//
+// Staff members look after the users: [Service.Users] lists them newest
+// first and finds them by part of a username or email,
+// [Service.UsersByID] reads the customers of a page of orders at once, and
+// [Service.SetStaff] makes a user staff or a customer again, ending their
+// sessions so that none keeps the old flag. No one takes away their own
+// staff flag ([ErrSelfDemotion]).
+//
 // # Google and Kakao
 //
 // [Service.SignInExternal] signs in with an identity (provider, subject):

@@ -45,6 +45,12 @@ var (
 	ErrSessionEnded = fmt.Errorf("account: session ended; sign in again: %w", commerce.ErrUnauthenticated)
 	// ErrStaffOnly is returned to customers for staff-only operations.
 	ErrStaffOnly = fmt.Errorf("account: staff only: %w", commerce.ErrForbidden)
+	// ErrSelfDemotion is returned to a staff member who asks to take away
+	// their own staff flag: another staff member has to, so that a shop
+	// cannot lose its last staff member by a slip of the hand. It is a
+	// conflict, not invalid input: the same request is allowed when
+	// someone else makes it.
+	ErrSelfDemotion = fmt.Errorf("account: staff cannot take away their own staff flag; another staff member can: %w", commerce.ErrConflict)
 	// ErrTooManyAttempts is wrapped by *TooManyAttemptsError.
 	ErrTooManyAttempts = fmt.Errorf("account: too many failed sign-ins: %w", commerce.ErrTooManyRequests)
 )

@@ -232,18 +232,14 @@ func (s *Service) EnsureStaff(ctx context.Context, username, password string) (A
 				return Account{}, err
 			}
 		}
-		next.Staff, next.UpdatedAt, next.Version = true, s.now.Now(), u.Version+1
-		err = s.users.UpdateUser(ctx, next, u.Version)
+		next.Staff = true
+		// A re-hash of the same password leaves the sessions alone.
+		next, err = s.setAccess(ctx, u, next, !ok || !u.Staff, "")
 		if errors.Is(err, ErrVersionConflict) && attempt < 3 {
 			continue
 		}
 		if err != nil {
 			return Account{}, err
-		}
-		if !ok || !u.Staff {
-			if err := s.sessions.DeleteUserSessions(ctx, u.ID, ""); err != nil {
-				return Account{}, err
-			}
 		}
 		return s.account(ctx, next)
 	}

@@ -41,6 +41,32 @@ type Repository interface {
 	// ListIdentities returns the identities of a user, ordered by
 	// provider.
 	ListIdentities(ctx context.Context, userID uuid.UUID) ([]Identity, error)
+
+	// ListUsers returns the users that q selects with their interests,
+	// newest (highest id) first, at most q.Limit, in a fixed number of
+	// queries whatever the number of users and interests.
+	ListUsers(ctx context.Context, q UserQuery) ([]User, error)
+	// GetUsers returns the users with the given ids, with their
+	// interests, newest (highest id) first, in a fixed number of queries.
+	// An id that names no user is left out, not an error; repeated ids
+	// give one user.
+	GetUsers(ctx context.Context, ids []uuid.UUID) ([]User, error)
+	// ListIdentitiesOf returns the identities of every user of userIDs in
+	// a fixed number of queries, ordered by user id (byte order), then
+	// provider.
+	ListIdentitiesOf(ctx context.Context, userIDs []uuid.UUID) ([]Identity, error)
+}
+
+// UserQuery selects a page of users for Repository.ListUsers.
+type UserQuery struct {
+	// Search keeps the users whose folded username or folded email
+	// contains commerce.Fold(Search) — a plain substring test, so that
+	// "KIM" finds "minjun.kim" and "Kim@example.com"; "" keeps all. A user
+	// without an email matches by username only.
+	Search string
+	// Before keeps the users with a lower id; uuid.Nil keeps all.
+	Before uuid.UUID
+	Limit  int
 }
 
 // SessionStore keeps sessions by id (the SHA-256 of the token). A session

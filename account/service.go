@@ -475,11 +475,17 @@ func (s *Service) account(ctx context.Context, u User) (Account, error) {
 	for i, id := range ids {
 		providers[i] = id.Provider
 	}
+	return accountOf(u, providers), nil
+}
+
+// accountOf is u as its owner sees it, with the providers of its
+// identities.
+func accountOf(u User, providers []string) Account {
 	return Account{
 		ID: u.ID, Username: u.Username, Nickname: u.Nickname, Email: u.Email,
 		Interests: slices.Clone(u.Interests), Staff: u.Staff, HasPassword: u.PasswordHash != "",
 		Identities: providers, CreatedAt: u.CreatedAt,
-	}, nil
+	}
 }
 
 // ProfilePatch changes the fields of a profile that are Set.

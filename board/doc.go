@@ -19,7 +19,8 @@
 //
 // # Permissions
 //
-// Only staff create posts and pin or unpin them; only a post's author edits
-// it; its author or staff delete it. The service checks every rule itself,
+// Only staff create posts; any staff member pins or unpins any post; only
+// a post's author edits its title, category and body; its author or staff
+// delete it. The service checks every rule itself,
 // whatever the HTTP layer above does.
 package board

@@ -113,7 +113,9 @@ func (s *Service) Create(ctx context.Context, actor commerce.Actor, in PostInput
 }
 
 // Update changes the fields of a post that patch sets. Only the author
-// edits a post, and pinning or unpinning also takes staff.
+// edits a post's title, category and body; pinning and unpinning take
+// staff, and any staff member may pin or unpin any post with a patch that
+// sets Pinned alone (the board is the staff's to arrange).
 func (s *Service) Update(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch PostPatch) (Post, error) {
 	if !actor.SignedIn() {
 		return Post{}, ErrSignInRequired
@@ -122,10 +124,12 @@ func (s *Service) Update(ctx context.Context, actor commerce.Actor, id uuid.UUID
 	if err != nil {
 		return Post{}, err
 	}
-	if p.Author.ID != actor.UserID {
+	pinOnly := patch.Pinned.Set && !patch.Title.Set && !patch.Category.Set && !patch.Body.Set
+	switch {
+	case pinOnly && actor.IsStaff():
+	case p.Author.ID != actor.UserID:
 		return Post{}, ErrAuthorOnly
-	}
-	if patch.Pinned.Set && patch.Pinned.Value != p.Pinned && !actor.IsStaff() {
+	case patch.Pinned.Set && patch.Pinned.Value != p.Pinned && !actor.IsStaff():
 		return Post{}, ErrStaffOnly
 	}
 	if patch.Title.Set {

@@ -235,6 +235,77 @@ func (r *accountRepo) getUser(ctx context.Context, where string, arg any) (accou
 	return userOut(rows), nil
 }
 
+// ListUsers reads a page of users with their interests in one query. A
+// derived table walks the primary key backwards — ids are UUIDv7, so
+// newest first — keeping the users whose username_key or email_key
+// contains the folded search (LIKE on the binary collation, so it
+// compares exactly as the in-memory store does), and stops at the limit;
+// the page's users are then joined to their interests. No index can serve
+// a substring test, so a search reads users until the page is full: the
+// whole table when fewer match, which a shop's users table allows.
+func (r *accountRepo) ListUsers(ctx context.Context, q account.UserQuery) ([]account.User, error) {
+	if q.Limit < 1 {
+		return []account.User{}, nil
+	}
+	page := r.db.NewSelect().TableExpr("users").Column("id")
+	if key := commerce.Fold(q.Search); key != "" {
+		pattern := likeContains(key)
+		page = page.Where("(username_key LIKE ? ESCAPE '!' OR email_key LIKE ? ESCAPE '!')", pattern, pattern)
+	}
+	if q.Before != uuid.Nil {
+		page = page.Where("id < ?", binID(q.Before))
+	}
+	page = page.OrderExpr("id DESC").Limit(int64(q.Limit))
+	var rows []userRow
+	err := r.db.NewSelect().Model(&rows).ColumnExpr(userColumns).
+		Join("JOIN (?) AS page ON page.id = u.id", page).
+		Join("LEFT JOIN user_interests AS ui ON ui.user_id = u.id").
+		OrderExpr("u.id DESC, ui.problem_id ASC").Scan(ctx)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return usersOut(rows), nil
+}
+
+// GetUsers reads the users of ids with their interests in one query.
+func (r *accountRepo) GetUsers(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
+	if len(ids) == 0 {
+		return []account.User{}, nil
+	}
+	var rows []userRow
+	err := r.db.NewSelect().Model(&rows).ColumnExpr(userColumns).
+		Join("LEFT JOIN user_interests AS ui ON ui.user_id = u.id").
+		Where("u.id IN (?)", bun.List(binIDs(ids))).
+		OrderExpr("u.id DESC, ui.problem_id ASC").Scan(ctx)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return usersOut(rows), nil
+}
+
+// usersOut assembles users from rows ordered by user, one row per
+// interest of each.
+func usersOut(rows []userRow) []account.User {
+	out := []account.User{}
+	for start := 0; start < len(rows); {
+		end := start + 1
+		for end < len(rows) && rows[end].ID == rows[start].ID {
+			end++
+		}
+		out = append(out, userOut(rows[start:end]))
+		start = end
+	}
+	return out
+}
+
+func binIDs(ids []uuid.UUID) []binID {
+	out := make([]binID, len(ids))
+	for i, id := range ids {
+		out[i] = binID(id)
+	}
+	return out
+}
+
 // FindTaken asks about the keys in one query. Empty values, never taken,
 // are left out; when all three are empty no query runs.
 func (r *accountRepo) FindTaken(ctx context.Context, except uuid.UUID, username, nickname, email string) ([]string, error) {
@@ -361,6 +432,25 @@ func (r *accountRepo) ListIdentities(ctx context.Context, userID uuid.UUID) ([]a
 	var rows []identityRow
 	err := r.db.NewSelect().Model(&rows).ColumnExpr(identityColumns).
 		Where("i.user_id = ?", binID(userID)).OrderExpr("i.provider ASC").Scan(ctx)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]account.Identity, len(rows))
+	for i := range rows {
+		out[i] = rows[i].out()
+	}
+	return out, nil
+}
+
+// ListIdentitiesOf reads the identities of many users in one query.
+func (r *accountRepo) ListIdentitiesOf(ctx context.Context, userIDs []uuid.UUID) ([]account.Identity, error) {
+	if len(userIDs) == 0 {
+		return []account.Identity{}, nil
+	}
+	var rows []identityRow
+	err := r.db.NewSelect().Model(&rows).ColumnExpr(identityColumns).
+		Where("i.user_id IN (?)", bun.List(binIDs(userIDs))).
+		OrderExpr("i.user_id ASC, i.provider ASC").Scan(ctx)
 	if err != nil {
 		return nil, translate(err)
 	}

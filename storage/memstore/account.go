@@ -246,6 +246,81 @@ func (r accountRepo) ListIdentities(ctx context.Context, userID uuid.UUID) ([]ac
 	return out, nil
 }
 
+// ListUsers walks the users newest first, keeping those whose folded
+// username or email contains the folded search.
+func (r accountRepo) ListUsers(ctx context.Context, q account.UserQuery) ([]account.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := r.s
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	search := commerce.Fold(q.Search)
+	var found []account.User
+	for _, u := range s.users {
+		if q.Before != uuid.Nil && compareIDs(u.ID, q.Before) >= 0 {
+			continue
+		}
+		if search != "" && !strings.Contains(commerce.Fold(u.Username), search) &&
+			(u.Email == "" || !strings.Contains(commerce.Fold(u.Email), search)) {
+			continue
+		}
+		found = append(found, u)
+	}
+	slices.SortFunc(found, func(a, b account.User) int { return compareIDs(b.ID, a.ID) })
+	found = found[:min(len(found), max(q.Limit, 0))]
+	out := make([]account.User, len(found))
+	for i, u := range found {
+		out[i] = s.userOut(u)
+	}
+	return out, nil
+}
+
+func (r accountRepo) GetUsers(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := r.s
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := []account.User{}
+	seen := make(map[uuid.UUID]bool, len(ids))
+	for _, id := range ids {
+		if u, ok := s.users[id]; ok && !seen[id] {
+			seen[id] = true
+			out = append(out, s.userOut(u))
+		}
+	}
+	slices.SortFunc(out, func(a, b account.User) int { return compareIDs(b.ID, a.ID) })
+	return out, nil
+}
+
+func (r accountRepo) ListIdentitiesOf(ctx context.Context, userIDs []uuid.UUID) ([]account.Identity, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s := r.s
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	want := make(map[uuid.UUID]bool, len(userIDs))
+	for _, id := range userIDs {
+		want[id] = true
+	}
+	out := []account.Identity{}
+	for _, id := range s.identities {
+		if want[id.UserID] {
+			out = append(out, id)
+		}
+	}
+	slices.SortFunc(out, func(a, b account.Identity) int {
+		if c := compareIDs(a.UserID, b.UserID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Provider, b.Provider)
+	})
+	return out, nil
+}
+
 // ---- sessions ----
 
 // Sessions returns the store's session store. Sessions expire by the

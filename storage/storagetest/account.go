@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
@@ -115,6 +116,9 @@ func runAccountTests(t *testing.T, h Harness) {
 		{"LinkIdentity", testLinkIdentity},
 		{"ConcurrentExternalSignIn", testConcurrentExternalSignIn},
 		{"EnsureStaff", testEnsureStaff},
+		{"Users", testUsers},
+		{"UsersByID", testUsersByID},
+		{"SetStaff", testSetStaff},
 		{"RepositoryContracts", testAccountRepositoryContracts},
 		{"SignUpWithSessionsDown", testSignUpWithSessionsDown},
 	}
@@ -628,6 +632,287 @@ func testEnsureStaff(t *testing.T, f *accountFixture) {
 	}
 	_, err = f.svc.EnsureStaff(f.ctx, "weak", "password")
 	wantFields(t, "EnsureStaff with a common password", err, "password")
+}
+
+// staffMember makes a staff member and signs them in, for the staff-only
+// operations: the actor carries its session, as a request's does.
+func (f *accountFixture) staffMember(t *testing.T, username string) (commerce.Actor, account.SignedIn) {
+	t.Helper()
+	const password = "관리자-Password-2026"
+	if _, err := f.svc.EnsureStaff(f.ctx, username, password); err != nil {
+		t.Fatalf("EnsureStaff(%q): %v", username, err)
+	}
+	in, err := f.svc.SignIn(f.ctx, account.Credentials{Username: username, Password: password}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor, _, err := f.svc.Authenticate(f.ctx, in.Token)
+	if err != nil || !actor.IsStaff() {
+		t.Fatalf("a staff member's actor: %+v, %v", actor, err)
+	}
+	return actor, in
+}
+
+// usernames returns the usernames of accounts, in their order.
+func usernames(accounts []account.Account) []string {
+	out := make([]string, len(accounts))
+	for i, a := range accounts {
+		out[i] = a.Username
+	}
+	return out
+}
+
+func testUsers(t *testing.T, f *accountFixture) {
+	boss, _ := f.staffMember(t, "boss")
+	// Signed up in this order, so newest first is the reverse.
+	for _, u := range []struct{ username, email string }{
+		{"MinJun.Kim", "mj@Example.com"},
+		{"seoyeon", "SY.KIM@mail.example"},
+		{"김민준", "kmj@example.com"},
+		{"kimchi_lover", "kimchi@example.com"},
+		{"jiho", "jiho@example.org"},
+	} {
+		_, err := f.svc.SignUp(f.ctx, account.SignUpInput{
+			Username: u.username, Password: strongPassword, PasswordConfirm: strongPassword,
+			Nickname: u.username + "닉", Email: u.email,
+		}, "")
+		if err != nil {
+			t.Fatalf("SignUp(%q): %v", u.username, err)
+		}
+	}
+	kakao, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "kakao", Subject: "31415", Nickname: "카카오"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		name, query string
+		want        []string
+	}{
+		{"everyone", "", []string{"kakao_31415", "jiho", "kimchi_lover", "김민준", "seoyeon", "MinJun.Kim", "boss"}},
+		{"part of usernames and emails, any case", "KIM", []string{"kimchi_lover", "seoyeon", "MinJun.Kim"}},
+		{"part of an email", "example.COM", []string{"kimchi_lover", "김민준", "MinJun.Kim"}},
+		{"Hangul", "민준", []string{"김민준"}},
+		{"decomposed Hangul", norm.NFD.String("민준"), []string{"김민준"}},
+		{"surrounding space", "  jiho ", []string{"jiho"}},
+		{"an underscore is itself", "_", []string{"kakao_31415", "kimchi_lover"}},
+		{"a percent sign is itself", "%", []string{}},
+		{"no one", "nobody", []string{}},
+	} {
+		page, err := f.svc.Users(f.ctx, boss, account.UserFilter{Query: c.query})
+		if err != nil {
+			t.Errorf("%s: Users(%q): %v", c.name, c.query, err)
+			continue
+		}
+		if diff := cmp.Diff(c.want, usernames(page.Items)); diff != "" || page.NextCursor != "" {
+			t.Errorf("%s: Users(%q) (-want +got):\n%s next %q", c.name, c.query, diff, page.NextCursor)
+		}
+	}
+
+	// The accounts carry what the staff page shows.
+	page, err := f.svc.Users(f.ctx, boss, account.UserFilter{Query: "kakao"})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("Users(kakao): %+v, %v", page, err)
+	}
+	if got := page.Items[0]; got.ID != kakao.Account.ID || !slices.Equal(got.Identities, []string{"kakao"}) || got.HasPassword || got.Staff || got.CreatedAt.IsZero() {
+		t.Errorf("a Kakao user as Users lists them: %+v", got)
+	}
+	page, _ = f.svc.Users(f.ctx, boss, account.UserFilter{Query: "boss"})
+	if len(page.Items) != 1 || !page.Items[0].Staff || !page.Items[0].HasPassword || len(page.Items[0].Identities) != 0 {
+		t.Errorf("the staff member as Users lists them: %+v", page.Items)
+	}
+
+	// Pages of 2: every user once, newest first.
+	var (
+		seen   []uuid.UUID
+		cursor string
+	)
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+		page, err := f.svc.Users(f.ctx, boss, account.UserFilter{Limit: 2, Cursor: cursor})
+		if err != nil {
+			t.Fatalf("Users page %d: %v", pages+1, err)
+		}
+		if len(page.Items) > 2 || (page.NextCursor != "" && len(page.Items) != 2) {
+			t.Fatalf("page %d: %d users, next %q", pages+1, len(page.Items), page.NextCursor)
+		}
+		for _, a := range page.Items {
+			seen = append(seen, a.ID)
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) != 7 {
+		t.Errorf("paging by 2 saw %d users, want 7", len(seen))
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i].String() >= seen[i-1].String() {
+			t.Errorf("paging: %v is not older than %v (repeated or out of order)", seen[i], seen[i-1])
+		}
+	}
+	// A search pages too.
+	first, err := f.svc.Users(f.ctx, boss, account.UserFilter{Query: "kim", Limit: 2})
+	if err != nil || len(first.Items) != 2 || first.NextCursor == "" {
+		t.Fatalf("first page of kim: %+v, %v", first, err)
+	}
+	second, err := f.svc.Users(f.ctx, boss, account.UserFilter{Query: "kim", Limit: 2, Cursor: first.NextCursor})
+	if err != nil || !slices.Equal(usernames(second.Items), []string{"MinJun.Kim"}) || second.NextCursor != "" {
+		t.Errorf("second page of kim: %+v, %v", second, err)
+	}
+
+	// Staff only, and the filter is checked.
+	customer := commerce.UserActor(kakao.Account.ID)
+	_, err = f.svc.Users(f.ctx, customer, account.UserFilter{})
+	wantErr(t, "Users as a customer", err, account.ErrStaffOnly)
+	_, err = f.svc.Users(f.ctx, commerce.Anonymous, account.UserFilter{})
+	wantErr(t, "Users as a visitor", err, account.ErrSignInRequired)
+	_, err = f.svc.Users(f.ctx, boss, account.UserFilter{Cursor: "not-a-cursor", Limit: 1000, Query: strings.Repeat("가", 255)})
+	wantFields(t, "Users with a bad filter", err, "cursor", "limit", "query")
+
+	// The repository on its own.
+	users, err := f.repo.ListUsers(f.ctx, account.UserQuery{Search: "KIM", Before: seen[4], Limit: 10})
+	if err != nil || len(users) != 1 || users[0].Username != "MinJun.Kim" || users[0].Interests == nil {
+		t.Errorf("ListUsers before the fifth newest (seoyeon): %+v, %v", users, err)
+	}
+	if users, err := f.repo.ListUsers(f.ctx, account.UserQuery{Limit: 0}); err != nil || len(users) != 0 {
+		t.Errorf("ListUsers with limit 0: %+v, %v", users, err)
+	}
+}
+
+func testUsersByID(t *testing.T, f *accountFixture) {
+	boss, _ := f.staffMember(t, "boss")
+	a := f.signUp(t, "first")
+	b := f.signUp(t, "second")
+	k, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "google", Subject: "g-7"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := commerce.NewID()
+	got, err := f.svc.UsersByID(f.ctx, boss, []uuid.UUID{b.Account.ID, missing, a.Account.ID, k.Account.ID, a.Account.ID})
+	if err != nil {
+		t.Fatalf("UsersByID: %v", err)
+	}
+	if len(got) != 3 || got[a.Account.ID].Username != "first" || got[b.Account.ID].Nickname != "second닉" ||
+		!slices.Equal(got[k.Account.ID].Identities, []string{"google"}) {
+		t.Errorf("UsersByID: %+v", got)
+	}
+	if _, ok := got[missing]; ok {
+		t.Error("UsersByID has an entry for an id that names no user")
+	}
+	if got, err := f.svc.UsersByID(f.ctx, boss, nil); err != nil || len(got) != 0 {
+		t.Errorf("UsersByID of no ids: %v, %v", got, err)
+	}
+	_, err = f.svc.UsersByID(f.ctx, commerce.UserActor(a.Account.ID), []uuid.UUID{a.Account.ID})
+	wantErr(t, "UsersByID as a customer", err, account.ErrStaffOnly)
+	_, err = f.svc.UsersByID(f.ctx, commerce.Anonymous, []uuid.UUID{a.Account.ID})
+	wantErr(t, "UsersByID as a visitor", err, account.ErrSignInRequired)
+	_, err = f.svc.UsersByID(f.ctx, boss, make([]uuid.UUID, commerce.MaxLimit+1))
+	wantFields(t, "UsersByID of too many ids", err, "ids")
+
+	users, err := f.repo.GetUsers(f.ctx, []uuid.UUID{a.Account.ID, b.Account.ID, missing})
+	if err != nil || len(users) != 2 || users[0].ID != b.Account.ID || users[1].ID != a.Account.ID {
+		t.Errorf("GetUsers, newest first: %+v, %v", users, err)
+	}
+	ids, err := f.repo.ListIdentitiesOf(f.ctx, []uuid.UUID{a.Account.ID, k.Account.ID})
+	if err != nil || len(ids) != 1 || ids[0].UserID != k.Account.ID || ids[0].Subject != "g-7" {
+		t.Errorf("ListIdentitiesOf: %+v, %v", ids, err)
+	}
+}
+
+func testSetStaff(t *testing.T, f *accountFixture) {
+	boss, bossIn := f.staffMember(t, "boss")
+	cust := f.signUp(t, "promotee")
+	other, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "promotee", Password: strongPassword}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bystander := f.signUp(t, "bystander")
+	id := cust.Account.ID
+
+	// Only staff, and nothing changes otherwise.
+	_, err = f.svc.SetStaff(f.ctx, commerce.UserActor(id), id, true)
+	wantErr(t, "SetStaff by a customer", err, account.ErrStaffOnly)
+	_, err = f.svc.SetStaff(f.ctx, commerce.Anonymous, id, true)
+	wantErr(t, "SetStaff by a visitor", err, account.ErrSignInRequired)
+	_, err = f.svc.SetStaff(f.ctx, boss, commerce.NewID(), true)
+	wantErr(t, "SetStaff of no one", err, account.ErrUserNotFound)
+	if _, _, err := f.svc.Authenticate(f.ctx, cust.Token); err != nil {
+		t.Fatalf("a refused SetStaff ended sessions: %v", err)
+	}
+
+	// Promoted: the customer's sessions end, and they sign in as staff.
+	acct, err := f.svc.SetStaff(f.ctx, boss, id, true)
+	if err != nil || !acct.Staff || acct.ID != id {
+		t.Fatalf("SetStaff (promote): %+v, %v", acct, err)
+	}
+	for _, tok := range []string{cust.Token, other.Token} {
+		if _, _, err := f.svc.Authenticate(f.ctx, tok); !errors.Is(err, account.ErrSessionEnded) {
+			t.Errorf("a customer session survived the promotion: %v", err)
+		}
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, bystander.Token); err != nil {
+		t.Errorf("another user's session ended: %v", err)
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, bossIn.Token); err != nil {
+		t.Errorf("the acting staff member's session ended: %v", err)
+	}
+	in, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "promotee", Password: strongPassword}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	promoted, _, err := f.svc.Authenticate(f.ctx, in.Token)
+	if err != nil || !promoted.IsStaff() {
+		t.Fatalf("signed in again after the promotion: %+v, %v; want staff", promoted, err)
+	}
+	if u, _ := f.repo.GetUser(f.ctx, id); !u.Staff || u.Version != 2 {
+		t.Errorf("stored after the promotion: staff %v, version %d", u.Staff, u.Version)
+	}
+
+	// Staff cannot take away their own flag; another staff member can.
+	_, err = f.svc.SetStaff(f.ctx, promoted, id, false)
+	wantErr(t, "demoting oneself", err, account.ErrSelfDemotion)
+	wantErr(t, "demoting oneself", err, commerce.ErrConflict)
+	if _, _, err := f.svc.Authenticate(f.ctx, in.Token); err != nil {
+		t.Errorf("a refused self-demotion ended the session: %v", err)
+	}
+	// Asking for the flag one has already changes nothing and keeps one's
+	// own session.
+	if acct, err := f.svc.SetStaff(f.ctx, promoted, id, true); err != nil || !acct.Staff {
+		t.Errorf("SetStaff of oneself to staff: %+v, %v", acct, err)
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, in.Token); err != nil {
+		t.Errorf("SetStaff of oneself ended one's own session: %v", err)
+	}
+
+	// Demoted by another: sessions end, and they sign in as a customer.
+	acct, err = f.svc.SetStaff(f.ctx, boss, id, false)
+	if err != nil || acct.Staff {
+		t.Fatalf("SetStaff (demote): %+v, %v", acct, err)
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, in.Token); !errors.Is(err, account.ErrSessionEnded) {
+		t.Errorf("a staff session survived the demotion: %v", err)
+	}
+	in, err = f.svc.SignIn(f.ctx, account.Credentials{Username: "promotee", Password: strongPassword}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _, err := f.svc.Authenticate(f.ctx, in.Token); err != nil || a.IsStaff() {
+		t.Errorf("signed in again after the demotion: %+v, %v; want a customer", a, err)
+	}
+	// Demoting a customer again ends their sessions all the same, so that
+	// a retry finishes a call whose sessions could not be ended.
+	if acct, err := f.svc.SetStaff(f.ctx, boss, id, false); err != nil || acct.Staff {
+		t.Errorf("demoting a customer: %+v, %v", acct, err)
+	}
+	if _, _, err := f.svc.Authenticate(f.ctx, in.Token); !errors.Is(err, account.ErrSessionEnded) {
+		t.Errorf("a repeated SetStaff did not end the sessions: %v", err)
+	}
+	if u, _ := f.repo.GetUser(f.ctx, id); u.Staff || u.Version != 3 {
+		t.Errorf("stored after the demotions: staff %v, version %d; want a customer at version 3", u.Staff, u.Version)
+	}
 }
 
 func testAccountRepositoryContracts(t *testing.T, f *accountFixture) {

@@ -248,6 +248,19 @@ func testBoardPermissions(t *testing.T, f *boardFixture) {
 		!edited.CreatedAt.Equal(p.CreatedAt) || edited.UpdatedAt.Before(p.UpdatedAt) {
 		t.Errorf("after Update: %+v", edited)
 	}
+	// Any staff member pins and unpins any post, with a patch of Pinned
+	// alone; a customer may not, and other staff may not edit meanwhile.
+	unpinned, err := f.svc.Update(f.ctx, f.staff2, p.ID, board.PostPatch{Pinned: commerce.Some(false)})
+	if err != nil || unpinned.Pinned || unpinned.Title != edited.Title {
+		t.Errorf("unpinning by other staff: %+v, %v", unpinned, err)
+	}
+	_, err = f.svc.Update(f.ctx, f.staff2, p.ID, board.PostPatch{Pinned: commerce.Some(true), Title: commerce.Some("x")})
+	wantErr(t, "pinning with an edit by other staff", err, board.ErrAuthorOnly)
+	_, err = f.svc.Update(f.ctx, f.customer, p.ID, board.PostPatch{Pinned: commerce.Some(true)})
+	wantErr(t, "pinning by a customer", err, commerce.ErrForbidden)
+	if again, err := f.svc.Update(f.ctx, f.staff2, p.ID, board.PostPatch{Pinned: commerce.Some(true)}); err != nil || !again.Pinned {
+		t.Errorf("pinning by other staff: %+v, %v", again, err)
+	}
 	// An author who is no longer staff edits but may not unpin.
 	former := commerce.UserActor(f.staff.UserID)
 	_, err = f.svc.Update(f.ctx, former, p.ID, board.PostPatch{Pinned: commerce.Some(false)})
