@@ -28,6 +28,9 @@ var (
 
 	// ErrStaffOnly is returned when someone other than staff writes.
 	ErrStaffOnly = fmt.Errorf("catalog: only staff may change the catalog: %w", commerce.ErrForbidden)
+	// ErrNoMedia is returned by UploadImage when the service has no store
+	// for images (Options.Media).
+	ErrNoMedia = fmt.Errorf("catalog: image uploads are not configured: %w", commerce.ErrNotFound)
 	// ErrSignInRequired is returned when an anonymous visitor writes.
 	ErrSignInRequired = fmt.Errorf("catalog: sign in as staff to change the catalog: %w", commerce.ErrUnauthenticated)
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/media"
 )
 
 // DefaultPlaceholderImage is the cover of a product without images unless
@@ -52,6 +54,9 @@ type Options struct {
 	// PlaceholderImage is the ImageURL of a product without images.
 	// Default: DefaultPlaceholderImage.
 	PlaceholderImage string
+	// Media stores the images staff upload (UploadImage). Default: none;
+	// images are then URLs only.
+	Media *media.Store
 }
 
 // Service is the catalog: problems, brands and products. Anyone reads;
@@ -61,6 +66,7 @@ type Service struct {
 	now         commerce.Clock
 	newID       commerce.IDGenerator
 	placeholder string
+	media       *media.Store
 }
 
 // NewService returns the catalog over repo. It panics if repo is nil.
@@ -71,7 +77,7 @@ func NewService(repo Repository, opts *Options) *Service {
 	if opts == nil {
 		opts = &Options{}
 	}
-	s := &Service{repo: repo, now: opts.Now, newID: opts.NewID, placeholder: opts.PlaceholderImage}
+	s := &Service{repo: repo, now: opts.Now, newID: opts.NewID, placeholder: opts.PlaceholderImage, media: opts.Media}
 	if s.newID == nil {
 		s.newID = commerce.NewID
 	}
@@ -419,6 +425,21 @@ func apply[T any](dst *T, o commerce.Optional[T]) {
 	if o.Set {
 		*dst = o.Value
 	}
+}
+
+// UploadImage stores an image that staff upload for a product, brand or
+// problem (Options.Media): the rules of package media apply, and a file
+// it refuses is a validation error on field. Use the returned image's URL
+// in the record. Only staff upload; without Options.Media it returns
+// ErrNoMedia.
+func (s *Service) UploadImage(ctx context.Context, actor commerce.Actor, field string, r io.Reader) (media.Image, error) {
+	if err := authorize(actor); err != nil {
+		return media.Image{}, err
+	}
+	if s.media == nil {
+		return media.Image{}, ErrNoMedia
+	}
+	return s.media.Upload(ctx, field, r)
 }
 
 // authorize allows staff and refuses everyone else.
