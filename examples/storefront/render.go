@@ -125,8 +125,12 @@ func (s *Storefront) header(r *http.Request) (header, error) {
 		ShopName: s.shopName,
 		SignedIn: a.SignedIn(),
 		Staff:    a.IsStaff(),
-		Query:    r.URL.Query().Get("query"),
 		Path:     r.URL.RequestURI(),
+	}
+	// The search box keeps the query of the search results; other pages
+	// (a staff list's own filter) may use ?query= for something else.
+	if r.URL.Path == "/" {
+		h.Query = r.URL.Query().Get("query")
 	}
 	if a.SignedIn() || a.SessionID != "" {
 		sum, err := s.carts.Summary(r.Context(), a)
