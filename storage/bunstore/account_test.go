@@ -363,6 +363,19 @@ func accountQueryCounts(ctx context.Context, t *testing.T, s *bunstore.Store, pr
 			}
 			return len(taken), err
 		})
+		// The users (with their interests), then their identities.
+		staff := commerce.StaffActor(uuid.New())
+		count("account.Service.Users", 2, func() (int, error) {
+			page, err := accounts.Users(ctx, staff, account.UserFilter{Query: "COUNT", Limit: 20})
+			if len(page.Items) != 1 || len(page.Items[0].Interests) != len(interests) || len(page.Items[0].Identities) != 1 {
+				t.Errorf("Users: %+v, want the one user with its interests and identity", page.Items)
+			}
+			return len(page.Items), err
+		})
+		count("account.Service.UsersByID", 2, func() (int, error) {
+			users, err := accounts.UsersByID(ctx, staff, []uuid.UUID{me.Account.ID, uuid.New()})
+			return len(users), err
+		})
 		// The user (with its interests) and its identities; the session
 		// and the throttling counters are in memstore here, Redis in
 		// production.
