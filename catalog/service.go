@@ -442,6 +442,10 @@ func (s *Service) UploadImage(ctx context.Context, actor commerce.Actor, field s
 	return s.media.Upload(ctx, field, r)
 }
 
+// Media returns the store of the images staff upload (Options.Media), or
+// nil: the pages and the API describe stored images with it.
+func (s *Service) Media() *media.Store { return s.media }
+
 // authorize allows staff and refuses everyone else.
 func authorize(a commerce.Actor) error {
 	switch {

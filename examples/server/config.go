@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -64,6 +65,10 @@ var settings = []setting{
 		usage: "replaces Google's token endpoint (for tests)"},
 	{flag: "google-userinfo-url", env: "COMMERCE_GOOGLE_USERINFO_URL", arg: "url", def: "Google's",
 		usage: "replaces Google's userinfo endpoint (for tests)"},
+	{flag: "media-url", env: "COMMERCE_MEDIA_URL", arg: "url", def: "file://" + defaultMediaDir + " beside the working directory",
+		usage: "bucket of uploaded images: file:///var/lib/shop/media, mem://, or s3://bucket?endpoint=…&region=…"},
+	{flag: "media-sweep", env: "COMMERCE_MEDIA_SWEEP", arg: "duration", def: "1h",
+		usage: "how often uploaded images that no product, brand or problem uses are deleted (once a day old); 0 never"},
 	{flag: "kakao-client-id", env: "COMMERCE_KAKAO_CLIENT_ID", arg: "id", def: "none, Kakao sign-in is off",
 		usage: "REST API key of Kakao sign-in"},
 	{flag: "kakao-client-secret", env: "COMMERCE_KAKAO_CLIENT_SECRET", arg: "secret", def: "none",
@@ -92,6 +97,10 @@ type config struct {
 	// publicURL has no trailing slash; empty when not set.
 	publicURL     string
 	secureCookies bool
+	// mediaURL is the bucket of uploaded images; mediaSweep how often the
+	// unused ones are swept (0: never).
+	mediaURL   string
+	mediaSweep time.Duration
 	// providers are the configured sign-in providers, Google's first.
 	providers []providerConfig
 	// source names where each setting came from ("-addr" or
@@ -244,6 +253,25 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 		cfg.secureCookies = secure
 	}
 
+	cfg.mediaURL = values["media-url"]
+	if cfg.mediaURL == "" {
+		dir, err := filepath.Abs(defaultMediaDir)
+		if err != nil {
+			fail("media-url", "no default folder: %v", err)
+		}
+		cfg.mediaURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String()
+	} else if u, err := url.Parse(cfg.mediaURL); err != nil || u.Scheme == "" {
+		fail("media-url", "want a bucket URL such as file:///var/lib/shop/media, mem:// or s3://bucket?region=…, not %q", cfg.mediaURL)
+	}
+	cfg.mediaSweep = time.Hour
+	if v := values["media-sweep"]; v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			fail("media-sweep", "want a duration such as 1h, or 0 for never, not %q", v)
+		}
+		cfg.mediaSweep = d
+	}
+
 	for _, name := range []string{"google", "kakao"} {
 		get := func(suffix string) string { return values[name+"-"+suffix] }
 		if get("client-id") == "" {
@@ -282,6 +310,10 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 	return cfg, nil
 }
 
+// defaultMediaDir is the folder of uploaded images unless
+// COMMERCE_MEDIA_URL names a bucket: beside the working directory.
+const defaultMediaDir = "shop-media"
+
 // absoluteURL reports whether s is an absolute http(s) URL without a query
 // or fragment.
 func absoluteURL(s string) bool {
@@ -293,7 +325,8 @@ func absoluteURL(s string) bool {
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: server [flags]
 
-Serves the commerce engine's JSON API. Each flag can also be set by its
+Serves the commerce engine's shop: its pages at / and its JSON API under
+/api/, with uploaded images under /media/. Each flag can also be set by its
 environment variable; a flag on the command line wins over the variable.
 
 Payments are not real: orders paid by card or mobile go through a fake

@@ -78,7 +78,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer store.close()
 
-	cat := catalog.NewService(store.catalog, nil)
+	images, err := openMedia(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer images.Close()
+	cat := catalog.NewService(store.catalog, &catalog.Options{Media: images})
 	if cfg.demo {
 		// The demo is loaded by an actor made here, through the service,
 		// which validates it like any staff write.
@@ -138,7 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			SecureCookies: cfg.secureCookies,
 		})
 	srv := &http.Server{
-		Handler:           newHandler(a, shop),
+		Handler:           newHandler(a, shop, images),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -151,7 +156,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("%s: %w", cfg.source["addr"], err)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "storage", store.name, "sessions", store.sessionsName,
-		"demo", cfg.demo, "sign_in_providers", names)
+		"media", redactURL(cfg.mediaURL), "demo", cfg.demo, "sign_in_providers", names)
+
+	sweepCtx, stopSweeping := context.WithCancel(ctx)
+	defer stopSweeping()
+	if cfg.mediaSweep > 0 {
+		go sweepMedia(sweepCtx, images, cat, cfg.mediaSweep, log)
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -55,7 +55,8 @@ type server struct {
 // they say otherwise) and waits until it listens.
 func startRun(t *testing.T, args []string, env map[string]string) *server {
 	t.Helper()
-	full := map[string]string{"COMMERCE_ADDR": "127.0.0.1:0", "COMMERCE_LOG_FORMAT": "json"}
+	// Images go to memory, not to a folder in the source tree.
+	full := map[string]string{"COMMERCE_ADDR": "127.0.0.1:0", "COMMERCE_LOG_FORMAT": "json", "COMMERCE_MEDIA_URL": "mem://"}
 	for k, v := range env {
 		full[k] = v
 	}
@@ -340,6 +341,9 @@ func TestRunBadSettings(t *testing.T) {
 		{"kakao endpoint", nil, map[string]string{"COMMERCE_KAKAO_CLIENT_ID": "id", "COMMERCE_PUBLIC_URL": "https://shop.example",
 			"COMMERCE_KAKAO_TOKEN_URL": "/token"}, "COMMERCE_KAKAO_TOKEN_URL"},
 		{"google flag", []string{"-google-client-id", "id", "-public-url", "https://shop.example"}, nil, "COMMERCE_GOOGLE_CLIENT_SECRET"},
+		{"media URL without a scheme", nil, map[string]string{"COMMERCE_MEDIA_URL": "/var/lib/shop"}, "COMMERCE_MEDIA_URL"},
+		{"media URL of an unknown kind", nil, map[string]string{"COMMERCE_MEDIA_URL": "ftp://u:s3cret@host/x"}, "COMMERCE_MEDIA_URL"},
+		{"media sweep", []string{"-media-sweep", "-1h"}, nil, "-media-sweep"},
 		{"malformed Redis URL", nil, map[string]string{"COMMERCE_REDIS_URL": "mysql://u:s3cret@host/x"}, "COMMERCE_REDIS_URL"},
 		{"unreachable Redis", nil, map[string]string{
 			"COMMERCE_REDIS_URL": "redis://:s3cret@" + closed + "/0",
@@ -348,7 +352,7 @@ func TestRunBadSettings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			env := map[string]string{"COMMERCE_ADDR": "127.0.0.1:0"}
+			env := map[string]string{"COMMERCE_ADDR": "127.0.0.1:0", "COMMERCE_MEDIA_URL": "mem://"}
 			for k, v := range tc.env {
 				env[k] = v
 			}

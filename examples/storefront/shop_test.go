@@ -42,6 +42,9 @@ type shop struct {
 	StaffName     string
 	StaffPassword string
 	Handler       http.Handler
+	// catalogRepo is the catalog's storage, for a test that needs another
+	// catalog service over it.
+	catalogRepo catalog.Repository
 }
 
 // backend is where a shop stores: "memory", or "mysql" (MariaDB for the
@@ -101,7 +104,7 @@ func newShopOn(t testing.TB, b backend) *shop {
 		rs := redisstore.New(rdb, &redisstore.Options{Prefix: prefix})
 		sessions, attempts = rs.Sessions(), rs.Attempts()
 	}
-	s := &shop{t: t}
+	s := &shop{t: t, catalogRepo: catRepo}
 	s.Catalog = catalog.NewService(catRepo, nil)
 	if err := demo.Load(ctx, s.Catalog, commerce.StaffActor(commerce.NewID())); err != nil {
 		t.Fatal(err)

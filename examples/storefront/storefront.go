@@ -78,9 +78,6 @@ type Options struct {
 	// Location is the time zone of the dates shown. Default: Korea
 	// Standard Time (UTC+9, no daylight saving).
 	Location *time.Location
-	// Media stores the images staff upload on the staff pages. Without
-	// it, images are URLs typed in. Default: none.
-	Media *media.Store
 	// MaxUploadBytes is the largest staff form with files accepted (a
 	// product's photos); larger ones get 413. Default:
 	// DefaultMaxUploadBytes.
@@ -164,10 +161,12 @@ func New(svc Services, opts *Options) *Storefront {
 		cookies:   webauth.Cookies{Secure: opts.SecureCookies},
 		maxForm:   opts.MaxFormBytes,
 		maxUpload: opts.MaxUploadBytes,
-		media:     opts.Media,
-		clientIP:  opts.ClientIP,
-		loc:       opts.Location,
-		origins:   http.NewCrossOriginProtection(),
+		// Staff upload images through the catalog, and the pages describe
+		// the stored ones with its store, if it has one.
+		media:    svc.Catalog.Media(),
+		clientIP: opts.ClientIP,
+		loc:      opts.Location,
+		origins:  http.NewCrossOriginProtection(),
 	}
 	if s.log == nil {
 		s.log = slog.Default()

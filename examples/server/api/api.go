@@ -14,6 +14,7 @@ import (
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/examples/internal/web"
 	"github.com/impactmuseum/commerce/examples/internal/webauth"
+	"github.com/impactmuseum/commerce/media"
 	"github.com/impactmuseum/commerce/order"
 )
 
@@ -72,6 +73,10 @@ type Options struct {
 	// proxy sets, and only if the proxy always overwrites it, or any
 	// client can pick its own address.
 	ClientIP func(r *http.Request) string
+	// MaxUploadBytes is the largest POST /api/media body accepted; larger
+	// ones get 413. Default: media.MaxBytes and 64 KiB for the form
+	// around the file.
+	MaxUploadBytes int64
 	// TrustedOrigins are origins (such as "https://shop.example") whose
 	// cookie-authenticated writes are accepted although they are not the
 	// API's own origin: a front-end served from another host. New panics
@@ -91,6 +96,8 @@ type API struct {
 	ready     func(context.Context) error
 	timeout   time.Duration
 	static    fs.FS
+	media     *media.Store
+	maxUpload int64
 	providers map[string]*social.Provider
 	cookies   webauth.Cookies
 	maxBody   int64
@@ -128,6 +135,8 @@ func New(svc Services, opts *Options) *API {
 		ready:     opts.Ready,
 		timeout:   opts.RequestTimeout,
 		static:    opts.Static,
+		media:     svc.Catalog.Media(),
+		maxUpload: opts.MaxUploadBytes,
 		providers: make(map[string]*social.Provider, len(opts.Providers)),
 		cookies:   webauth.Cookies{Secure: opts.SecureCookies},
 		maxBody:   opts.MaxBodyBytes,
@@ -142,6 +151,9 @@ func New(svc Services, opts *Options) *API {
 	}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBodyBytes
+	}
+	if a.maxUpload <= 0 {
+		a.maxUpload = media.MaxBytes + 64<<10
 	}
 	if a.clientIP == nil {
 		a.clientIP = web.RemoteIP
@@ -177,6 +189,7 @@ func New(svc Services, opts *Options) *API {
 		"POST /api/problems":        a.CreateProblem,
 		"PATCH /api/problems/{id}":  a.UpdateProblem,
 		"DELETE /api/problems/{id}": a.DeleteProblem,
+		"POST /api/media":           a.UploadMedia,
 		"GET /api/me":               a.Me,
 		"PATCH /api/me":             a.UpdateMe,
 		"POST /api/me/password":     a.ChangePassword,

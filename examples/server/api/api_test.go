@@ -228,11 +228,11 @@ func sortedList(fields ...string) string {
 }
 
 var (
-	productFields = sortedList("id", "name", "description", "price", "brand", "images", "image_url",
+	productFields = sortedList("id", "name", "description", "price", "brand", "images", "image_details", "image_url",
 		"stock", "created_at", "updated_at", "version")
-	brandFields = sortedList("id", "name", "summary", "story", "logo_url", "image_url", "homepage",
+	brandFields = sortedList("id", "name", "summary", "story", "logo_url", "image_url", "logo", "image", "homepage",
 		"problem", "created_at", "version")
-	problemFields = sortedList("id", "name", "summary", "description", "image_url", "version")
+	problemFields = sortedList("id", "name", "summary", "description", "image_url", "image", "version")
 	listFields    = sortedList("items", "next_cursor")
 	refFields     = sortedList("id", "name")
 	moneyFields   = sortedList("amount", "currency")
@@ -281,6 +281,15 @@ func checkProduct(t *testing.T, p obj) {
 	images, ok := p["images"].([]any)
 	if !ok {
 		t.Errorf("images = %v, want an array (never null)", p["images"])
+	}
+	details, ok := p["image_details"].([]any)
+	if !ok || len(details) != len(images) {
+		t.Errorf("image_details = %v, want one for each of images %v", p["image_details"], images)
+	}
+	for i := range min(len(details), len(images)) {
+		if d, _ := details[i].(obj); d["url"] != images[i] {
+			t.Errorf("image_details[%d] = %v, want the url %v", i, details[i], images[i])
+		}
 	}
 	switch cover := p["image_url"]; {
 	case len(images) == 0 && cover != catalog.DefaultPlaceholderImage:

@@ -152,7 +152,7 @@ func (a *API) changeCart(w http.ResponseWriter, r *http.Request, adds bool, chan
 // them.
 func (a *API) writeCart(w http.ResponseWriter, r *http.Request, c cart.Cart) {
 	w.Header().Set("Cache-Control", "no-store")
-	a.writeJSON(w, r, http.StatusOK, cartOut(c))
+	a.writeJSON(w, r, http.StatusOK, a.cartOut(c))
 }
 
 // pathProductID parses the {product_id} of the path.

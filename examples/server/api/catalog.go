@@ -38,7 +38,7 @@ func (a *API) ListProducts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.writeJSON(w, r, http.StatusOK, listJSON[productJSON]{
-		Items:      mapOut(page.Items, productOut),
+		Items:      mapOut(page.Items, a.productOut),
 		NextCursor: cursorOut(page.NextCursor),
 	})
 }
@@ -55,7 +55,7 @@ func (a *API) GetProduct(w http.ResponseWriter, r *http.Request) {
 		a.Error(w, r, err)
 		return
 	}
-	a.writeJSON(w, r, http.StatusOK, productOut(p))
+	a.writeJSON(w, r, http.StatusOK, a.productOut(p))
 }
 
 // ListBrands serves GET /api/brands: brands newest first, filtered by
@@ -77,7 +77,7 @@ func (a *API) ListBrands(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.writeJSON(w, r, http.StatusOK, listJSON[brandJSON]{
-		Items:      mapOut(page.Items, brandOut),
+		Items:      mapOut(page.Items, a.brandOut),
 		NextCursor: cursorOut(page.NextCursor),
 	})
 }
@@ -97,8 +97,8 @@ func (a *API) GetBrand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.writeJSON(w, r, http.StatusOK, brandDetailJSON{
-		brandJSON:          brandOut(b.Brand),
-		Products:           mapOut(b.Products, productOut),
+		brandJSON:          a.brandOut(b.Brand),
+		Products:           mapOut(b.Products, a.productOut),
 		ProductsNextCursor: cursorOut(b.NextCursor),
 	})
 }
@@ -111,7 +111,7 @@ func (a *API) ListProblems(w http.ResponseWriter, r *http.Request) {
 		a.Error(w, r, err)
 		return
 	}
-	a.writeJSON(w, r, http.StatusOK, listJSON[problemJSON]{Items: mapOut(problems, problemOut)})
+	a.writeJSON(w, r, http.StatusOK, listJSON[problemJSON]{Items: mapOut(problems, a.problemOut)})
 }
 
 // GetProblem serves GET /api/problems/{id}: the problem with the brands
@@ -129,8 +129,8 @@ func (a *API) GetProblem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.writeJSON(w, r, http.StatusOK, problemDetailJSON{
-		problemJSON:      problemOut(p.Problem),
-		Brands:           mapOut(p.Brands, brandOut),
+		problemJSON:      a.problemOut(p.Problem),
+		Brands:           mapOut(p.Brands, a.brandOut),
 		BrandsNextCursor: cursorOut(p.NextCursor),
 	})
 }
@@ -263,7 +263,7 @@ func (a *API) CreateProblem(w http.ResponseWriter, r *http.Request) {
 		a.bodyError(w, r, err)
 		return
 	}
-	a.created(w, r, "/api/problems/"+p.ID.String(), problemOut(p))
+	a.created(w, r, "/api/problems/"+p.ID.String(), a.problemOut(p))
 }
 
 // UpdateProblem serves PATCH /api/problems/{id}: the fields present
@@ -285,7 +285,7 @@ func (a *API) UpdateProblem(w http.ResponseWriter, r *http.Request) {
 		a.bodyError(w, r, err)
 		return
 	}
-	a.writeJSON(w, r, http.StatusOK, problemOut(p))
+	a.writeJSON(w, r, http.StatusOK, a.problemOut(p))
 }
 
 // DeleteProblem serves DELETE /api/problems/{id}: 204, or 409 while
@@ -343,7 +343,7 @@ func (a *API) CreateBrand(w http.ResponseWriter, r *http.Request) {
 		a.bodyError(w, r, err)
 		return
 	}
-	a.created(w, r, "/api/brands/"+b.ID.String(), brandOut(b))
+	a.created(w, r, "/api/brands/"+b.ID.String(), a.brandOut(b))
 }
 
 // UpdateBrand serves PATCH /api/brands/{id}.
@@ -374,7 +374,7 @@ func (a *API) UpdateBrand(w http.ResponseWriter, r *http.Request) {
 		a.bodyError(w, r, err)
 		return
 	}
-	a.writeJSON(w, r, http.StatusOK, brandOut(b))
+	a.writeJSON(w, r, http.StatusOK, a.brandOut(b))
 }
 
 // DeleteBrand serves DELETE /api/brands/{id}: 204; the brand's products
@@ -432,7 +432,7 @@ func (a *API) CreateProduct(w http.ResponseWriter, r *http.Request) {
 		a.bodyError(w, r, err)
 		return
 	}
-	a.created(w, r, "/api/products/"+p.ID.String(), productOut(p))
+	a.created(w, r, "/api/products/"+p.ID.String(), a.productOut(p))
 }
 
 // UpdateProduct serves PATCH /api/products/{id}.
@@ -463,7 +463,7 @@ func (a *API) UpdateProduct(w http.ResponseWriter, r *http.Request) {
 		a.bodyError(w, r, err)
 		return
 	}
-	a.writeJSON(w, r, http.StatusOK, productOut(p))
+	a.writeJSON(w, r, http.StatusOK, a.productOut(p))
 }
 
 // DeleteProduct serves DELETE /api/products/{id}: 204.

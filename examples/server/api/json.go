@@ -9,6 +9,7 @@ import (
 	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/media"
 	"github.com/impactmuseum/commerce/order"
 )
 
@@ -26,24 +27,29 @@ type productJSON struct {
 	Price       commerce.Money `json:"price"`
 	Brand       *refJSON       `json:"brand"`
 	Images      []string       `json:"images"`
-	ImageURL    string         `json:"image_url"`
-	Stock       *int           `json:"stock"`
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
-	Version     int64          `json:"version"`
+	// ImageDetails describe Images, in their order: each one's URL and,
+	// for a stored image, its size and smaller variants.
+	ImageDetails []imageJSON `json:"image_details"`
+	ImageURL     string      `json:"image_url"`
+	Stock        *int        `json:"stock"`
+	CreatedAt    time.Time   `json:"created_at"`
+	UpdatedAt    time.Time   `json:"updated_at"`
+	Version      int64       `json:"version"`
 }
 
 type brandJSON struct {
-	ID        uuid.UUID `json:"id"`
-	Name      string    `json:"name"`
-	Summary   string    `json:"summary"`
-	Story     string    `json:"story"`
-	LogoURL   string    `json:"logo_url"`
-	ImageURL  string    `json:"image_url"`
-	Homepage  string    `json:"homepage"`
-	Problem   refJSON   `json:"problem"`
-	CreatedAt time.Time `json:"created_at"`
-	Version   int64     `json:"version"`
+	ID        uuid.UUID  `json:"id"`
+	Name      string     `json:"name"`
+	Summary   string     `json:"summary"`
+	Story     string     `json:"story"`
+	LogoURL   string     `json:"logo_url"`
+	ImageURL  string     `json:"image_url"`
+	Logo      *imageJSON `json:"logo"`
+	Image     *imageJSON `json:"image"`
+	Homepage  string     `json:"homepage"`
+	Problem   refJSON    `json:"problem"`
+	CreatedAt time.Time  `json:"created_at"`
+	Version   int64      `json:"version"`
 }
 
 type brandDetailJSON struct {
@@ -53,12 +59,13 @@ type brandDetailJSON struct {
 }
 
 type problemJSON struct {
-	ID          uuid.UUID `json:"id"`
-	Name        string    `json:"name"`
-	Summary     string    `json:"summary"`
-	Description string    `json:"description"`
-	ImageURL    string    `json:"image_url"`
-	Version     int64     `json:"version"`
+	ID          uuid.UUID  `json:"id"`
+	Name        string     `json:"name"`
+	Summary     string     `json:"summary"`
+	Description string     `json:"description"`
+	ImageURL    string     `json:"image_url"`
+	Image       *imageJSON `json:"image"`
+	Version     int64      `json:"version"`
 }
 
 type problemDetailJSON struct {
@@ -67,31 +74,79 @@ type problemDetailJSON struct {
 	BrandsNextCursor *string     `json:"brands_next_cursor"`
 }
 
+// imageJSON is an image: its URL, and for an image stored through
+// Options.Media its id, type, size in pixels (and in bytes, when known)
+// and its smaller variants, narrowest first. An external URL has only
+// its url.
+type imageJSON struct {
+	URL         string        `json:"url"`
+	ID          string        `json:"id,omitempty"`
+	ContentType string        `json:"content_type,omitempty"`
+	Width       int           `json:"width,omitempty"`
+	Height      int           `json:"height,omitempty"`
+	Bytes       int64         `json:"bytes,omitempty"`
+	Variants    []variantJSON `json:"variants,omitempty"`
+}
+
+type variantJSON struct {
+	URL    string `json:"url"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	Bytes  int64  `json:"bytes,omitempty"`
+}
+
+func imageOut(img media.Image) imageJSON {
+	out := imageJSON{URL: img.URL, ID: img.ID, ContentType: img.ContentType, Width: img.Width, Height: img.Height, Bytes: img.Bytes}
+	for _, v := range img.Variants {
+		out.Variants = append(out.Variants, variantJSON{URL: v.URL, Width: v.Width, Height: v.Height, Bytes: v.Bytes})
+	}
+	return out
+}
+
+// image describes url: a stored image in full, any other URL as it is,
+// and no URL as null.
+func (a *API) image(url string) *imageJSON {
+	if url == "" {
+		return nil
+	}
+	if a.media != nil {
+		if img, ok := a.media.Describe(url); ok {
+			out := imageOut(img)
+			return &out
+		}
+	}
+	return &imageJSON{URL: url}
+}
+
 type listJSON[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`
 }
 
-func productOut(p catalog.Product) productJSON {
+func (a *API) productOut(p catalog.Product) productJSON {
 	out := productJSON{
-		ID:          p.ID,
-		Name:        p.Name,
-		Description: p.Description,
-		Price:       p.Price,
-		Images:      append([]string{}, p.Images...),
-		ImageURL:    p.ImageURL,
-		Stock:       p.Stock,
-		CreatedAt:   p.CreatedAt.UTC(),
-		UpdatedAt:   p.UpdatedAt.UTC(),
-		Version:     p.Version,
+		ID:           p.ID,
+		Name:         p.Name,
+		Description:  p.Description,
+		Price:        p.Price,
+		Images:       append([]string{}, p.Images...),
+		ImageDetails: make([]imageJSON, 0, len(p.Images)),
+		ImageURL:     p.ImageURL,
+		Stock:        p.Stock,
+		CreatedAt:    p.CreatedAt.UTC(),
+		UpdatedAt:    p.UpdatedAt.UTC(),
+		Version:      p.Version,
 	}
 	if p.Brand != nil {
 		out.Brand = &refJSON{ID: p.Brand.ID, Name: p.Brand.Name}
 	}
+	for _, u := range p.Images {
+		out.ImageDetails = append(out.ImageDetails, *a.image(u))
+	}
 	return out
 }
 
-func brandOut(b catalog.Brand) brandJSON {
+func (a *API) brandOut(b catalog.Brand) brandJSON {
 	return brandJSON{
 		ID:        b.ID,
 		Name:      b.Name,
@@ -99,6 +154,8 @@ func brandOut(b catalog.Brand) brandJSON {
 		Story:     b.Story,
 		LogoURL:   b.LogoURL,
 		ImageURL:  b.ImageURL,
+		Logo:      a.image(b.LogoURL),
+		Image:     a.image(b.ImageURL),
 		Homepage:  b.Homepage,
 		Problem:   refJSON{ID: b.Problem.ID, Name: b.Problem.Name},
 		CreatedAt: b.CreatedAt.UTC(),
@@ -106,13 +163,14 @@ func brandOut(b catalog.Brand) brandJSON {
 	}
 }
 
-func problemOut(p catalog.Problem) problemJSON {
+func (a *API) problemOut(p catalog.Problem) problemJSON {
 	return problemJSON{
 		ID:          p.ID,
 		Name:        p.Name,
 		Summary:     p.Summary,
 		Description: p.Description,
 		ImageURL:    p.ImageURL,
+		Image:       a.image(p.ImageURL),
 		Version:     p.Version,
 	}
 }
@@ -147,10 +205,10 @@ type cartLineJSON struct {
 	LineTotal commerce.Money `json:"line_total"`
 }
 
-func cartOut(c cart.Cart) cartJSON {
+func (a *API) cartOut(c cart.Cart) cartJSON {
 	return cartJSON{
 		Items: mapOut(c.Lines, func(l cart.Line) cartLineJSON {
-			return cartLineJSON{Product: productOut(l.Product), Quantity: l.Quantity, LineTotal: l.LineTotal}
+			return cartLineJSON{Product: a.productOut(l.Product), Quantity: l.Quantity, LineTotal: l.LineTotal}
 		}),
 		Count:    c.Count,
 		Subtotal: c.Subtotal,
