@@ -2,11 +2,22 @@ package media
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"gocloud.dev/blob"
+	// The bucket drivers register their URL schemes for Open.
+	_ "gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/memblob"
+	_ "gocloud.dev/blob/s3blob"
+
+	"github.com/impactmuseum/commerce"
 )
 
 // Limits of an upload, checked before any pixel is decoded.
@@ -34,6 +45,10 @@ const DefaultPrefix = "/media/"
 // upload a photo and finish the product's form.
 const DefaultGrace = 24 * time.Hour
 
+// ErrStorage is wrapped by the errors of a bucket that failed to open,
+// read, write, list or delete: the request may succeed later.
+var ErrStorage = fmt.Errorf("media: storage %w", commerce.ErrUnavailable)
+
 // Options configure a Store. The zero value, or nil, gives the defaults.
 type Options struct {
 	// Prefix is the URL path the Store's Handler is mounted at; the URL of
@@ -41,7 +56,7 @@ type Options struct {
 	// Default: DefaultPrefix.
 	Prefix string
 	// Grace is the age below which Sweep never deletes a file. Default:
-	// DefaultGrace.
+	// DefaultGrace. It must not be negative.
 	Grace time.Duration
 	// Now is the clock of Sweep. Default: time.Now.
 	Now func() time.Time
@@ -54,8 +69,11 @@ type Image struct {
 	// URL is the original's URL: Options.Prefix and the file's name.
 	URL         string
 	ContentType string
-	Width       int
-	Height      int
+	// Width and Height are the size the image is shown at: a JPEG whose
+	// EXIF orientation turns it on its side has them swapped from the
+	// size of its stored pixels.
+	Width  int
+	Height int
 	// Bytes is the size of the stored original; 0 when the Image was
 	// described from its URL alone.
 	Bytes int64
@@ -79,22 +97,121 @@ type Store struct {
 	prefix string
 	grace  time.Duration
 	now    func() time.Time
+
+	// owned is set by Open: Close then closes the bucket.
+	owned bool
+	// writing is held shared by every Upload while it writes and
+	// exclusively by Sweep while it checks and deletes one image, so that
+	// within one process an upload's files are never deleted under it.
+	writing sync.RWMutex
 }
 
 // Open opens the bucket of url — file:///var/lib/shop/media, mem://, or
 // s3://bucket?endpoint=…&region=… for any S3-compatible store — and
 // returns a Store over it. Close closes the bucket.
+//
+// The URL carries no credentials: one with a user or password is
+// refused, and S3 keys come from the environment (AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY) or the shared AWS config. See the package
+// documentation for each scheme's parameters. Open checks that the bucket
+// answers, so a wrong endpoint or a missing directory fails here rather
+// than at the first upload; such an error wraps ErrStorage and names the
+// URL.
 func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
-	panic("media: not built yet")
+	o, err := resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+	shown, err := redact(url)
+	if err != nil {
+		return nil, err
+	}
+	b, err := blob.OpenBucket(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("%w: open bucket %s: %v", ErrStorage, shown, err)
+	}
+	ok, err := b.IsAccessible(ctx)
+	if err == nil && !ok {
+		err = errors.New("the bucket does not exist")
+	}
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("%w: open bucket %s: %v", ErrStorage, shown, err)
+	}
+	s := newStore(b, o)
+	s.owned = true
+	return s, nil
 }
 
-// New returns a Store over bucket, which the caller owns.
+// redact returns the form of a bucket URL fit for an error message, or an
+// error if the URL carries a user or password: credentials in a URL end up
+// in logs and process lists, so they are refused rather than hidden.
+func redact(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("media: bucket URL is malformed: %w", commerce.ErrInvalid)
+	}
+	if u.User != nil {
+		u.User = nil
+		return "", fmt.Errorf("media: bucket URL %s must not carry credentials; use the environment: %w", u, commerce.ErrInvalid)
+	}
+	return raw, nil
+}
+
+// New returns a Store over bucket, which the caller owns. It panics if
+// bucket is nil or opts are invalid (a Prefix that does not start and end
+// with "/", a negative Grace): both are mistakes of the program, not of
+// its input.
 func New(bucket *blob.Bucket, opts *Options) *Store {
-	panic("media: not built yet")
+	if bucket == nil {
+		panic("media: missing bucket")
+	}
+	o, err := resolve(opts)
+	if err != nil {
+		panic(err.Error())
+	}
+	return newStore(bucket, o)
 }
 
-// Close closes the bucket of a Store made by Open.
-func (s *Store) Close() error { panic("media: not built yet") }
+func newStore(b *blob.Bucket, o Options) *Store {
+	return &Store{bucket: b, prefix: o.Prefix, grace: o.Grace, now: o.Now}
+}
+
+// resolve fills in the defaults of opts and checks them.
+func resolve(opts *Options) (Options, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	if !strings.HasPrefix(o.Prefix, "/") || !strings.HasSuffix(o.Prefix, "/") {
+		return o, fmt.Errorf("media: Options.Prefix %q must start and end with \"/\": %w", o.Prefix, commerce.ErrInvalid)
+	}
+	if o.Grace < 0 {
+		return o, fmt.Errorf("media: Options.Grace must not be negative: %w", commerce.ErrInvalid)
+	}
+	if o.Grace == 0 {
+		o.Grace = DefaultGrace
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o, nil
+}
+
+// Close closes the bucket of a Store made by Open. For a Store made by
+// New it does nothing: the caller owns that bucket.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	if err := s.bucket.Close(); err != nil {
+		return fmt.Errorf("%w: close bucket: %v", ErrStorage, err)
+	}
+	return nil
+}
 
 // Prefix returns the URL path the Store's images are served under.
 func (s *Store) Prefix() string { return s.prefix }
@@ -105,31 +222,80 @@ func (s *Store) Prefix() string { return s.prefix }
 // comments) removed. The original is stored under the SHA-256 of what is
 // kept, so the same file uploaded twice is stored once, together with its
 // variants. A refused file is a *commerce.ValidationError on field.
+//
+// Every upload writes its files again, even those already stored, so that
+// Sweep sees them as new; the variants are written before the original,
+// so a stored original always has its variants. A failed write wraps
+// ErrStorage.
 func (s *Store) Upload(ctx context.Context, field string, r io.Reader) (Image, error) {
-	panic("media: not built yet")
+	return s.upload(ctx, field, r)
 }
 
 // Describe returns what the URL of a stored image says of it — its id,
 // size, type and variants, from the name alone, without reading the
 // bucket — or false for any other URL, such as an external one.
-func (s *Store) Describe(url string) (Image, bool) { panic("media: not built yet") }
+//
+// Only the URL of an original is described: a variant's name does not say
+// the original's type, and a record keeps the original's URL anyway.
+func (s *Store) Describe(url string) (Image, bool) {
+	name, ok := strings.CutPrefix(url, s.prefix)
+	if !ok {
+		return Image{}, false
+	}
+	n, ok := parseName(name)
+	if !ok || n.variant != 0 {
+		return Image{}, false
+	}
+	return s.describe(n, 0, nil), true
+}
+
+// describe builds the Image of the original named by n, with the sizes
+// of the stored files when they are known.
+func (s *Store) describe(n name, bytes int64, variantBytes []int64) Image {
+	img := Image{
+		ID:          n.id,
+		URL:         s.prefix + n.String(),
+		ContentType: contentTypes[n.ext],
+		Width:       n.width,
+		Height:      n.height,
+		Bytes:       bytes,
+	}
+	for i, v := range n.variants() {
+		vw, vh := variantSize(n.width, n.height, v.variant)
+		var b int64
+		if i < len(variantBytes) {
+			b = variantBytes[i]
+		}
+		img.Variants = append(img.Variants, Variant{Width: vw, Height: vh, URL: s.prefix + v.String(), Bytes: b})
+	}
+	return img
+}
 
 // ServeHTTP serves GET and HEAD of Prefix + a stored file's name, with
 // http.ServeContent: ETag, Last-Modified, ranges, a year of caching
 // (names change when content does) and nosniff.
-func (s *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) { panic("media: not built yet") }
+func (s *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // SweepResult counts what a Sweep did.
 type SweepResult struct {
 	// Deleted and Kept count stored originals.
 	Deleted int
 	Kept    int
+	// Orphans counts variants deleted because their original was gone
+	// and they were older than the grace period: what an upload
+	// interrupted between its variants and its original leaves behind.
+	Orphans int
 }
 
 // Sweep deletes every stored image, with its variants, whose URL inUse
 // does not report and that is older than Options.Grace. It lists the
 // bucket before it asks inUse, and an upload rewrites its files, so an
 // upload in flight or just finished is never swept.
+//
+// Before deleting an image Sweep reads its files' times again, so one
+// uploaded again while inUse was being asked is kept. Within one process
+// that check and the deletes exclude uploads; across processes sharing a
+// bucket, the grace period is what protects an upload in flight.
 func (s *Store) Sweep(ctx context.Context, inUse func(url string) bool) (SweepResult, error) {
-	panic("media: not built yet")
+	return s.sweep(ctx, inUse)
 }
