@@ -280,7 +280,11 @@ func (s *Storefront) funcs() template.FuncMap {
 		},
 		"lines":     func(s string) []string { return strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") },
 		"providers": func() []provider { return s.providers },
-		"asset":     s.assets.url,
+		// small and srcset give the smaller copies of a stored image, so
+		// that a phone loads 320 pixels, not a 12-megapixel original.
+		"small":  thumbnails{s.media}.Of,
+		"srcset": thumbnails{s.media}.SrcSet,
+		"asset":  s.assets.url,
 	}
 }
 

@@ -292,9 +292,12 @@ func TestStaffCatalogWithUploads(t *testing.T) {
 			}
 
 			// On the home page, with its catPicture, which the media store serves.
+			// The card loads the 320-pixel copy, and offers the rest by width.
 			home := c.get("/")
-			if !strings.Contains(home.Body, `src="`+product.Images[0]+`"`) {
-				t.Errorf("the home page does not show %s", product.Images[0])
+			cover, _ := store.Describe(product.Images[0])
+			if len(cover.Variants) == 0 || !strings.Contains(home.Body, `src="`+cover.Variants[0].URL+`"`) ||
+				!strings.Contains(home.Body, product.Images[0]+" 800w") {
+				t.Errorf("the home page does not show %s (its 320 copy, and the original in srcset)", product.Images[0])
 			}
 			for _, u := range []string{product.Images[0], product.Images[1]} {
 				got := c.get(u)
@@ -337,7 +340,7 @@ func TestStaffCatalogWithUploads(t *testing.T) {
 			if len(product.Images) != 2 || product.Images[0] != swapped[0] || !strings.HasSuffix(product.Images[1], "-300x300.png") {
 				t.Fatalf("images %q, want the JPEG then the new PNG", product.Images)
 			}
-			if home := c.get("/"); !strings.Contains(home.Body, `src="`+product.Images[0]+`"`) {
+			if home := c.get("/"); !strings.Contains(home.Body, product.Images[0]+" 600w") {
 				t.Errorf("the home page does not show the new cover %s", product.Images[0])
 			}
 

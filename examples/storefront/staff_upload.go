@@ -3,6 +3,7 @@ package storefront
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"mime"
 	"mime/multipart"
@@ -199,9 +200,10 @@ func (s *Storefront) singleImage(ctx context.Context, f *form, files map[string]
 	return strings.TrimSpace(f.Value(urlField)), nil
 }
 
-// thumbnails gives the small copy of a stored image, for the staff lists
-// and forms: the narrowest variant (320 pixels wide) of an image the media
-// store describes, and any other URL as it is.
+// thumbnails gives the smaller copies of a stored image: for the staff
+// lists and forms and the shop's product cards, the narrowest variant (320
+// pixels wide) of an image the media store describes, and any other URL as
+// it is; for a browser that picks by width, every copy (SrcSet).
 type thumbnails struct{ m *media.Store }
 
 // Of returns the thumbnail of the image at url.
@@ -213,4 +215,22 @@ func (t thumbnails) Of(url string) string {
 		return img.Variants[0].URL
 	}
 	return url
+}
+
+// SrcSet returns the srcset of a stored image — each variant and the
+// original with its width — or "" for any other URL.
+func (t thumbnails) SrcSet(url string) string {
+	if t.m == nil || url == "" {
+		return ""
+	}
+	img, ok := t.m.Describe(url)
+	if !ok || len(img.Variants) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, v := range img.Variants {
+		fmt.Fprintf(&b, "%s %dw, ", v.URL, v.Width)
+	}
+	fmt.Fprintf(&b, "%s %dw", img.URL, img.Width)
+	return b.String()
 }
