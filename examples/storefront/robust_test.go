@@ -33,20 +33,31 @@ func TestNoInputGivesA500(t *testing.T) {
 		"/", "/products/{id}", "/brands", "/brands/{id}", "/problems", "/problems/{id}",
 		"/accounts/signup", "/accounts/login", "/mypage", "/cart", "/checkout", "/orders/{id}",
 		"/board", "/board/{id}", "/board/new", "/board/{id}/edit",
+		"/staff", "/staff/problems", "/staff/problems/new", "/staff/problems/{id}/edit",
+		"/staff/brands", "/staff/brands/new", "/staff/brands/{id}/edit",
+		"/staff/products", "/staff/products/new", "/staff/products/{id}/edit",
+		"/staff/orders", "/staff/orders/{id}", "/staff/notices", "/staff/users",
 	}
 	posts := []string{
 		"/accounts/signup", "/accounts/login", "/accounts/logout", "/mypage/profile", "/mypage/password",
 		"/mypage/addresses", "/mypage/addresses/{id}/delete", "/cart/items", "/cart/items/{id}",
 		"/cart/items/{id}/delete", "/cart/clear", "/checkout", "/orders/{id}/cancel", "/board/new",
 		"/board/{id}/edit", "/board/{id}/delete",
+		"/staff/problems/new", "/staff/problems/{id}/edit", "/staff/problems/{id}/delete",
+		"/staff/brands/new", "/staff/brands/{id}/edit", "/staff/brands/{id}/delete",
+		"/staff/products/new", "/staff/products/{id}/edit", "/staff/products/{id}/delete",
+		"/staff/orders/{id}/status", "/staff/notices/{id}/pin", "/staff/notices/{id}/unpin",
+		"/staff/notices/{id}/delete", "/staff/users/{id}/staff",
 	}
 	fields := []string{
 		"username", "password", "password_confirm", "nickname", "email", "interests", "current_password",
 		"new_password", "new_password_confirm", "recipient", "phone", "line1", "line2", "zipcode", "note",
 		"product_id", "product", "quantity", "address_id", "payment_method", "idempotency_key", "cart",
 		"title", "category", "body", "pinned", "next", "save_address",
+		"name", "summary", "description", "story", "homepage", "problem_id", "brand_id", "price", "stock",
+		"stock_untracked", "images", "image_url", "logo_url", "version", "move", "remove", "confirm", "status", "staff", "page",
 	}
-	queries := []string{"query", "cursor", "page", "category", "product", "product_id", "quantity", "next", "orders_cursor", "saved", "added"}
+	queries := []string{"query", "cursor", "page", "category", "product", "product_id", "quantity", "next", "orders_cursor", "saved", "added", "status", "done", "moved"}
 
 	visitor, customer, staff := s.client(), s.client(), s.client()
 	customer.signUp("robust")
