@@ -17,6 +17,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -25,6 +26,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
@@ -137,11 +139,14 @@ func TestBrowserStaffRunsTheShop(t *testing.T) {
 			if !card.Found {
 				t.Fatalf("home does not show %s among the newest:\n%s", product.Name, staff.mainText())
 			}
-			if u, err := url.Parse(card.Src); err != nil || !strings.HasPrefix(u.Path, media.DefaultPrefix) {
-				t.Errorf("the card's picture is %s, want one under %s", card.Src, media.DefaultPrefix)
+			for _, src := range []string{card.Src, card.CurrentSrc} {
+				if u, err := url.Parse(src); err != nil || !strings.HasPrefix(u.Path, media.DefaultPrefix) {
+					t.Errorf("the card's picture is %s (showing %s), want one under %s", card.Src, card.CurrentSrc, media.DefaultPrefix)
+					break
+				}
 			}
 			if card.NaturalWidth == 0 {
-				t.Errorf("the card's picture %s did not load", card.Src)
+				t.Errorf("the card's picture %s (%s) did not load", card.Src, card.CurrentSrc)
 			}
 
 			// 5. An edit read before someone else's: the form shows theirs.
@@ -272,6 +277,10 @@ func TestBrowserStaffRunsTheShop(t *testing.T) {
 			if _, ok := catProductNamed(t, s, "고객이 올린 상품"); ok {
 				t.Error("the customer's POST added a product")
 			}
+			// The staff's photo is there; the customer's is not.
+			if got := staffBrowserGet(t, shopper, product.Images[0]); got != http.StatusOK {
+				t.Errorf("the product's photo %s answers %d, want 200", product.Images[0], got)
+			}
 			spoofURL := staffBrowserMediaURL(spoof, 320, 240, "png")
 			if got := staffBrowserGet(t, shopper, spoofURL); got != http.StatusNotFound {
 				t.Errorf("the customer's photo %s answers %d, want 404: it was stored", spoofURL, got)
@@ -317,9 +326,10 @@ func staffBrowserStatus(b *browser) string {
 
 // staffBrowserCard is what a product card's picture shows.
 type staffBrowserCard struct {
-	Found        bool
-	Src          string
-	NaturalWidth int
+	Found bool
+	// Src is the img's src; CurrentSrc what it loaded (of its srcset).
+	Src, CurrentSrc string
+	NaturalWidth    int
 }
 
 // staffBrowserCardImage finds the card of the product named name, brings
@@ -331,10 +341,10 @@ func staffBrowserCardImage(b *browser, name string) staffBrowserCard {
 		const card = Array.from(document.querySelectorAll("main li.card"))
 			.find(li => Array.from(li.querySelectorAll("h3")).some(h => h.textContent.trim() === `+string(js)+`));
 		const img = card && card.querySelector("img");
-		if (!img) return {Found: false, Src: "", NaturalWidth: 0};
+		if (!img) return {Found: false, Src: "", CurrentSrc: "", NaturalWidth: 0};
 		img.scrollIntoView();
 		await Promise.race([img.decode().catch(() => {}), new Promise(done => setTimeout(done, 5000))]);
-		return {Found: true, Src: img.src, NaturalWidth: img.naturalWidth};
+		return {Found: true, Src: img.src, CurrentSrc: img.currentSrc, NaturalWidth: img.naturalWidth};
 	})()`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		b.t.Fatalf("reading the card of %s: %v", name, err)
@@ -376,7 +386,7 @@ func staffBrowserScreenshot(b *browser, name string, height int64) {
 			b.t.Fatal(err)
 		}
 		defer func() {
-			if _, err := chromedp.Call(b.ctx, emulation.ClearDeviceMetricsOverride, struct{}{}); err != nil {
+			if _, err := chromedp.Call(b.ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
 				b.t.Fatal(err)
 			}
 		}()
@@ -391,6 +401,8 @@ func staffBrowserScreenshot(b *browser, name string, height int64) {
 
 // staffBrowserPost posts body to the shop at path as the customer whose
 // cookies they are, from the shop's own origin, and returns the status.
+// It fails the test when the shop refuses the post as coming from another
+// site: then the post never reached the staff's guard.
 func staffBrowserPost(t *testing.T, b *browser, cookies []*http.Cookie, path, contentType string, body []byte) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.url+path, bytes.NewReader(body))
@@ -402,7 +414,11 @@ func staffBrowserPost(t *testing.T, b *browser, cookies []*http.Cookie, path, co
 	for _, c := range cookies {
 		req.AddCookie(c)
 	}
-	return staffBrowserDo(t, req)
+	status, page := staffBrowserDo(t, req)
+	if strings.Contains(page, "다른 사이트에서 보낸 양식") {
+		t.Fatalf("POST %s was refused as a cross-origin post, not by the staff's guard:\n%s", path, page)
+	}
+	return status
 }
 
 // staffBrowserGet returns the status of GET path on the shop.
@@ -412,18 +428,25 @@ func staffBrowserGet(t *testing.T, b *browser, path string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return staffBrowserDo(t, req)
+	status, _ := staffBrowserDo(t, req)
+	return status
 }
 
-func staffBrowserDo(t *testing.T, req *http.Request) int {
+// staffBrowserDo sends req without following a redirect and returns the
+// answer's status and body.
+func staffBrowserDo(t *testing.T, req *http.Request) (int, string) {
 	t.Helper()
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	return res.StatusCode
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(body)
 }
 
 // staffBrowserMediaURL is where the media store keeps an upload of data,
