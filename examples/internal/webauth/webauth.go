@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -143,12 +145,29 @@ func (c Cookies) WithGuest(w http.ResponseWriter, r *http.Request, accounts *acc
 	return nil
 }
 
-// SameSitePath returns next if it is a path of this site, else "/". A
-// leading "//" or "/\" would make the browser leave for another host.
+// SameSitePath returns next if it is a path of this site, else "/". The
+// path is cleaned first, as http.Redirect cleans it, so that a dot segment
+// cannot turn "/../\evil.example" into "/\evil.example"; a backslash, a
+// control character, a scheme or a host anywhere refuses it, and so does a
+// leading "//", which browsers read as another host.
 func SameSitePath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) ||
-		strings.ContainsAny(next, "\r\n\t\x00") {
+	if next == "" || next[0] != '/' || strings.ContainsAny(next, "\\\r\n\t\x00") {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || strings.Contains(u.Path, "\\") {
+		return "/"
+	}
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
+		return "/"
+	}
+	out := (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	return out
 }
