@@ -287,8 +287,10 @@ type SweepResult struct {
 	Orphans int
 }
 
-// Sweep deletes every stored image, with its variants, whose URL inUse
-// does not report and that is older than Options.Grace. It lists the
+// Sweep deletes every stored image, with its variants, that is older than
+// Options.Grace and of which inUse reports no file — neither the
+// original's URL nor a variant's (a page shows the 320 copy, and its
+// address is what someone copying the picture gets). It lists the
 // bucket before it asks inUse, and an upload rewrites its files, so an
 // upload in flight or just finished is never swept.
 //

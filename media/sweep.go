@@ -74,10 +74,13 @@ func (s *Store) sweep(ctx context.Context, inUse func(url string) bool) (SweepRe
 		for _, l := range append(slices.Clip(f.variants), f.originals...) {
 			young = young || !l.modTime.Before(cutoff)
 		}
+		// A family is used when anything refers to any of its files: a
+		// page shows the 320 copy, and its address is what a person
+		// copying "the image" gets.
 		used := false
 		if !young {
-			for _, o := range f.originals {
-				used = used || inUse(s.prefix+o.key)
+			for _, l := range append(slices.Clip(f.originals), f.variants...) {
+				used = used || inUse(s.prefix+l.key)
 			}
 		}
 		if young || used {

@@ -53,6 +53,8 @@ func TestSweep(t *testing.T) {
 	half := upload(403, 300)   // old original, one young variant
 	orphan := upload(404, 300) // variants whose original is gone
 	fresh := upload(405, 300)  // a young orphan variant
+	copied := upload(406, 300) // old, used through its 320 copy's URL alone
+	age(2*time.Hour, files(copied)...)
 	age(2*time.Hour, files(used)...)
 	age(2*time.Hour, files(unused)...)
 	age(2*time.Hour, files(half)[1:]...)
@@ -72,21 +74,22 @@ func TestSweep(t *testing.T) {
 	var asked []string
 	res, err := s.Sweep(t.Context(), func(url string) bool {
 		asked = append(asked, url)
-		return url == used.URL
+		return url == used.URL || url == copied.Variants[0].URL
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(SweepResult{Deleted: 1, Kept: 3, Orphans: 1}, res); diff != "" {
+	if diff := cmp.Diff(SweepResult{Deleted: 1, Kept: 4, Orphans: 1}, res); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)
 	}
-	wantAsked := []string{used.URL, unused.URL}
+	// Each old family is asked about until one of its files is in use.
+	wantAsked := []string{used.URL, unused.URL, unused.Variants[0].URL, copied.URL, copied.Variants[0].URL}
 	slices.Sort(wantAsked)
 	slices.Sort(asked)
 	if diff := cmp.Diff(wantAsked, asked); diff != "" {
 		t.Errorf("inUse asked about (-want +got):\n%s", diff)
 	}
-	want := slices.Concat(files(used), files(young), files(half), files(fresh)[:len(files(fresh))-1], []string{foreign})
+	want := slices.Concat(files(used), files(young), files(half), files(fresh)[:len(files(fresh))-1], files(copied), []string{foreign})
 	slices.Sort(want)
 	if diff := cmp.Diff(want, keys(t, b)); diff != "" {
 		t.Errorf("bucket after sweep (-want +got):\n%s", diff)
