@@ -122,7 +122,11 @@
 // # Buckets
 //
 // [Open] takes a gocloud.dev/blob URL; [New] takes a bucket the caller
-// opened. The schemes registered are:
+// opened. Open knows the schemes of the drivers the program imports;
+// package media imports none, so that the catalog and the other packages
+// that use a Store carry no cloud SDK. Package
+// github.com/impactmuseum/commerce/media/mediaurl imports these three and
+// opens a Store in one call (mediaurl.Open):
 //
 //   - file:///var/lib/shop/media — a directory (fileblob). Its query
 //     parameters: create_dir (any non-empty value, such as create_dir=1:

@@ -12,13 +12,14 @@ import (
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/media"
+	"github.com/impactmuseum/commerce/media/mediaurl"
 )
 
 // A server opens the bucket named by its configuration, stores what staff
 // upload, and serves the files under the Store's prefix.
 func Example() {
 	ctx := context.Background()
-	store, err := media.Open(ctx, "mem://", nil) // file:///var/lib/shop/media?create_dir=1 in production
+	store, err := mediaurl.Open(ctx, "mem://", nil) // file:///var/lib/shop/media?create_dir=1 in production
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -57,7 +58,8 @@ func Example() {
 
 // A refused file is a validation error on the form's field.
 func ExampleStore_Upload_refused() {
-	store, err := media.Open(context.Background(), "mem://", nil)
+	var store *media.Store
+	store, err := mediaurl.Open(context.Background(), "mem://", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -72,7 +74,7 @@ func ExampleStore_Upload_refused() {
 // so a page can write <img srcset> without reading the bucket, and tells
 // an external URL apart.
 func ExampleStore_Describe() {
-	store, err := media.Open(context.Background(), "mem://", nil)
+	store, err := mediaurl.Open(context.Background(), "mem://", nil)
 	if err != nil {
 		log.Fatal(err)
 	}

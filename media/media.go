@@ -12,10 +12,6 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
-	// The bucket drivers register their URL schemes for Open.
-	_ "gocloud.dev/blob/fileblob"
-	_ "gocloud.dev/blob/memblob"
-	_ "gocloud.dev/blob/s3blob"
 
 	"github.com/impactmuseum/commerce"
 )
@@ -109,6 +105,12 @@ type Store struct {
 // Open opens the bucket of url — file:///var/lib/shop/media, mem://, or
 // s3://bucket?endpoint=…&region=… for any S3-compatible store — and
 // returns a Store over it. Close closes the bucket.
+//
+// The schemes are those of the bucket drivers the program imports
+// (gocloud.dev/blob/fileblob, memblob, s3blob, …): package media imports
+// none, so that the packages that use a Store (the catalog) do not pull
+// in a cloud SDK. Package media/mediaurl imports the file, mem and s3
+// drivers and opens a Store in one call.
 //
 // The URL carries no credentials: one with a user or password is
 // refused, and S3 keys come from the environment (AWS_ACCESS_KEY_ID,

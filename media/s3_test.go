@@ -1,8 +1,12 @@
 package media
 
 import (
+	// The drivers of the schemes these tests open.
 	"bytes"
 	"errors"
+	_ "gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/memblob"
+	_ "gocloud.dev/blob/s3blob"
 	"io"
 	"net"
 	"net/http"
