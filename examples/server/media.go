@@ -11,6 +11,7 @@ import (
 
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/media"
+	"github.com/impactmuseum/commerce/media/mediaurl"
 )
 
 // openMedia opens the bucket of uploaded images. A file:// folder is made
@@ -22,7 +23,7 @@ func openMedia(ctx context.Context, cfg config) (*media.Store, error) {
 			return nil, fmt.Errorf("%s: making the folder of images: %w", source, err)
 		}
 	}
-	store, err := media.Open(ctx, cfg.mediaURL, nil)
+	store, err := mediaurl.Open(ctx, cfg.mediaURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}

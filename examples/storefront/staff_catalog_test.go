@@ -26,6 +26,7 @@ import (
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/examples/storefront"
 	"github.com/impactmuseum/commerce/media"
+	"github.com/impactmuseum/commerce/media/mediaurl"
 )
 
 // catWithMedia serves the services of s again through a storefront whose
@@ -35,7 +36,7 @@ import (
 // further (its Logger is set here).
 func catWithMedia(t *testing.T, s *shop, opts *storefront.Options) (*shop, *media.Store) {
 	t.Helper()
-	store, err := media.Open(context.Background(), "mem://", nil)
+	store, err := mediaurl.Open(context.Background(), "mem://", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

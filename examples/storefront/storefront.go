@@ -33,6 +33,11 @@ const DefaultMaxFormBytes = 64 << 10
 // media.MaxBytes.
 const DefaultMaxUploadBytes = 8*media.MaxBytes + 1<<20
 
+// DefaultUploadTimeout bounds a staff form with files unless
+// Options.UploadTimeout says otherwise: eight photos of a few MB over a
+// phone's connection, and the time to store them.
+const DefaultUploadTimeout = 5 * time.Minute
+
 // DefaultShopName is the name in the header unless Options.ShopName says
 // otherwise.
 const DefaultShopName = "임팩트뮤지엄"
@@ -41,9 +46,9 @@ const DefaultShopName = "임팩트뮤지엄"
 // required.
 type Services struct {
 	Catalog *catalog.Service
-	// Accounts should merge a guest's cart into the customer's at sign-in
-	// (account.Options.OnReplace); the reference server's
-	// api.MergeGuestCart does.
+	// Accounts should merge a guest's cart into the customer's at sign-in:
+	// give it account.Options.GuestCarts = Carts, as the reference server
+	// does.
 	Accounts *account.Service
 	Carts    *cart.Service
 	Orders   *order.Service
@@ -72,12 +77,16 @@ type Options struct {
 	// MaxFormBytes is the largest form body accepted; larger ones get 413.
 	// Default: DefaultMaxFormBytes.
 	MaxFormBytes int64
-	// ClientIP returns the address that failed sign-ins are counted
-	// against, as api.Options.ClientIP. Default: the host of RemoteAddr.
+	// ClientIP returns the address that failed sign-ins and sign-ups are
+	// counted against, as api.Options.ClientIP. Default: the host of
+	// RemoteAddr.
 	ClientIP func(r *http.Request) string
 	// Location is the time zone of the dates shown. Default: Korea
 	// Standard Time (UTC+9, no daylight saving).
 	Location *time.Location
+	// UploadTimeout bounds a staff form with files: reading it over a slow
+	// connection and storing the images. Default: DefaultUploadTimeout.
+	UploadTimeout time.Duration
 	// MaxUploadBytes is the largest staff form with files accepted (a
 	// product's photos); larger ones get 413. Default:
 	// DefaultMaxUploadBytes.
@@ -100,26 +109,27 @@ var embeddedAssets embed.FS
 // Storefront is the shop's pages over the engine's services. It is safe
 // for concurrent use.
 type Storefront struct {
-	cat       *catalog.Service
-	accounts  *account.Service
-	carts     *cart.Service
-	orders    *order.Service
-	board     *board.Service
-	log       *slog.Logger
-	timeout   time.Duration
-	shopName  string
-	providers []provider
-	cookies   webauth.Cookies
-	maxForm   int64
-	maxUpload int64
-	media     *media.Store
-	clientIP  func(*http.Request) string
-	loc       *time.Location
-	origins   *http.CrossOriginProtection
-	pages     map[string]*pageTemplate
-	assets    *assetServer
-	mux       *http.ServeMux
-	handler   http.Handler
+	cat           *catalog.Service
+	accounts      *account.Service
+	carts         *cart.Service
+	orders        *order.Service
+	board         *board.Service
+	log           *slog.Logger
+	timeout       time.Duration
+	shopName      string
+	providers     []provider
+	cookies       webauth.Cookies
+	maxForm       int64
+	maxUpload     int64
+	uploadTimeout time.Duration
+	media         *media.Store
+	clientIP      func(*http.Request) string
+	loc           *time.Location
+	origins       *http.CrossOriginProtection
+	pages         map[string]*pageTemplate
+	assets        *assetServer
+	mux           *http.ServeMux
+	handler       http.Handler
 }
 
 // provider is an external sign-in button.
@@ -150,17 +160,18 @@ func New(svc Services, opts *Options) *Storefront {
 		opts = &Options{}
 	}
 	s := &Storefront{
-		cat:       svc.Catalog,
-		accounts:  svc.Accounts,
-		carts:     svc.Carts,
-		orders:    svc.Orders,
-		board:     svc.Board,
-		log:       opts.Logger,
-		timeout:   opts.RequestTimeout,
-		shopName:  opts.ShopName,
-		cookies:   webauth.Cookies{Secure: opts.SecureCookies},
-		maxForm:   opts.MaxFormBytes,
-		maxUpload: opts.MaxUploadBytes,
+		cat:           svc.Catalog,
+		accounts:      svc.Accounts,
+		carts:         svc.Carts,
+		orders:        svc.Orders,
+		board:         svc.Board,
+		log:           opts.Logger,
+		timeout:       opts.RequestTimeout,
+		shopName:      opts.ShopName,
+		cookies:       webauth.Cookies{Secure: opts.SecureCookies},
+		maxForm:       opts.MaxFormBytes,
+		maxUpload:     opts.MaxUploadBytes,
+		uploadTimeout: opts.UploadTimeout,
 		// Staff upload images through the catalog, and the pages describe
 		// the stored ones with its store, if it has one.
 		media:    svc.Catalog.Media(),
@@ -179,6 +190,9 @@ func New(svc Services, opts *Options) *Storefront {
 	}
 	if s.maxForm <= 0 {
 		s.maxForm = DefaultMaxFormBytes
+	}
+	if s.uploadTimeout <= 0 {
+		s.uploadTimeout = DefaultUploadTimeout
 	}
 	if s.maxUpload <= 0 {
 		s.maxUpload = DefaultMaxUploadBytes
@@ -333,7 +347,7 @@ func (s *Storefront) Authenticate(next http.Handler) http.Handler {
 // request log, panic recovery and a request timeout. Handler applies it
 // already; use it around another router that mounts Routes.
 func (s *Storefront) Middleware(next http.Handler) http.Handler {
-	logged := web.Logged(s.log, s.timeout, func(w http.ResponseWriter, r *http.Request) {
+	logged := web.Logged(s.log, web.Timeouts{Request: s.timeout, Upload: s.uploadTimeout}, func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusInternalServerError, "")
 	}, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

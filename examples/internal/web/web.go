@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -84,12 +85,42 @@ func (h *headerRecorder) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// Timeouts bound a request's context.
+type Timeouts struct {
+	// Request bounds every request but uploads.
+	Request time.Duration
+	// Upload bounds an upload (IsUpload): reading its body over a slow
+	// connection as well as storing its files. The connection's read and
+	// write deadlines are moved to match, past the server's own
+	// ReadTimeout and WriteTimeout. Zero means Request.
+	Upload time.Duration
+}
+
+// IsUpload reports whether r sends files: a POST of multipart/form-data.
+func IsUpload(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return ct == "multipart/form-data"
+}
+
 // Logged wraps next with a request log line per request, a timeout on
 // its context, and panic recovery: a panic is logged with its stack, and
 // onPanic answers the request if nothing was written yet.
-func Logged(log *slog.Logger, timeout time.Duration, onPanic http.HandlerFunc, next http.Handler) http.Handler {
+func Logged(log *slog.Logger, timeouts Timeouts, onPanic http.HandlerFunc, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		timeout := timeouts.Request
+		if timeouts.Upload > 0 && IsUpload(r) {
+			timeout = timeouts.Upload
+			// A photo over a phone's connection takes longer than the
+			// server's ReadTimeout allows any request; a writer that
+			// cannot move its deadlines (a test's recorder) has none.
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(start.Add(timeout))
+			_ = rc.SetWriteDeadline(start.Add(timeout + 5*time.Second))
+		}
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {

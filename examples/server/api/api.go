@@ -22,6 +22,11 @@ import (
 // Options.RequestTimeout says otherwise.
 const DefaultRequestTimeout = 10 * time.Second
 
+// DefaultUploadTimeout bounds an upload's context unless
+// Options.UploadTimeout says otherwise: 10 MiB over a 1 Mbit/s
+// connection, and the time to store it.
+const DefaultUploadTimeout = 2 * time.Minute
+
 // DefaultMaxBodyBytes is the largest request body accepted unless
 // Options.MaxBodyBytes says otherwise: 1 MiB.
 const DefaultMaxBodyBytes = 1 << 20
@@ -31,8 +36,8 @@ const DefaultMaxBodyBytes = 1 << 20
 type Services struct {
 	Catalog *catalog.Service
 	// Accounts should merge a guest's cart into the customer's at sign-in:
-	// give it account.Options.OnReplace = MergeGuestCart(Carts). Without
-	// that, a guest's cart stays behind when they sign in.
+	// give it account.Options.GuestCarts = Carts. Without that, a guest's
+	// cart stays behind when they sign in.
 	Accounts *account.Service
 	Carts    *cart.Service
 	Orders   *order.Service
@@ -66,13 +71,17 @@ type Options struct {
 	// MaxBodyBytes is the largest request body accepted; larger ones get
 	// 413. Default: DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// ClientIP returns the address that failed sign-ins are counted
-	// against, per client. Default: the host of the request's RemoteAddr,
+	// ClientIP returns the address that failed sign-ins and sign-ups are
+	// counted against, per client. Default: the host of the request's RemoteAddr,
 	// the peer of the TCP connection. Behind a reverse proxy every request
 	// comes from the proxy: supply a function that reads the header your
 	// proxy sets, and only if the proxy always overwrites it, or any
 	// client can pick its own address.
 	ClientIP func(r *http.Request) string
+	// UploadTimeout bounds an upload (POST /api/media): reading the file
+	// over a slow connection and storing it. Default:
+	// DefaultUploadTimeout.
+	UploadTimeout time.Duration
 	// MaxUploadBytes is the largest POST /api/media body accepted; larger
 	// ones get 413. Default: media.MaxBytes and 64 KiB for the form
 	// around the file.
@@ -87,24 +96,25 @@ type Options struct {
 // API is the JSON API over the engine's services. It is safe for
 // concurrent use.
 type API struct {
-	cat       *catalog.Service
-	accounts  *account.Service
-	carts     *cart.Service
-	orders    *order.Service
-	board     *board.Service
-	log       *slog.Logger
-	ready     func(context.Context) error
-	timeout   time.Duration
-	static    fs.FS
-	media     *media.Store
-	maxUpload int64
-	providers map[string]*social.Provider
-	cookies   webauth.Cookies
-	maxBody   int64
-	clientIP  func(*http.Request) string
-	origins   *http.CrossOriginProtection
-	mux       *http.ServeMux
-	handler   http.Handler
+	cat           *catalog.Service
+	accounts      *account.Service
+	carts         *cart.Service
+	orders        *order.Service
+	board         *board.Service
+	log           *slog.Logger
+	ready         func(context.Context) error
+	timeout       time.Duration
+	static        fs.FS
+	media         *media.Store
+	maxUpload     int64
+	uploadTimeout time.Duration
+	providers     map[string]*social.Provider
+	cookies       webauth.Cookies
+	maxBody       int64
+	clientIP      func(*http.Request) string
+	origins       *http.CrossOriginProtection
+	mux           *http.ServeMux
+	handler       http.Handler
 }
 
 // New returns the API over svc. It panics if a service is missing, if two
@@ -126,22 +136,23 @@ func New(svc Services, opts *Options) *API {
 		opts = &Options{}
 	}
 	a := &API{
-		cat:       svc.Catalog,
-		accounts:  svc.Accounts,
-		carts:     svc.Carts,
-		orders:    svc.Orders,
-		board:     svc.Board,
-		log:       opts.Logger,
-		ready:     opts.Ready,
-		timeout:   opts.RequestTimeout,
-		static:    opts.Static,
-		media:     svc.Catalog.Media(),
-		maxUpload: opts.MaxUploadBytes,
-		providers: make(map[string]*social.Provider, len(opts.Providers)),
-		cookies:   webauth.Cookies{Secure: opts.SecureCookies},
-		maxBody:   opts.MaxBodyBytes,
-		clientIP:  opts.ClientIP,
-		origins:   http.NewCrossOriginProtection(),
+		cat:           svc.Catalog,
+		accounts:      svc.Accounts,
+		carts:         svc.Carts,
+		orders:        svc.Orders,
+		board:         svc.Board,
+		log:           opts.Logger,
+		ready:         opts.Ready,
+		timeout:       opts.RequestTimeout,
+		static:        opts.Static,
+		media:         svc.Catalog.Media(),
+		maxUpload:     opts.MaxUploadBytes,
+		uploadTimeout: opts.UploadTimeout,
+		providers:     make(map[string]*social.Provider, len(opts.Providers)),
+		cookies:       webauth.Cookies{Secure: opts.SecureCookies},
+		maxBody:       opts.MaxBodyBytes,
+		clientIP:      opts.ClientIP,
+		origins:       http.NewCrossOriginProtection(),
 	}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -151,6 +162,9 @@ func New(svc Services, opts *Options) *API {
 	}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBodyBytes
+	}
+	if a.uploadTimeout <= 0 {
+		a.uploadTimeout = DefaultUploadTimeout
 	}
 	if a.maxUpload <= 0 {
 		a.maxUpload = media.MaxBytes + 64<<10

@@ -6,16 +6,22 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/internal/demo"
 	"github.com/impactmuseum/commerce/media"
+	"github.com/impactmuseum/commerce/media/mediaurl"
 	"github.com/impactmuseum/commerce/storage/memstore"
 )
 
@@ -23,7 +29,7 @@ import (
 // service and in the API, as the reference server wires them.
 func startMedia(t *testing.T) (*fixture, *media.Store) {
 	t.Helper()
-	images, err := media.Open(context.Background(), "mem://", nil)
+	images, err := mediaurl.Open(context.Background(), "mem://", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,3 +163,57 @@ func withStock(p obj) obj {
 	}
 	return p
 }
+
+// A photo sent over a slow connection takes longer than the server lets
+// other requests read their bodies, and longer than a request may take:
+// an upload has a deadline of its own.
+func TestUploadMediaOverASlowConnection(t *testing.T) {
+	images, err := mediaurl.Open(context.Background(), "mem://", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { images.Close() })
+	store := memstore.New(nil)
+	cat := catalog.NewService(store.Catalog(), &catalog.Options{Media: images})
+	svc := newServices(store, cat)
+	a := api.New(svc, &api.Options{Logger: discard(), RequestTimeout: 300 * time.Millisecond, UploadTimeout: 20 * time.Second})
+	srv := httptest.NewUnstartedServer(a.Handler())
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	if _, err := svc.Accounts.EnsureStaff(context.Background(), "admin", password); err != nil {
+		t.Fatal(err)
+	}
+	signed, err := svc.Accounts.SignIn(context.Background(), account.Credentials{Username: "admin", Password: password}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ctype := multipartOf(t, "file", "x.png", pngOf(t, 400, 300))
+	pr, pw := io.Pipe()
+	go func() {
+		// The body in eight parts over about 1.2 s: four times the
+		// server's read timeout and the request timeout.
+		b := []byte(body)
+		step := len(b)/8 + 1
+		for i := 0; i < len(b); i += step {
+			time.Sleep(150 * time.Millisecond)
+			if _, err := pw.Write(b[i:min(i+step, len(b))]); err != nil {
+				return
+			}
+		}
+		pw.Close()
+	}()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/media", pr)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Authorization", "Bearer "+signed.Token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("a slow upload: %d, want 201", res.StatusCode)
+	}
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -11,7 +11,7 @@ import (
 // already applies it; use it when mounting the handler methods on another
 // router.
 func (a *API) Middleware(next http.Handler) http.Handler {
-	logged := web.Logged(a.log, a.timeout, func(w http.ResponseWriter, r *http.Request) {
+	logged := web.Logged(a.log, web.Timeouts{Request: a.timeout, Upload: a.uploadTimeout}, func(w http.ResponseWriter, r *http.Request) {
 		a.writeProblem(w, r, problemDoc{
 			Status: http.StatusInternalServerError,
 			Detail: "something went wrong on our side; it has been logged",
