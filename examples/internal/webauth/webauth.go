@@ -165,7 +165,7 @@ func SameSitePath(next string) string {
 	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
 		return "/"
 	}
-	out := (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
+	out := (&url.URL{Path: clean, RawQuery: u.RawQuery, Fragment: u.Fragment}).String()
 	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
 		return "/"
 	}

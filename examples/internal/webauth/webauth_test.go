@@ -11,6 +11,7 @@ func TestSameSitePath(t *testing.T) {
 		{"/mypage", "/mypage"},
 		{"/checkout?product=0190f3c2-8d7a-7b2e-9c41-5a6d3e2f1b0c&quantity=2", "/checkout?product=0190f3c2-8d7a-7b2e-9c41-5a6d3e2f1b0c&quantity=2"},
 		{"/board/", "/board/"},
+		{"/products/1?x=1#top", "/products/1?x=1#top"},
 		{"/a/../mypage", "/mypage"},
 		{"/%EC%82%AC%EA%B3%BC", "/%EC%82%AC%EA%B3%BC"},
 		{"", "/"},
