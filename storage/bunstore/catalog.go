@@ -192,8 +192,12 @@ func encodeImages(images []string) (string, error) {
 // _ in s match only themselves. '!' is the escape character rather than
 // the default backslash, whose meaning inside a string literal depends on
 // the sql_mode.
-func likeContains(s string) string {
-	return "%" + strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s) + "%"
+func likeContains(s string) string { return "%" + likeEscape(s) + "%" }
+
+// likeEscape escapes the wildcards of LIKE, and its escape character '!',
+// in s, for a pattern used with ESCAPE '!'.
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
 // ---- problems ----
@@ -592,7 +596,7 @@ func deleted(res sql.Result, notFound error) error {
 // prefix, one table at a time, streaming the rows: a million products are
 // never held in memory at once.
 func (r *catalogRepo) ImageURLs(ctx context.Context, prefix string, fn func(url string) error) error {
-	like := escapeLike(prefix) + "%"
+	like := likeEscape(prefix) + "%"
 	// Product images are a JSON array of strings: a URL with prefix stands
 	// after a quote.
 	err := r.eachString(ctx, fn, prefix, func(s string) ([]string, error) {
@@ -601,15 +605,15 @@ func (r *catalogRepo) ImageURLs(ctx context.Context, prefix string, fn func(url 
 			return nil, fmt.Errorf("bunstore: a product has malformed images: %v: %w", err, commerce.ErrUnavailable)
 		}
 		return images, nil
-	}, "SELECT images FROM products WHERE images LIKE ?", `%"`+like)
+	}, "SELECT images FROM products WHERE images LIKE ? ESCAPE '!'", `%"`+like)
 	if err != nil {
 		return err
 	}
 	one := func(s string) ([]string, error) { return []string{s}, nil }
 	for _, q := range []string{
-		"SELECT logo_url FROM brands WHERE logo_url LIKE ?",
-		"SELECT image_url FROM brands WHERE image_url LIKE ?",
-		"SELECT image_url FROM problems WHERE image_url LIKE ?",
+		"SELECT logo_url FROM brands WHERE logo_url LIKE ? ESCAPE '!'",
+		"SELECT image_url FROM brands WHERE image_url LIKE ? ESCAPE '!'",
+		"SELECT image_url FROM problems WHERE image_url LIKE ? ESCAPE '!'",
 	} {
 		if err := r.eachString(ctx, fn, prefix, one, q, like); err != nil {
 			return err
@@ -645,9 +649,4 @@ func (r *catalogRepo) eachString(ctx context.Context, fn func(string) error, pre
 		}
 	}
 	return translate(rows.Err())
-}
-
-// escapeLike escapes the wildcards of LIKE (and its escape character) in s.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
