@@ -25,9 +25,9 @@ type Repository interface {
 type ImageRepository interface {
 	// ImageURLs calls fn with every image URL that starts with prefix and
 	// that a product (any of its images), a brand (its logo or image) or a
-	// problem refers to; a URL may come more than once. It reads the whole
-	// catalog in a bounded amount of memory, and stops at fn's first
-	// error, which it returns.
+	// problem refers to; a URL may come more than once. An adapter over a
+	// database streams the rows rather than load the whole catalog at
+	// once. It stops at fn's first error, which it returns.
 	ImageURLs(ctx context.Context, prefix string, fn func(url string) error) error
 }
 

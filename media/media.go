@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,12 @@ type Options struct {
 	Grace time.Duration
 	// Now is the clock of Sweep. Default: time.Now.
 	Now func() time.Time
+	// MaxConcurrentUploads is how many uploads decode and resize at once;
+	// further ones wait (their context may end the wait). A photo of 40
+	// megapixels takes a few hundred MB while it is decoded, so this bounds
+	// the memory uploads take together. Default: runtime.GOMAXPROCS(0) at
+	// the time of New or Open.
+	MaxConcurrentUploads int
 }
 
 // Image is a stored image, or what a stored image's URL says of it.
@@ -96,6 +103,8 @@ type Store struct {
 
 	// owned is set by Open: Close then closes the bucket.
 	owned bool
+	// uploads holds a slot per upload in progress (MaxConcurrentUploads).
+	uploads chan struct{}
 	// writing is held shared by every Upload while it writes and
 	// exclusively by Sweep while it checks and deletes one image, so that
 	// within one process an upload's files are never deleted under it.
@@ -176,7 +185,7 @@ func New(bucket *blob.Bucket, opts *Options) *Store {
 }
 
 func newStore(b *blob.Bucket, o Options) *Store {
-	return &Store{bucket: b, prefix: o.Prefix, grace: o.Grace, now: o.Now}
+	return &Store{bucket: b, prefix: o.Prefix, grace: o.Grace, now: o.Now, uploads: make(chan struct{}, o.MaxConcurrentUploads)}
 }
 
 // resolve fills in the defaults of opts and checks them.
@@ -199,6 +208,9 @@ func resolve(opts *Options) (Options, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.MaxConcurrentUploads < 1 {
+		o.MaxConcurrentUploads = runtime.GOMAXPROCS(0)
 	}
 	return o, nil
 }
@@ -230,6 +242,12 @@ func (s *Store) Prefix() string { return s.prefix }
 // so a stored original always has its variants. A failed write wraps
 // ErrStorage.
 func (s *Store) Upload(ctx context.Context, field string, r io.Reader) (Image, error) {
+	select {
+	case s.uploads <- struct{}{}:
+		defer func() { <-s.uploads }()
+	case <-ctx.Done():
+		return Image{}, fmt.Errorf("%w: waiting for a free upload slot: %w", ErrStorage, ctx.Err())
+	}
 	return s.upload(ctx, field, r)
 }
 

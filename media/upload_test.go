@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/image/webp"
@@ -767,5 +768,28 @@ func TestUploadGIFPartialFrame(t *testing.T) {
 		if c := at(100, 50); c.A != 0 {
 			t.Errorf("%d: outside the frame %v, want transparent", v.Width, c)
 		}
+	}
+}
+
+// Uploads beyond MaxConcurrentUploads wait for a slot, and their context
+// may end the wait.
+func TestUploadsWaitForASlot(t *testing.T) {
+	s, _ := newTestStore(t, &Options{MaxConcurrentUploads: 1})
+	file := encodeJPEG(t, photo(64, 48), 80)
+	s.uploads <- struct{}{} // an upload in progress
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := s.Upload(ctx, "image", bytes.NewReader(file))
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, commerce.ErrUnavailable) {
+		t.Fatalf("an upload with no free slot: %v, want the deadline, as unavailable", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Upload(t.Context(), "image", bytes.NewReader(file))
+		done <- err
+	}()
+	<-s.uploads // the first upload ends
+	if err := <-done; err != nil {
+		t.Fatalf("the waiting upload: %v", err)
 	}
 }

@@ -69,11 +69,11 @@ func TestRunServesTheShopBesideTheAPI(t *testing.T) {
 		t.Error("the page does not count the cart the API filled: one session for both")
 	}
 
-	res, body := fetch(http.MethodGet, "/api/nope", "")
+	res, _ = fetch(http.MethodGet, "/api/nope", "")
 	if res.StatusCode != http.StatusNotFound || res.Header.Get("Content-Type") != "application/problem+json" {
 		t.Errorf("GET /api/nope: %d %s, want the API's 404 problem", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	res, body = fetch(http.MethodGet, "/nope", "")
+	res, body := fetch(http.MethodGet, "/nope", "")
 	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, "페이지를 찾을 수 없습니다") {
 		t.Errorf("GET /nope: %d, want the shop's 404 page", res.StatusCode)
 	}

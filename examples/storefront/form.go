@@ -114,21 +114,6 @@ func formID(bad *commerce.ValidationError, f form, name string) uuid.UUID {
 	return id
 }
 
-// formIDs parses every value of the field name of f as an id; malformed
-// ones are added to bad.
-func formIDs(bad *commerce.ValidationError, f form, name string) []uuid.UUID {
-	var ids []uuid.UUID
-	for _, v := range f.Values[name] {
-		id, err := commerce.ParseID(v)
-		if err != nil {
-			bad.Add(name, "must be problem ids")
-			continue
-		}
-		ids = append(ids, id)
-	}
-	return ids
-}
-
 // quantity parses a quantity typed in a form or a query; a missing one is
 // def, anything that is not a whole number is added to bad. The services
 // check the range.

@@ -2,10 +2,12 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/media"
 )
 
 // mediaFileField is the multipart field of POST /api/media that carries
@@ -31,8 +33,9 @@ func (a *API) UploadMedia(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 	case isTooLarge(err):
+		limit := fmt.Sprintf("must be at most %d MiB", media.MaxBytes>>20)
 		a.Error(w, r, &httpError{status: http.StatusRequestEntityTooLarge,
-			detail: "the upload is too large; an image may be at most 10 MiB", fields: map[string]string{mediaFileField: "must be at most 10 MiB"}})
+			detail: "the upload is too large; an image " + limit[len("must "):], fields: map[string]string{mediaFileField: limit}})
 		return
 	case errors.Is(err, http.ErrNotMultipart), errors.Is(err, http.ErrMissingBoundary):
 		a.Error(w, r, &httpError{status: http.StatusUnsupportedMediaType,
