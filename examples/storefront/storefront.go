@@ -361,8 +361,8 @@ func (s *Storefront) Middleware(next http.Handler) http.Handler {
 }
 
 // contentSecurityPolicy allows the page's own stylesheet, script and
-// images, and product images from any https origin (catalog images may be
-// absolute URLs); no inline script or style, no framing, and forms post
-// only to the shop.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' https: data:; " +
+// images, and product images from any http(s) origin (catalog images may
+// be absolute URLs, which the catalog accepts with either scheme); no
+// inline script or style, no framing, and forms post only to the shop.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' https: http: data:; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
