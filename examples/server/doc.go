@@ -24,10 +24,15 @@
 //	-password-iterations  COMMERCE_PASSWORD_ITERATIONS  PBKDF2 iterations of new hashes (600000)
 //	-public-url           COMMERCE_PUBLIC_URL           the server's URL, for sign-in redirect URIs
 //	-cookie-secure        COMMERCE_COOKIE_SECURE        Secure cookies (1 if the public URL is https)
+//	-media-url            COMMERCE_MEDIA_URL            bucket of uploaded images (file://…/shop-media)
+//	-media-sweep          COMMERCE_MEDIA_SWEEP          how often unused images are deleted (1h; 0 never)
 //	-google-client-id     COMMERCE_GOOGLE_CLIENT_ID     turns Google sign-in on
 //	-google-client-secret COMMERCE_GOOGLE_CLIENT_SECRET
 //	-kakao-client-id      COMMERCE_KAKAO_CLIENT_ID      turns Kakao sign-in on
 //	-kakao-client-secret  COMMERCE_KAKAO_CLIENT_SECRET
+//	-kakao-oidc           COMMERCE_KAKAO_OIDC           0 for Kakao by plain OAuth (1: OpenID Connect)
+//	-google-issuer, -kakao-issuer (COMMERCE_GOOGLE_ISSUER, …): the OpenID
+//	Connect issuers, for tests
 //	-google-auth-url, -google-token-url, -google-userinfo-url, and the same
 //	for kakao (COMMERCE_GOOGLE_AUTH_URL, …): the providers' endpoints, for tests
 //
@@ -38,8 +43,11 @@
 //
 // # Routes
 //
-// The routes are those of package
-// github.com/impactmuseum/commerce/examples/server/api, which other routers
-// can mount too. SIGINT or SIGTERM stop the server gracefully: it stops
+// The shop's pages and staff pages are those of package
+// github.com/impactmuseum/commerce/examples/storefront, at /; the JSON API
+// is that of package github.com/impactmuseum/commerce/examples/server/api,
+// under /api/ (with /auth/ for Google and Kakao, /static/ for the demo's
+// pictures and /healthz and /readyz); uploaded images are served under
+// /media/. Other routers can mount the same handlers. SIGINT or SIGTERM stop the server gracefully: it stops
 // accepting connections and lets requests in flight finish.
 package main

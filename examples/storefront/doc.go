@@ -13,6 +13,17 @@
 // products and search, product, brands, problems), accounts (sign-up,
 // sign-in, my page), the cart, checkout and orders, and the notice board.
 //
+// # Staff pages
+//
+// Under /staff/, for staff only (a visitor is sent to sign in, a customer
+// gets 403, and every change is decided again by its service): problems,
+// brands and products (searchable lists, forms with the optimistic version
+// check, photos uploaded through the catalog's media store, ordered and
+// removed), orders (a list by status, the status machine's moves as
+// buttons), notices (pin, unpin, delete) and users (search, promote,
+// demote). Forms with files have a deadline of their own
+// (Options.UploadTimeout), so a photo over a slow connection is stored.
+//
 // # Forms
 //
 // Every form posts to the page's own path and, on success, redirects
