@@ -28,6 +28,21 @@ func (a Actor) SignedIn() bool { return a.UserID != uuid.Nil }
 // IsStaff reports whether the actor is signed-in staff.
 func (a Actor) IsStaff() bool { return a.SignedIn() && a.Staff }
 
+// RequireStaff is the one staff check of the engine: nil for signed-in
+// staff, staffOnly for any other signed-in user, and signIn for a visitor
+// (a staff flag without a user is a visitor too). Each package passes its
+// own errors, so that callers keep testing them with errors.Is (signIn
+// should wrap ErrUnauthenticated and staffOnly ErrForbidden).
+func (a Actor) RequireStaff(signIn, staffOnly error) error {
+	switch {
+	case !a.SignedIn():
+		return signIn
+	case !a.Staff:
+		return staffOnly
+	}
+	return nil
+}
+
 // StaffActor returns the actor of staff member id.
 func StaffActor(id uuid.UUID) Actor { return Actor{UserID: id, Staff: true} }
 

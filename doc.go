@@ -14,6 +14,13 @@
 // [errors.Is] works at both levels. A [ValidationError] wraps ErrInvalid and
 // names every failing field.
 //
+// A context that has ended is no exception: a storage adapter that stops
+// because its caller's context was cancelled or passed its deadline fails
+// with an error that wraps ErrUnavailable and the context's own error
+// ([context.Canceled] or [context.DeadlineExceeded]), so [errors.Is] finds
+// either, and every adapter does so alike. The services pass it on
+// unchanged: a record that could not be read is not a missing one.
+//
 // # Money
 //
 // [Money] is a decimal amount in an ISO 4217 currency; the number of minor

@@ -24,8 +24,10 @@ var (
 	ErrUnauthenticated = errors.New("not signed in")
 	// ErrForbidden means the caller is known but not allowed.
 	ErrForbidden = errors.New("forbidden")
-	// ErrUnavailable means a backing service did not answer; the request
-	// may succeed later.
+	// ErrUnavailable means a backing service did not answer, or the
+	// caller's context ended first (the error then also wraps
+	// context.Canceled or context.DeadlineExceeded); the request may
+	// succeed later.
 	ErrUnavailable = errors.New("unavailable")
 	// ErrTooManyRequests means the caller must wait before trying again;
 	// RetryAfter tells how long.

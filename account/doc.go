@@ -29,9 +29,31 @@
 // # Signing in
 //
 // [Service.SignIn] answers [ErrBadCredentials] for a wrong password and an
-// unknown username alike. Failures are counted per username and per client
-// in an [AttemptStore]; past the limit it answers [*TooManyAttemptsError]
-// with the time to wait.
+// unknown username alike; an empty username or password is a
+// [commerce.ValidationError], not a failed attempt. Failures are counted in
+// an [AttemptStore], in windows of 15 minutes ([DefaultFailureWindow]),
+// three ways:
+//
+//   - per username and client: 5 failures ([DefaultMaxUsernameClientFailures])
+//     lock that username for that client only. This is the lock a client
+//     meets; another client, the owner's, still signs in, so nobody can
+//     lock a user out by typing wrong passwords for them.
+//   - per username, from every client together: 100 failures
+//     ([DefaultMaxUsernameFailures]) lock the username for everyone. This
+//     ceiling keeps guessing one password from many clients expensive.
+//   - per client, for every username together: 30 failures
+//     ([DefaultMaxClientFailures]) lock the client out.
+//
+// Past any of them, sign-in answers a [*TooManyAttemptsError] wrapping
+// [ErrTooManyAttempts], with the time to wait, whatever the password.
+// Attempts sent at once are answered as if sent one after another: none
+// past a limit learns whether its password was right. A success clears
+// the client's count for the username.
+//
+// [Service.SignUp] is throttled per client too: after 10 sign-ups in an
+// hour ([DefaultMaxClientSignUps], [DefaultSignUpWindow]), failed ones
+// included, the next ones get a [*TooManyAttemptsError] wrapping
+// [ErrTooManySignUps] until the hour ends. [Options] change every number.
 //
 // # Sessions
 //
@@ -40,7 +62,8 @@
 // Sessions end after [DefaultIdleTimeout] without activity and
 // [DefaultAbsoluteTimeout] after they began. Every sign-in issues a new
 // token and ends the session the client held — a guest's, whose cart
-// [Options].OnReplace can merge first. [Service.SignOut] deletes the session
+// merges first into the user's when the cart service is
+// [Options].GuestCarts ([GuestCarts]). [Service.SignOut] deletes the session
 // in the store, so it ends on every server; a password change ends the
 // user's other sessions. A store that does not answer makes
 // [Service.Authenticate] fail with [commerce.ErrUnavailable], never pass.
@@ -53,6 +76,18 @@
 // [Service.SetStaff] makes a user staff or a customer again, ending their
 // sessions so that none keeps the old flag. No one takes away their own
 // staff flag ([ErrSelfDemotion]).
+//
+// # Who may call what
+//
+// Every method that changes state either takes the [commerce.Actor] and
+// checks it, or is authorised by what it is given — a password
+// ([Service.SignIn]), a session's token ([Service.SignOut], and
+// [Service.Authenticate], which records activity), a provider's word
+// ([Service.SignInExternal]) — or needs no authority, as anyone may sign
+// up ([Service.SignUp]) or begin a guest visit ([Service.StartGuest]).
+// One is none of these: [Service.BootstrapStaff] makes staff accounts for
+// the program that embeds the engine, at start-up, and no request may
+// reach it.
 //
 // # Google and Kakao
 //

@@ -51,8 +51,12 @@ var (
 	// conflict, not invalid input: the same request is allowed when
 	// someone else makes it.
 	ErrSelfDemotion = fmt.Errorf("account: staff cannot take away their own staff flag; another staff member can: %w", commerce.ErrConflict)
-	// ErrTooManyAttempts is wrapped by *TooManyAttemptsError.
+	// ErrTooManyAttempts is what a *TooManyAttemptsError of sign-in (or of
+	// a password change) wraps: too many failures, for now.
 	ErrTooManyAttempts = fmt.Errorf("account: too many failed sign-ins: %w", commerce.ErrTooManyRequests)
+	// ErrTooManySignUps is what a *TooManyAttemptsError of sign-up wraps:
+	// too many sign-ups from one client, for now.
+	ErrTooManySignUps = fmt.Errorf("account: too many sign-ups from this client: %w", commerce.ErrTooManyRequests)
 )
 
 // TakenError reports the unique fields (username, nickname, email) whose
@@ -86,18 +90,30 @@ func Taken(fields ...string) *TakenError {
 	return &TakenError{Fields: slices.Sorted(maps.Keys(set))}
 }
 
-// TooManyAttemptsError says that sign-in is refused for a while after too
-// many failures. It wraps ErrTooManyAttempts.
+// TooManyAttemptsError says that an operation is refused for a while
+// after too many attempts: a sign-in after too many failures, a sign-up
+// after too many sign-ups from the client. Wait is how long until the
+// window that counts them ends.
 type TooManyAttemptsError struct {
+	// Err is the limit that was reached: ErrTooManyAttempts (sign-in;
+	// also when nil) or ErrTooManySignUps.
+	Err  error
 	Wait time.Duration
 }
 
 func (e *TooManyAttemptsError) Error() string {
-	return fmt.Sprintf("%v; try again in %s", ErrTooManyAttempts, e.Wait.Round(time.Second))
+	return fmt.Sprintf("%v; try again in %s", e.Unwrap(), e.Wait.Round(time.Second))
 }
 
-// Unwrap makes errors.Is(err, ErrTooManyAttempts) true.
-func (e *TooManyAttemptsError) Unwrap() error { return ErrTooManyAttempts }
+// Unwrap returns Err, so that errors.Is(err, ErrTooManySignUps) — or
+// ErrTooManyAttempts — and errors.Is(err, commerce.ErrTooManyRequests)
+// are true.
+func (e *TooManyAttemptsError) Unwrap() error {
+	if e.Err == nil {
+		return ErrTooManyAttempts
+	}
+	return e.Err
+}
 
 // RetryAfter tells commerce.RetryAfter how long to wait.
 func (e *TooManyAttemptsError) RetryAfter() time.Duration { return e.Wait }

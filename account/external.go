@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -187,81 +188,18 @@ func truncateRunes(s string, n int) string {
 	return string([]rune(s)[:n])
 }
 
-// EnsureStaff makes sure a staff account with username and password
-// exists: it creates one, or makes an existing user staff with that
-// password. A user who becomes staff, or whose password changes, is signed
-// out everywhere. It is meant for configuration at start-up.
-func (s *Service) EnsureStaff(ctx context.Context, username, password string) (Account, error) {
-	username = clean(username)
-	var bad commerce.ValidationError
-	checkUsername(&bad, username)
-	if password == "" {
-		bad.Add("password", "required")
-	} else if problems := PasswordProblems(password, Attr{"username", username}); len(problems) > 0 {
-		bad.Add("password", strings.Join(problems, "; "))
-	}
-	if err := bad.Err(); err != nil {
-		return Account{}, err
-	}
-	for attempt := 0; ; attempt++ {
-		u, err := s.users.GetUserByUsername(ctx, username)
-		switch {
-		case errors.Is(err, ErrUserNotFound):
-			u, err = s.createStaff(ctx, username, password)
-			var taken *TakenError
-			if errors.As(err, &taken) && attempt < 3 {
-				continue
-			}
-			if err != nil {
-				return Account{}, err
-			}
-			return s.account(ctx, u)
-		case err != nil:
-			return Account{}, err
-		}
-		ok, rehash, err := s.hasher.Verify(ctx, password, u.PasswordHash)
-		if err != nil {
-			return Account{}, err
-		}
-		if ok && !rehash && u.Staff {
-			return s.account(ctx, u)
-		}
-		next := u
-		if !ok || rehash {
-			if next.PasswordHash, err = s.hasher.Hash(ctx, password); err != nil {
-				return Account{}, err
-			}
-		}
-		next.Staff = true
-		// A re-hash of the same password leaves the sessions alone.
-		next, err = s.setAccess(ctx, u, next, !ok || !u.Staff, "")
-		if errors.Is(err, ErrVersionConflict) && attempt < 3 {
-			continue
-		}
-		if err != nil {
-			return Account{}, err
-		}
-		return s.account(ctx, next)
-	}
-}
-
-func (s *Service) createStaff(ctx context.Context, username, password string) (User, error) {
-	hash, err := s.hasher.Hash(ctx, password)
-	if err != nil {
-		return User{}, err
-	}
-	now := s.now.Now()
-	u := User{
-		ID: s.newID(), Username: username, PasswordHash: hash, Staff: true,
-		Interests: []uuid.UUID{}, CreatedAt: now, UpdatedAt: now, Version: 1,
-	}
-	u.Nickname = truncateRunes(username, maxNicknameLen)
-	taken, err := s.users.FindTaken(ctx, uuid.Nil, "", u.Nickname, "")
-	if err != nil {
-		return User{}, err
-	}
-	if len(taken) > 0 {
-		u.Nickname = truncateRunes(username, maxNicknameLen-9) + "-" + u.ID.String()[len(u.ID.String())-8:]
-	}
-	return u, s.users.CreateUser(ctx, u, nil)
+// SignInStateStore keeps external sign-ins in progress: what package
+// social remembers between sending a browser to a provider and the
+// provider's callback (the state, the PKCE verifier and the OpenID Connect
+// nonce). Taking a record deletes it, so that each sign-in completes at
+// most once and a replayed callback finds nothing. The SessionStores of
+// memstore and redisstore implement it too: find it with a type assertion.
+type SignInStateStore interface {
+	// PutSignInState stores value under key until ttl has passed,
+	// replacing any value under key.
+	PutSignInState(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// TakeSignInState returns the value under key and deletes it, in one
+	// atomic step: of any number of calls with one key, at most one gets
+	// the value. found is false when there is none or its ttl has passed.
+	TakeSignInState(ctx context.Context, key string) (value []byte, found bool, err error)
 }

@@ -91,13 +91,16 @@ type SessionStore interface {
 	DeleteUserSessions(ctx context.Context, userID uuid.UUID, except string) error
 }
 
-// AttemptStore counts failed sign-ins per key (a username or a client), in
-// fixed windows: the first failure opens a window of the given length, and
-// the count resets when it ends. Stores shared by several servers (Redis)
-// make the limit hold across all of them.
+// AttemptStore counts attempts per key — failed sign-ins per username and
+// client, per username and per client, and sign-ups per client — in fixed
+// windows: the first attempt opens a window of the given length, and the
+// count resets when it ends. Stores shared by several servers (Redis) make
+// the limits hold across all of them.
 type AttemptStore interface {
-	// AddFailure counts one failure for key and returns the count in the
-	// current window and when the window ends.
+	// AddFailure counts one attempt (a failed sign-in, a sign-up) for key
+	// and returns the count in the current window, this one included, and
+	// when the window ends. Of concurrent calls for one key, each gets
+	// its own count: the service judges a limit by it.
 	AddFailure(ctx context.Context, key string, window time.Duration) (count int, resetAt time.Time, err error)
 	// Failures returns the count for key in the current window and when it
 	// ends; 0 when there is no open window.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -31,14 +32,27 @@ const (
 	// DefaultTouchInterval is how often activity is written to the store:
 	// reads within it cost no write.
 	DefaultTouchInterval = time.Minute
-	// DefaultMaxUsernameFailures failed sign-ins for one username within
-	// DefaultFailureWindow lock that username until the window ends.
-	DefaultMaxUsernameFailures = 5
+	// DefaultMaxUsernameClientFailures failed sign-ins for one username
+	// from one client within DefaultFailureWindow lock that username for
+	// that client until the window ends. Other clients are not locked out
+	// by them: nobody can lock a user out by guessing their password.
+	DefaultMaxUsernameClientFailures = 5
+	// DefaultMaxUsernameFailures failed sign-ins for one username from
+	// every client together within DefaultFailureWindow lock that username
+	// for everyone until the window ends: the ceiling on guesses at one
+	// password that many clients share, set high enough that reaching it
+	// takes a concerted attack.
+	DefaultMaxUsernameFailures = 100
 	// DefaultMaxClientFailures failed sign-ins from one client (for every
 	// username together) within DefaultFailureWindow lock that client out.
 	DefaultMaxClientFailures = 30
 	// DefaultFailureWindow is the window in which failures are counted.
 	DefaultFailureWindow = 15 * time.Minute
+	// DefaultMaxClientSignUps sign-ups from one client within
+	// DefaultSignUpWindow refuse its next ones until the window ends.
+	DefaultMaxClientSignUps = 10
+	// DefaultSignUpWindow is the window in which sign-ups are counted.
+	DefaultSignUpWindow = time.Hour
 )
 
 // Limits of the fields of a user.
@@ -70,18 +84,42 @@ type Options struct {
 	// TouchInterval: activity is recorded at most this often per session.
 	// Default: DefaultTouchInterval.
 	TouchInterval time.Duration
-	// MaxUsernameFailures, MaxClientFailures and FailureWindow set the
-	// throttling of failed sign-ins. Defaults: DefaultMaxUsernameFailures,
-	// DefaultMaxClientFailures, DefaultFailureWindow.
-	MaxUsernameFailures int
-	MaxClientFailures   int
-	FailureWindow       time.Duration
+	// MaxUsernameClientFailures, MaxUsernameFailures, MaxClientFailures
+	// and FailureWindow set the throttling of failed sign-ins: per
+	// username and client, per username, per client, and the window they
+	// are counted in. Defaults: DefaultMaxUsernameClientFailures (5),
+	// DefaultMaxUsernameFailures (100), DefaultMaxClientFailures (30),
+	// DefaultFailureWindow (15 minutes).
+	MaxUsernameClientFailures int
+	MaxUsernameFailures       int
+	MaxClientFailures         int
+	FailureWindow             time.Duration
+	// MaxClientSignUps and SignUpWindow set the throttling of sign-ups per
+	// client. Defaults: DefaultMaxClientSignUps (10),
+	// DefaultSignUpWindow (an hour).
+	MaxClientSignUps int
+	SignUpWindow     time.Duration
+	// GuestCarts are the shop's carts: at every sign-in (and sign-up)
+	// from a guest session, the guest's cart merges into the user's,
+	// before the guest session ends. Give it the *cart.Service. Default:
+	// none; a guest's cart then stays behind at sign-in.
+	GuestCarts GuestCarts
 	// OnReplace, when set, runs at every sign-in that replaces a session
-	// the client held — a guest session, say — before that session ends:
-	// the place to merge the guest's cart into the user's. If it fails,
-	// the sign-in fails and the old session goes on, so a retry can run it
-	// again; it must therefore be idempotent.
+	// the client held — a guest session, say — before that session ends,
+	// after GuestCarts' merge. If it fails, the sign-in fails and the old
+	// session goes on, so a retry can run it again; it must therefore be
+	// idempotent.
 	OnReplace func(ctx context.Context, old Session, userID uuid.UUID) error
+}
+
+// GuestCarts is what the account service needs of the shop's carts;
+// *cart.Service is one.
+type GuestCarts interface {
+	// MergeGuest moves the cart of the guest session guestSessionID into
+	// the cart of userID, who has just signed in from that session. It
+	// must be idempotent: when the sign-in fails after it, the guest
+	// session goes on, and the next sign-in runs it again.
+	MergeGuest(ctx context.Context, guestSessionID string, userID uuid.UUID) error
 }
 
 // Service manages users, their passwords, their sessions and their
@@ -94,10 +132,14 @@ type Service struct {
 	now      commerce.Clock
 	newID    commerce.IDGenerator
 
-	idle, absolute, touch time.Duration
-	maxUser, maxClient    int
-	window                time.Duration
-	onReplace             func(ctx context.Context, old Session, userID uuid.UUID) error
+	idle, absolute, touch  time.Duration
+	maxUserClient, maxUser int
+	maxClient              int
+	window                 time.Duration
+	maxSignUps             int
+	signUpWindow           time.Duration
+	onReplace              func(ctx context.Context, old Session, userID uuid.UUID) error
+	guestCarts             GuestCarts
 }
 
 // NewService returns the account service. It panics if a store is nil.
@@ -117,8 +159,10 @@ func NewService(users Repository, sessions SessionStore, attempts AttemptStore, 
 		users: users, sessions: sessions, attempts: attempts,
 		hasher: opts.Hasher, now: opts.Now, newID: opts.NewID,
 		idle: opts.IdleTimeout, absolute: opts.AbsoluteTimeout, touch: opts.TouchInterval,
-		maxUser: opts.MaxUsernameFailures, maxClient: opts.MaxClientFailures, window: opts.FailureWindow,
-		onReplace: opts.OnReplace,
+		maxUserClient: opts.MaxUsernameClientFailures, maxUser: opts.MaxUsernameFailures,
+		maxClient: opts.MaxClientFailures, window: opts.FailureWindow,
+		maxSignUps: opts.MaxClientSignUps, signUpWindow: opts.SignUpWindow,
+		onReplace: opts.OnReplace, guestCarts: opts.GuestCarts,
 	}
 	if s.hasher == nil {
 		s.hasher = NewHasher(nil)
@@ -129,9 +173,12 @@ func NewService(users Repository, sessions SessionStore, attempts AttemptStore, 
 	setDefault(&s.idle, DefaultIdleTimeout)
 	setDefault(&s.absolute, DefaultAbsoluteTimeout)
 	setDefault(&s.touch, DefaultTouchInterval)
+	setDefault(&s.maxUserClient, DefaultMaxUsernameClientFailures)
 	setDefault(&s.maxUser, DefaultMaxUsernameFailures)
 	setDefault(&s.maxClient, DefaultMaxClientFailures)
 	setDefault(&s.window, DefaultFailureWindow)
+	setDefault(&s.maxSignUps, DefaultMaxClientSignUps)
+	setDefault(&s.signUpWindow, DefaultSignUpWindow)
 	return s
 }
 
@@ -150,6 +197,10 @@ type SignUpInput struct {
 	Email           string
 	// Interests are problem ids; repeats are ignored.
 	Interests []uuid.UUID
+	// Client identifies where the sign-up comes from (the client's IP
+	// address), for throttling; empty skips the limit, for a program that
+	// signs its users up itself.
+	Client string
 }
 
 // Credentials sign a user in with a password.
@@ -157,7 +208,9 @@ type Credentials struct {
 	Username string
 	Password string
 	// Client identifies where the attempt comes from (the client's IP
-	// address), for throttling; empty skips the per-client limit.
+	// address), for throttling. Empty skips the per-client limit, and the
+	// attempts without a client share one count per username, as if they
+	// came from one client.
 	Client string
 }
 
@@ -180,7 +233,18 @@ type SignedIn struct {
 // field is wrong (with taken fields among them), or a *TakenError when the
 // input is valid but a unique field is taken. current is the token the
 // client holds now, if any; that session ends.
+//
+// Every sign-up from a client (SignUpInput.Client) counts, whether it
+// succeeds or not — each one costs a check of the store and tells whether
+// a username, nickname or email is taken: past Options.MaxClientSignUps
+// within Options.SignUpWindow, sign-up answers a *TooManyAttemptsError
+// wrapping ErrTooManySignUps until the window ends.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput, current string) (SignedIn, error) {
+	if in.Client != "" {
+		if err := s.countSignUp(ctx, in.Client); err != nil {
+			return SignedIn{}, err
+		}
+	}
 	u := User{
 		Username: clean(in.Username), Nickname: clean(in.Nickname), Email: strings.TrimSpace(in.Email),
 		Interests: interestSet(in.Interests),
@@ -229,13 +293,25 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, current string) (S
 	})
 }
 
-// SignIn checks a username and password and starts a session. Unknown
-// usernames and wrong passwords get the same error, ErrBadCredentials, at
-// the same cost. After too many failures for the username or from the
-// client, it refuses with a *TooManyAttemptsError until the window ends,
-// whatever the password. A hash weaker than the current setting is
-// replaced by a new one.
+// SignIn checks a username and password and starts a session. An empty
+// username or password is a *commerce.ValidationError naming it, and not
+// a failed attempt. Unknown usernames and wrong passwords get the same
+// error, ErrBadCredentials, at the same cost. Failures are counted per
+// username and client, per username and per client (see Options); past
+// any of the limits, sign-in answers a *TooManyAttemptsError until the
+// window ends, whatever the password. A hash weaker than the current
+// setting is replaced by a new one.
 func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (SignedIn, error) {
+	var bad commerce.ValidationError
+	if strings.TrimSpace(c.Username) == "" {
+		bad.Add("username", "required")
+	}
+	if c.Password == "" {
+		bad.Add("password", "required")
+	}
+	if err := bad.Err(); err != nil {
+		return SignedIn{}, err
+	}
 	keys := s.attemptKeys(c.Username, c.Client)
 	if err := s.checkAttempts(ctx, keys); err != nil {
 		return SignedIn{}, err
@@ -257,6 +333,17 @@ func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (Si
 	case !ok:
 		return SignedIn{}, s.fail(ctx, keys)
 	}
+	// Attempts made at the same time as this one were let through by the
+	// same check, before any of them was counted, and may have reached a
+	// limit since. The right password is then refused like the wrong ones
+	// past the limit (see fail), so that guesses sent at once learn no
+	// more than guesses sent one after another.
+	if err := s.checkAttempts(ctx, keys); err != nil {
+		return SignedIn{}, err
+	}
+	// A success forgives this client's failures for the username, not the
+	// others': the username's count across clients is a ceiling on
+	// guesses, which the owner signing in does nothing to lower.
 	if err := s.attempts.ResetFailures(ctx, keys[0].key); err != nil {
 		return SignedIn{}, err
 	}
@@ -286,39 +373,84 @@ type attemptKey struct {
 	max int
 }
 
-// attemptKeys returns the throttling keys of an attempt: the username's
-// first, then the client's if known.
+// attemptKeys returns the keys that the failed sign-ins of username from
+// client count against, in this order: the username's for this client
+// (the lock a client meets, which locks no one else out), the username's
+// for every client together (a much higher ceiling), and the client's
+// for every username, when the client is known. An unknown client ("") is
+// one client for the first key.
 func (s *Service) attemptKeys(username, client string) []attemptKey {
-	keys := []attemptKey{{"user:" + commerce.Fold(username), s.maxUser}}
+	user := commerce.Fold(username)
+	keys := []attemptKey{
+		// Quoted, so that no username and client can spell another pair.
+		{"user+client:" + strconv.Quote(user) + strconv.Quote(client), s.maxUserClient},
+		{"user:" + user, s.maxUser},
+	}
 	if client != "" {
 		keys = append(keys, attemptKey{"client:" + client, s.maxClient})
 	}
 	return keys
 }
 
+// checkAttempts returns a *TooManyAttemptsError when any key has reached
+// its limit in an open window, with the longest wait among them.
 func (s *Service) checkAttempts(ctx context.Context, keys []attemptKey) error {
 	now := s.now.Now()
+	var wait time.Duration
 	for _, k := range keys {
 		n, reset, err := s.attempts.Failures(ctx, k.key)
 		if err != nil {
 			return err
 		}
 		if n >= k.max && reset.After(now) {
-			return &TooManyAttemptsError{Wait: reset.Sub(now)}
+			wait = max(wait, reset.Sub(now))
 		}
+	}
+	if wait > 0 {
+		return &TooManyAttemptsError{Err: ErrTooManyAttempts, Wait: wait}
 	}
 	return nil
 }
 
 // fail counts a failed attempt against every key and returns
-// ErrBadCredentials.
+// ErrBadCredentials — or a *TooManyAttemptsError when a count went past
+// its limit. Only attempts made at the same time can take it past, each
+// let through by checkAttempts before the others were counted; answering
+// them as the attempts after the limit are answered keeps a burst of
+// guesses from learning more than the limit allows.
 func (s *Service) fail(ctx context.Context, keys []attemptKey) error {
+	now := s.now.Now()
+	var wait time.Duration
 	for _, k := range keys {
-		if _, _, err := s.attempts.AddFailure(ctx, k.key, s.window); err != nil {
+		n, reset, err := s.attempts.AddFailure(ctx, k.key, s.window)
+		if err != nil {
 			return err
 		}
+		if n > k.max && reset.After(now) {
+			wait = max(wait, reset.Sub(now))
+		}
+	}
+	if wait > 0 {
+		return &TooManyAttemptsError{Err: ErrTooManyAttempts, Wait: wait}
 	}
 	return ErrBadCredentials
+}
+
+// countSignUp counts a sign-up from client and refuses it with a
+// *TooManyAttemptsError past the limit. It counts before any work and
+// judges by the count the store returns, which the store computes
+// atomically, so that the limit holds however many sign-ups arrive at
+// once.
+func (s *Service) countSignUp(ctx context.Context, client string) error {
+	n, reset, err := s.attempts.AddFailure(ctx, "signup:"+client, s.signUpWindow)
+	if err != nil {
+		return err
+	}
+	now := s.now.Now()
+	if n > s.maxSignUps && reset.After(now) {
+		return &TooManyAttemptsError{Err: ErrTooManySignUps, Wait: reset.Sub(now)}
+	}
+	return nil
 }
 
 // startSession begins a session for u and ends the one whose token the
@@ -345,6 +477,11 @@ func (s *Service) startSession(ctx context.Context, u User, current string, crea
 			replaced = &old
 		case !errors.Is(err, ErrSessionNotFound):
 			return SignedIn{}, s.abandon(ctx, sess, err)
+		}
+		if replaced != nil && replaced.Guest() && s.guestCarts != nil {
+			if err := s.guestCarts.MergeGuest(ctx, old.ID, u.ID); err != nil {
+				return SignedIn{}, s.abandon(ctx, sess, err)
+			}
 		}
 		if replaced != nil && s.onReplace != nil {
 			if err := s.onReplace(ctx, old, u.ID); err != nil {
@@ -560,8 +697,10 @@ func changed(cur, next string) string {
 // ChangePassword sets a new password after checking the current one (a
 // user who has none yet, having signed up through Google or Kakao, sets one
 // without). It ends every other session of the user; the actor's own
-// session goes on. Wrong current passwords count towards the sign-in
-// throttle of the username.
+// session goes on. Wrong current passwords count as failed sign-ins from
+// the actor's session: past Options.MaxUsernameClientFailures they lock
+// the session's password changes, and they count towards the username's
+// ceiling (Options.MaxUsernameFailures), but they lock no one else out.
 func (s *Service) ChangePassword(ctx context.Context, actor commerce.Actor, current, next string) error {
 	if !actor.SignedIn() {
 		return ErrSignInRequired
@@ -572,7 +711,9 @@ func (s *Service) ChangePassword(ctx context.Context, actor commerce.Actor, curr
 	}
 	var bad commerce.ValidationError
 	if u.PasswordHash != "" {
-		keys := s.attemptKeys(u.Username, "")
+		// The session is the client, of this one username: its own
+		// count and the username's, not a per-client one.
+		keys := s.attemptKeys(u.Username, "session:"+actor.SessionID)[:2]
 		if err := s.checkAttempts(ctx, keys); err != nil {
 			return err
 		}

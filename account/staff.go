@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -125,6 +126,92 @@ func (s *Service) SetStaff(ctx context.Context, actor commerce.Actor, userID uui
 	}
 }
 
+// BootstrapStaff makes sure that a staff account with username and
+// password exists: it creates one, or makes the user of that username
+// staff with that password. A user who becomes staff, or whose password
+// changes, is signed out everywhere.
+//
+// It takes no actor and checks no one's rights: it is a trusted operation
+// of the program that embeds the engine, for its configuration at
+// start-up (the reference server's COMMERCE_BOOTSTRAP_STAFF) or an
+// operator's command. No request may reach it — a route that called it
+// would let anyone make themselves staff. Staff make other users staff
+// with SetStaff, which checks the actor.
+func (s *Service) BootstrapStaff(ctx context.Context, username, password string) (Account, error) {
+	username = clean(username)
+	var bad commerce.ValidationError
+	checkUsername(&bad, username)
+	if password == "" {
+		bad.Add("password", "required")
+	} else if problems := PasswordProblems(password, Attr{"username", username}); len(problems) > 0 {
+		bad.Add("password", strings.Join(problems, "; "))
+	}
+	if err := bad.Err(); err != nil {
+		return Account{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		u, err := s.users.GetUserByUsername(ctx, username)
+		switch {
+		case errors.Is(err, ErrUserNotFound):
+			u, err = s.createStaff(ctx, username, password)
+			var taken *TakenError
+			if errors.As(err, &taken) && attempt < 3 {
+				continue
+			}
+			if err != nil {
+				return Account{}, err
+			}
+			return s.account(ctx, u)
+		case err != nil:
+			return Account{}, err
+		}
+		ok, rehash, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+		if err != nil {
+			return Account{}, err
+		}
+		if ok && !rehash && u.Staff {
+			return s.account(ctx, u)
+		}
+		next := u
+		if !ok || rehash {
+			if next.PasswordHash, err = s.hasher.Hash(ctx, password); err != nil {
+				return Account{}, err
+			}
+		}
+		next.Staff = true
+		// A re-hash of the same password leaves the sessions alone.
+		next, err = s.setAccess(ctx, u, next, !ok || !u.Staff, "")
+		if errors.Is(err, ErrVersionConflict) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return Account{}, err
+		}
+		return s.account(ctx, next)
+	}
+}
+
+func (s *Service) createStaff(ctx context.Context, username, password string) (User, error) {
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.now.Now()
+	u := User{
+		ID: s.newID(), Username: username, PasswordHash: hash, Staff: true,
+		Interests: []uuid.UUID{}, CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	u.Nickname = truncateRunes(username, maxNicknameLen)
+	taken, err := s.users.FindTaken(ctx, uuid.Nil, "", u.Nickname, "")
+	if err != nil {
+		return User{}, err
+	}
+	if len(taken) > 0 {
+		u.Nickname = truncateRunes(username, maxNicknameLen-9) + "-" + u.ID.String()[len(u.ID.String())-8:]
+	}
+	return u, s.users.CreateUser(ctx, u, nil)
+}
+
 // setAccess stores next — cur with another staff flag or password hash —
 // when it differs from cur, and then, when endSessions is true, ends every
 // session of the user but except (a session id, or "" for none). A
@@ -180,12 +267,4 @@ func (s *Service) accounts(ctx context.Context, users []User) ([]Account, error)
 
 // staffOnly is nil for staff, ErrStaffOnly for a customer and
 // ErrSignInRequired for a visitor.
-func staffOnly(a commerce.Actor) error {
-	switch {
-	case !a.SignedIn():
-		return ErrSignInRequired
-	case !a.IsStaff():
-		return ErrStaffOnly
-	}
-	return nil
-}
+func staffOnly(a commerce.Actor) error { return a.RequireStaff(ErrSignInRequired, ErrStaffOnly) }

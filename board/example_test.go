@@ -19,7 +19,7 @@ func Example() {
 	accounts := account.NewService(store.Accounts(), store.Sessions(), store.Attempts(), nil)
 	notices := board.NewService(store.Board(), nil)
 
-	admin, err := accounts.EnsureStaff(ctx, "admin", "공지-관리-Password-2026")
+	admin, err := accounts.BootstrapStaff(ctx, "admin", "공지-관리-Password-2026")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -169,15 +169,8 @@ func (s *Service) Delete(ctx context.Context, actor commerce.Actor, id uuid.UUID
 	return s.repo.DeletePost(ctx, id)
 }
 
-func staffOnly(a commerce.Actor) error {
-	switch {
-	case a.IsStaff():
-		return nil
-	case a.SignedIn():
-		return ErrStaffOnly
-	}
-	return ErrSignInRequired
-}
+// staffOnly allows staff and refuses everyone else with the board's errors.
+func staffOnly(a commerce.Actor) error { return a.RequireStaff(ErrSignInRequired, ErrStaffOnly) }
 
 func validate(p *Post) error {
 	var bad commerce.ValidationError

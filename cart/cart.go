@@ -23,19 +23,38 @@ type Line struct {
 	// AddedAt is when the product was first put in the cart; lines are
 	// listed in that order.
 	AddedAt time.Time
+	// Unavailable says why the line cannot be bought, or is "" when it
+	// can. A product priced in another currency than the shop's (stored
+	// before the catalog refused such prices) cannot: the line stays in
+	// the cart for the shopper to see and remove, but it is in neither
+	// Count nor Subtotal, and checkout refuses it.
+	Unavailable string
 }
 
 // Cart is a shopper's cart as it is now. Lines of deleted products are not
 // in it.
 type Cart struct {
 	Lines []Line
-	// Count is the number of units: the sum of the quantities.
+	// Count is the number of units that can be bought: the sum of the
+	// quantities of the lines that are not Unavailable.
 	Count int
-	// Subtotal is the sum of the line totals.
+	// Subtotal is the sum of the totals of the same lines, in the shop's
+	// currency: Count and Subtotal always count the same units.
 	Subtotal commerce.Money
 }
 
-// Summary is what every page shows of a cart.
+// Buyable reports whether every line of c can be bought: no line is
+// Unavailable.
+func (c Cart) Buyable() bool {
+	for _, l := range c.Lines {
+		if l.Unavailable != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Summary is what every page shows of a cart: its Count and Subtotal.
 type Summary struct {
 	Count    int
 	Subtotal commerce.Money

@@ -11,12 +11,25 @@
 // out. [Service.Summary] gives the count (the sum of the quantities) and
 // the subtotal, from one storage query.
 //
+// # Currency
+//
+// A cart holds products priced in the shop's currency ([Options].Currency,
+// KRW by default, the same value as the catalog's and the order service's).
+// The catalog refuses other prices, but a product stored before it did can
+// still be in a cart: its line is [Line].Unavailable, says why, and is in
+// neither the count nor the subtotal, which therefore always count the
+// same units. The shopper can only remove it; checkout refuses it.
+//
 // # Guests
 //
 // A visitor's cart belongs to their guest session ([KeyOf]). When they sign
-// in, [Service.Merge] moves it into their customer cart in one transaction:
-// quantities add up, capped at 99, and the guest cart is left empty, so a
-// merge run twice changes nothing more.
+// in, [Service.MergeGuest] moves it into their customer cart in one
+// transaction: quantities add up, capped at 99, and the guest cart is left
+// empty, so a merge run twice changes nothing more. The rule is the
+// service's; the repository only reads and writes the two carts atomically
+// ([Repository].UpdatePair). MergeGuest takes no actor: the account service
+// calls it at sign-in, when the cart service is its
+// account.Options.GuestCarts, as the reference server wires it.
 //
 // # Concurrency
 //

@@ -15,4 +15,7 @@ var (
 	// ErrProductNotFound is returned by a repository when a line names a
 	// product that does not exist.
 	ErrProductNotFound = fmt.Errorf("cart: product %w", commerce.ErrNotFound)
+	// ErrSameCart is returned by Repository.UpdatePair when both keys name
+	// the same cart.
+	ErrSameCart = fmt.Errorf("cart: a pair of carts names one cart twice: %w", commerce.ErrInvalid)
 )

@@ -6,18 +6,26 @@ import (
 	"log"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/storage/memstore"
 )
 
-// A visitor fills a guest cart; when they sign in, it merges into their
-// customer cart.
+// A visitor fills a guest cart; when they sign up (or sign in) from that
+// guest session, it merges into their customer cart: the account service
+// is given the cart service as its GuestCarts.
 func Example() {
 	ctx := context.Background()
 	store := memstore.New(nil)
 	shop := catalog.NewService(store.Catalog(), nil)
 	carts := cart.NewService(store.Carts(), store.Catalog(), nil)
+	accounts := account.NewService(store.Accounts(), store.Sessions(), store.Attempts(), &account.Options{
+		GuestCarts: carts,
+		// A low work factor keeps the example fast; keep the default in
+		// a shop.
+		Hasher: account.NewHasher(&account.HasherOptions{Iterations: 1000}),
+	})
 	staff := commerce.StaffActor(commerce.NewID())
 
 	jam, err := shop.CreateProduct(ctx, staff, catalog.ProductInput{Name: "유기농사과잼", Price: commerce.MustMoney("12000", "KRW")})
@@ -29,20 +37,27 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	visitor := commerce.Actor{SessionID: "guest-session"}
+	token, guest, err := accounts.StartGuest(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	visitor := commerce.Actor{SessionID: guest.ID}
 	if _, err := carts.Add(ctx, visitor, jam.ID, 2); err != nil {
 		log.Fatal(err)
 	}
-	customer := commerce.UserActor(commerce.NewID())
-	if _, err := carts.Add(ctx, customer, tea.ID, 1); err != nil {
+	if _, err := carts.Add(ctx, visitor, tea.ID, 1); err != nil {
 		log.Fatal(err)
 	}
 
-	// Signing in from the guest session merges its cart.
-	if err := carts.Merge(ctx, visitor.SessionID, customer.UserID); err != nil {
+	// Signing up from the guest session merges its cart.
+	in, err := accounts.SignUp(ctx, account.SignUpInput{
+		Username: "minjun", Password: "푸른하늘-Bicycle-42", PasswordConfirm: "푸른하늘-Bicycle-42",
+		Nickname: "민준", Email: "minjun@example.com",
+	}, token)
+	if err != nil {
 		log.Fatal(err)
 	}
-	c, err := carts.Cart(ctx, customer)
+	c, err := carts.Cart(ctx, commerce.UserActor(in.Account.ID))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -50,7 +65,6 @@ func Example() {
 		fmt.Println(l.Product.Name, l.Quantity, l.LineTotal)
 	}
 	fmt.Println("count", c.Count, "subtotal", c.Subtotal)
-	// The jam was put in a cart first, so it leads.
 
 	// Output:
 	// 유기농사과잼 2 24000 KRW

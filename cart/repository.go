@@ -7,6 +7,13 @@ import (
 	"github.com/google/uuid"
 )
 
+// StoredLine is a cart line as a Repository stores it: a quantity and
+// when the product was first put in the cart.
+type StoredLine struct {
+	Quantity int
+	AddedAt  time.Time
+}
+
 // Repository stores carts: per cart key, lines of a product id and a
 // quantity. An adapter keeps every change to one cart atomic, so concurrent
 // changes never lose an update.
@@ -28,9 +35,18 @@ type Repository interface {
 	// product that does not exist (then nothing changes).
 	// New lines are stamped with at, their AddedAt.
 	Update(ctx context.Context, key Key, at time.Time, fn func(quantities map[uuid.UUID]int) error) error
-	// Merge moves the lines of cart from into cart to atomically: the
-	// quantities of a product in both add up, capped at max, and from is
-	// left empty. Merging an empty or unknown cart changes nothing, so a
-	// merge run twice is the same as once.
-	Merge(ctx context.Context, from, to Key, max int) error
+	// UpdatePair changes two different carts, a and b, atomically, as
+	// Update changes one: it calls fn with the stored lines of each by
+	// product id (lines of deleted products left out); fn changes the maps
+	// in place — a quantity of 0 or a deleted entry removes a line, a new
+	// entry adds one, stamped with its AddedAt or, when that is zero, with
+	// at — and the adapter stores both carts when fn returns nil, or
+	// neither. A line that was there keeps its AddedAt. No change of
+	// either cart runs between the read and the write; the adapter takes
+	// the two carts in key order, so that two UpdatePairs of the same
+	// carts never deadlock, and may call fn again after a lost race, so fn
+	// must only change the maps. It returns fn's error, or
+	// ErrProductNotFound if a new line names a product that does not exist
+	// (then nothing changes), or ErrSameCart if a and b are equal.
+	UpdatePair(ctx context.Context, a, b Key, at time.Time, fn func(a, b map[uuid.UUID]StoredLine) error) error
 }

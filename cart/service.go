@@ -15,8 +15,10 @@ import (
 type Options struct {
 	// Now is the clock that stamps new lines. Default: time.Now.
 	Now commerce.Clock
-	// Currency is the currency of the shop's carts; a product priced in
-	// another cannot be added. Default: "KRW".
+	// Currency is the shop's currency: give it the value of
+	// catalog.Options.Currency and order.Options.Currency. A product priced
+	// in another cannot be added, and a line of one already in a cart is
+	// Unavailable. Default: "KRW".
 	Currency string
 	// PlaceholderImage is the ImageURL of a line's product without images,
 	// as catalog.Options.PlaceholderImage. Default:
@@ -76,7 +78,8 @@ func (s *Service) Summary(ctx context.Context, actor commerce.Actor) (Summary, e
 	return Summary{Count: c.Count, Subtotal: c.Subtotal}, err
 }
 
-// build prices the lines at their products' current prices.
+// build prices the lines at their products' current prices and adds up
+// the lines that can be bought.
 func (s *Service) build(lines []Line) Cart {
 	c := Cart{Lines: lines, Subtotal: commerce.Zero(s.currency)}
 	if c.Lines == nil {
@@ -86,12 +89,29 @@ func (s *Service) build(lines []Line) Cart {
 		l := &c.Lines[i]
 		l.Product.SetCover(s.placeholder)
 		l.LineTotal = l.Product.Price.Mul(int64(l.Quantity))
-		c.Count += l.Quantity
-		if sum, err := c.Subtotal.Add(l.LineTotal); err == nil {
-			c.Subtotal = sum
+		l.Unavailable = s.unavailable(l.Product)
+		sum, err := c.Subtotal.Add(l.LineTotal)
+		if err != nil && l.Unavailable == "" {
+			// Add fails only on another currency, which unavailable
+			// has caught; should it fail anyway, the line says why
+			// rather than drop out of the sum unseen.
+			l.Unavailable = err.Error()
 		}
+		if l.Unavailable != "" {
+			continue
+		}
+		c.Count += l.Quantity
+		c.Subtotal = sum
 	}
 	return c
+}
+
+// unavailable says why p cannot be bought in this shop, or "" when it can.
+func (s *Service) unavailable(p catalog.Product) string {
+	if p.Price.Currency != s.currency {
+		return fmt.Sprintf("is priced in %s; this shop sells in %s", p.Price.Currency, s.currency)
+	}
+	return ""
 }
 
 // Add puts quantity (1..99) more of a product in the actor's cart. A line
@@ -163,18 +183,51 @@ func (s *Service) Clear(ctx context.Context, actor commerce.Actor) error {
 	})
 }
 
-// Merge moves the cart of a guest session into the cart of the user who
-// just signed in from it: quantities add up, capped at 99, in one
-// transaction. Running it twice changes nothing more.
-func (s *Service) Merge(ctx context.Context, guestSessionID string, userID uuid.UUID) error {
+// MergeGuest moves the cart of the guest session guestSessionID into the
+// cart of userID, who has just signed in from that session: the quantities
+// of a product in both add up, capped at MaxQuantity, a line new to the
+// customer's cart keeps the time it was added, and the guest cart is left
+// empty — all in one transaction. Running it again changes nothing more,
+// so a sign-in that fails after it can simply be retried.
+//
+// MergeGuest is a trusted operation: it takes no actor and checks nothing
+// about who asks, because the one caller that knows the guest session
+// really became userID's is the account service, at sign-in. Give the
+// cart service to account.Options.GuestCarts and it is called there;
+// never call it with ids a client sent.
+func (s *Service) MergeGuest(ctx context.Context, guestSessionID string, userID uuid.UUID) error {
 	if guestSessionID == "" || userID == uuid.Nil {
 		return nil
 	}
-	return s.repo.Merge(ctx, GuestKey(guestSessionID), UserKey(userID), MaxQuantity)
+	from, to := GuestKey(guestSessionID), UserKey(userID)
+	// Most sign-ins bring no guest cart: one read, and no transaction.
+	lines, err := s.repo.Lines(ctx, from)
+	if err != nil || len(lines) == 0 {
+		return err
+	}
+	merge := func(guest, user map[uuid.UUID]StoredLine) error {
+		for id, g := range guest {
+			u, had := user[id]
+			if !had {
+				u.AddedAt = g.AddedAt
+			}
+			u.Quantity = min(u.Quantity+g.Quantity, MaxQuantity)
+			user[id] = u
+		}
+		clear(guest)
+		return nil
+	}
+	err = s.repo.UpdatePair(ctx, from, to, s.now.Now(), merge)
+	if errors.Is(err, ErrProductNotFound) {
+		// A product deleted between the read and the write: its line is
+		// gone from the guest cart now, and the rest merges.
+		err = s.repo.UpdatePair(ctx, from, to, s.now.Now(), merge)
+	}
+	return err
 }
 
-// checkProduct refuses a product that does not exist or is priced in
-// another currency than the cart's.
+// checkProduct refuses a product that does not exist or cannot be bought
+// (unavailable).
 func (s *Service) checkProduct(ctx context.Context, id uuid.UUID) error {
 	p, err := s.products.GetProduct(ctx, id)
 	switch {
@@ -182,8 +235,9 @@ func (s *Service) checkProduct(ctx context.Context, id uuid.UUID) error {
 		return commerce.Invalid("product_id", "no such product")
 	case err != nil:
 		return err
-	case p.Price.Currency != s.currency:
-		return commerce.Invalid("product_id", fmt.Sprintf("is priced in %s; this shop's carts hold %s", p.Price.Currency, s.currency))
+	}
+	if why := s.unavailable(p); why != "" {
+		return commerce.Invalid("product_id", why)
 	}
 	return nil
 }

@@ -61,7 +61,8 @@ type Product struct {
 	ID          uuid.UUID
 	Name        string
 	Description string
-	// Price is never negative.
+	// Price is never negative, and in the shop's currency
+	// (Options.Currency) when written through the Service.
 	Price commerce.Money
 	// Brand is nil for a product without a brand (including one whose brand
 	// was deleted). Reads fill in the brand's current name.

@@ -28,6 +28,10 @@
 // ([ErrVersionConflict] otherwise), and a patch without one is applied to
 // the current version, retried if another edit lands in between.
 //
+// Prices are in the shop's one currency ([Options].Currency, KRW by
+// default): a price in another is a validation error on price, so the
+// catalog never holds a product that carts and orders cannot sell.
+//
 // A problem that brands still work on cannot be deleted ([ErrProblemInUse]);
 // deleting a brand keeps its products, without a brand. A product without
 // images shows a placeholder as its cover (Options.PlaceholderImage).

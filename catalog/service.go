@@ -57,6 +57,11 @@ type Options struct {
 	// Media stores the images staff upload (UploadImage). Default: none;
 	// images are then URLs only.
 	Media *media.Store
+	// Currency is the shop's currency, an ISO 4217 code: a product priced
+	// in another is refused (a validation error on price), since carts and
+	// orders could not sell it. Give cart.Options.Currency and
+	// order.Options.Currency the same value. Default: "KRW".
+	Currency string
 }
 
 // Service is the catalog: problems, brands and products. Anyone reads;
@@ -67,6 +72,7 @@ type Service struct {
 	newID       commerce.IDGenerator
 	placeholder string
 	media       *media.Store
+	currency    string
 }
 
 // NewService returns the catalog over repo. It panics if repo is nil.
@@ -77,7 +83,10 @@ func NewService(repo Repository, opts *Options) *Service {
 	if opts == nil {
 		opts = &Options{}
 	}
-	s := &Service{repo: repo, now: opts.Now, newID: opts.NewID, placeholder: opts.PlaceholderImage, media: opts.Media}
+	s := &Service{repo: repo, now: opts.Now, newID: opts.NewID, placeholder: opts.PlaceholderImage, media: opts.Media, currency: opts.Currency}
+	if s.currency == "" {
+		s.currency = "KRW"
+	}
 	if s.newID == nil {
 		s.newID = commerce.NewID
 	}
@@ -322,7 +331,7 @@ func (s *Service) CreateProduct(ctx context.Context, actor commerce.Actor, in Pr
 	if in.BrandID != uuid.Nil {
 		p.Brand = &BrandRef{ID: in.BrandID}
 	}
-	if err := validateProduct(&p); err != nil {
+	if err := validateProduct(&p, s.currency); err != nil {
 		return Product{}, err
 	}
 	if err := s.repo.CreateProduct(ctx, p); err != nil {
@@ -348,7 +357,7 @@ func (s *Service) UpdateProduct(ctx context.Context, actor commerce.Actor, id uu
 				p.Brand = &BrandRef{ID: patch.BrandID.Value}
 			}
 		}
-		return validateProduct(p)
+		return validateProduct(p, s.currency)
 	}, s.repo.UpdateProduct, func(err error) error {
 		return refError(err, ErrBrandNotFound, "brand_id", "no such brand")
 	})
@@ -446,16 +455,9 @@ func (s *Service) UploadImage(ctx context.Context, actor commerce.Actor, field s
 // nil: the pages and the API describe stored images with it.
 func (s *Service) Media() *media.Store { return s.media }
 
-// authorize allows staff and refuses everyone else.
-func authorize(a commerce.Actor) error {
-	switch {
-	case a.IsStaff():
-		return nil
-	case a.SignedIn():
-		return ErrStaffOnly
-	}
-	return ErrSignInRequired
-}
+// authorize allows staff and refuses everyone else with the catalog's
+// errors.
+func authorize(a commerce.Actor) error { return a.RequireStaff(ErrSignInRequired, ErrStaffOnly) }
 
 // refError turns a repository's "the referenced record is missing" into a
 // validation error on the field that named it.
@@ -560,7 +562,9 @@ func validateBrand(b *Brand) error {
 	return bad.Err()
 }
 
-func validateProduct(p *Product) error {
+// validateProduct checks p and puts its fields in canonical form; its price
+// must be in the shop's currency.
+func validateProduct(p *Product, currency string) error {
 	var bad commerce.ValidationError
 	checkText(&bad, "name", &p.Name, maxProductNameLen, true, false)
 	checkText(&bad, "description", &p.Description, maxTextLen, false, true)
@@ -569,6 +573,8 @@ func validateProduct(p *Product) error {
 		bad.Add("price", "required")
 	case !known:
 		bad.Add("price", fmt.Sprintf("unknown currency %q", p.Price.Currency))
+	case p.Price.Currency != currency:
+		bad.Add("price", fmt.Sprintf("must be in %s, the shop's currency, not %s", currency, p.Price.Currency))
 	case !p.Price.Valid():
 		bad.Add("price", fmt.Sprintf("%s has no more than %d minor digits", p.Price.Currency, mustDigits(p.Price.Currency)))
 	case p.Price.IsNegative():

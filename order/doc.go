@@ -14,7 +14,17 @@
 //
 // Every checkout carries an idempotency key: the same key with the same
 // request returns the first order, the same key with another request is
-// [ErrIdempotencyConflict], and concurrent duplicates make one order.
+// [ErrIdempotencyConflict], and concurrent duplicates make one order. A key
+// is 1 to [MaxKeyLen] printable ASCII characters ([CheckKey]), compared
+// byte for byte, so that every store keeps it as it came.
+//
+// A checkout ends with its context: past the deadline, its transaction
+// commits nothing and the error wraps the context's. Only the refund of a
+// charge whose transaction failed outlives the context, as money taken
+// must be given back.
+//
+// Inside the transaction ([Tx]) the catalog offers reads of products
+// ([ProductReader]) and changes of stock, and no other write.
 //
 // # Status
 //

@@ -35,7 +35,7 @@ func FuzzCheckoutTotals(f *testing.F) {
 		ctx := context.Background()
 		store := memstore.New(nil)
 		staff := commerce.StaffActor(commerce.NewID())
-		shop := catalog.NewService(store.Catalog(), nil)
+		shop := catalog.NewService(store.Catalog(), &catalog.Options{Currency: currency})
 		carts := cart.NewService(store.Carts(), store.Catalog(), &cart.Options{Currency: currency})
 		orders := order.NewService(store.Orders(), store.Transactor(), &order.Options{
 			Currency: currency,

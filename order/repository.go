@@ -53,19 +53,37 @@ type Query struct {
 	Limit  int
 }
 
-// Tx is what a checkout or a cancellation changes in one transaction.
-// Everything done through it is committed together or not at all.
+// Tx is what a checkout or a cancellation reads and changes in one
+// transaction: orders, carts, products read and their tracked stock.
+// Everything done through it is committed together or not at all. Of the
+// catalog it offers reads of products and changes of stock only, so that
+// no adapter can be asked for a catalog write inside a transaction.
 type Tx interface {
 	Orders() Repository
 	Carts() cart.Repository
-	Products() catalog.ProductRepository
+	Products() ProductReader
 	Stock() catalog.StockRepository
+}
+
+// ProductReader reads products inside a transaction.
+type ProductReader interface {
+	// GetProduct returns the product with id as the transaction sees it —
+	// with the stock that the transaction took or gave back — or
+	// catalog.ErrProductNotFound.
+	GetProduct(ctx context.Context, id uuid.UUID) (catalog.Product, error)
 }
 
 // Transactor runs fn in a transaction: if fn returns an error, or the
 // process cannot commit, nothing fn did through tx remains. Adapters may
 // run fn more than once (a deadlock retried), so fn must not have effects
 // outside tx except through the PaymentProvider, which the service undoes.
+//
+// The transaction ends with ctx: once ctx has ended, InTx starts no commit
+// and waits for no statement, and returns an error wrapping
+// commerce.ErrUnavailable and ctx's error. A commit already sent whose
+// answer has not come when ctx ends is reported the same way, though the
+// database may yet apply it: the checkout's idempotency key tells, on a
+// retry, whether its order was stored.
 type Transactor interface {
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 }

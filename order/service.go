@@ -24,7 +24,6 @@ import (
 
 // Limits of checkout input.
 const (
-	maxKeyLen       = 100
 	maxAddresses    = 20
 	maxNumberTries  = 5
 	maxRecipientLen = 50
@@ -43,8 +42,9 @@ type Options struct {
 	// without a provider is refused at checkout. Default: bank_transfer
 	// through ManualProvider only.
 	Payments map[PaymentMethod]PaymentProvider
-	// Currency is the shop's currency; products priced in another cannot
-	// be bought. Default: "KRW".
+	// Currency is the shop's currency, the same value as
+	// catalog.Options.Currency and cart.Options.Currency; products priced
+	// in another cannot be bought. Default: "KRW".
 	Currency string
 }
 
@@ -213,7 +213,8 @@ type CheckoutInput struct {
 	PaymentMethod PaymentMethod
 	// IdempotencyKey makes a retried checkout safe: the same key with the
 	// same request returns the first order; with another request it is
-	// ErrIdempotencyConflict. 1..100 printable characters.
+	// ErrIdempotencyConflict. 1 to MaxKeyLen printable ASCII characters
+	// (CheckKey), compared byte for byte.
 	IdempotencyKey string
 }
 
@@ -226,14 +227,12 @@ func (s *Service) Checkout(ctx context.Context, actor commerce.Actor, in Checkou
 	if !actor.SignedIn() {
 		return Order{}, ErrSignInRequired
 	}
-	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
 	var bad commerce.ValidationError
-	switch {
-	case in.IdempotencyKey == "":
-		bad.Add("idempotency_key", "required")
-	case len(in.IdempotencyKey) > maxKeyLen || strings.IndexFunc(in.IdempotencyKey, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
-		bad.Add("idempotency_key", fmt.Sprintf("must be 1 to %d printable characters", maxKeyLen))
+	key, err := CheckKey(in.IdempotencyKey)
+	for f, m := range commerce.FieldErrors(err) {
+		bad.Add(f, m)
 	}
+	in.IdempotencyKey = key
 	if !in.FromCart {
 		if in.ProductID == uuid.Nil {
 			bad.Add("product_id", "required unless the cart is checked out")
@@ -324,7 +323,9 @@ func (s *Service) place(ctx context.Context, userID uuid.UUID, in CheckoutInput,
 	refund := func() {
 		if charged != nil {
 			// The charge is undone; a refund that fails can only be
-			// reported with the checkout's own error.
+			// reported with the checkout's own error. It is owed even
+			// when the checkout failed because its context ended, so it
+			// runs without that context's end.
 			_ = provider.Refund(context.WithoutCancel(ctx), *charged)
 			charged = nil
 		}
@@ -461,15 +462,17 @@ func (s *Service) Order(ctx context.Context, actor commerce.Actor, id uuid.UUID)
 }
 
 // OrderByKey returns the order the actor placed with an idempotency key,
-// or ErrOrderNotFound. A form sent again after its order went through —
-// and so after the cart it bought was emptied — finds its order here.
+// or ErrOrderNotFound; a key that CheckKey refuses is a
+// *commerce.ValidationError. A form sent again after its order went
+// through — and so after the cart it bought was emptied — finds its order
+// here.
 func (s *Service) OrderByKey(ctx context.Context, actor commerce.Actor, key string) (Order, error) {
 	if !actor.SignedIn() {
 		return Order{}, ErrSignInRequired
 	}
-	key = strings.TrimSpace(key)
-	if key == "" {
-		return Order{}, ErrOrderNotFound
+	key, err := CheckKey(key)
+	if err != nil {
+		return Order{}, err
 	}
 	return s.repo.GetOrderByKey(ctx, actor.UserID, key)
 }
@@ -493,11 +496,8 @@ func (s *Service) Orders(ctx context.Context, actor commerce.Actor, f Filter) (c
 // AllOrders returns a page of every customer's orders, newest first,
 // optionally in one status. Staff only.
 func (s *Service) AllOrders(ctx context.Context, actor commerce.Actor, f Filter) (commerce.Page[Order], error) {
-	switch {
-	case !actor.SignedIn():
-		return commerce.Page[Order]{}, ErrSignInRequired
-	case !actor.IsStaff():
-		return commerce.Page[Order]{}, ErrStaffOnly
+	if err := actor.RequireStaff(ErrSignInRequired, ErrStaffOnly); err != nil {
+		return commerce.Page[Order]{}, err
 	}
 	return s.list(ctx, Query{Status: f.Status}, f)
 }
@@ -532,12 +532,10 @@ func (s *Service) list(ctx context.Context, q Query, f Filter) (commerce.Page[Or
 // illegal move is ErrStatusConflict. Cancelling returns tracked stock and
 // refunds a paid order.
 func (s *Service) SetStatus(ctx context.Context, actor commerce.Actor, id uuid.UUID, to Status) (Order, error) {
-	switch {
-	case !actor.SignedIn():
-		return Order{}, ErrSignInRequired
-	case !actor.IsStaff():
-		return Order{}, ErrStaffOnly
-	case !to.Valid():
+	if err := actor.RequireStaff(ErrSignInRequired, ErrStaffOnly); err != nil {
+		return Order{}, err
+	}
+	if !to.Valid() {
 		return Order{}, commerce.Invalid("status", "must be pending_payment, paid, shipped, delivered or cancelled")
 	}
 	return s.move(ctx, id, to, func(Order) error { return nil })

@@ -3,12 +3,17 @@ package social
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -17,15 +22,27 @@ import (
 	"github.com/impactmuseum/commerce/account"
 )
 
-// DefaultTimeout bounds each request to a provider (the token exchange and
-// the user-info request, each) unless Config.HTTPClient says otherwise.
+// DefaultTimeout bounds each request to a provider (discovery, the token
+// exchange, the keys, the user info) unless Config.HTTPClient says
+// otherwise.
 const DefaultTimeout = 10 * time.Second
 
-// maxUserInfoBytes bounds the user-info answer that is read; real ones are
-// a few hundred bytes.
-const maxUserInfoBytes = 1 << 20
+// DefaultStateTTL is how long a sign-in may take, from Begin to the
+// provider's callback, unless Config.StateTTL says otherwise.
+const DefaultStateTTL = 10 * time.Minute
 
-// The providers' own endpoints.
+// maxDocumentBytes bounds a document read from a provider (discovery, user
+// info); real ones are a few kilobytes.
+const maxDocumentBytes = 1 << 20
+
+// The OpenID Connect issuers of the providers: their discovery documents
+// are at <issuer>/.well-known/openid-configuration.
+const (
+	GoogleIssuer = "https://accounts.google.com"
+	KakaoIssuer  = "https://kauth.kakao.com"
+)
+
+// The providers' OAuth 2.0 endpoints, for Config.PlainOAuth.
 const (
 	googleAuthURL     = "https://accounts.google.com/o/oauth2/v2/auth"
 	googleTokenURL    = "https://oauth2.googleapis.com/token"
@@ -47,14 +64,35 @@ type Config struct {
 	// registered at the provider, such as
 	// https://shop.example/auth/google/callback. Required.
 	RedirectURL string
+	// States keeps the sign-ins in progress between Begin and Finish: a
+	// store that every server of the shop shares (redisstore's session
+	// store), or memstore's for a single process. Required by Begin and
+	// Finish, which fail with ErrMisconfigured without it; a Provider
+	// without States can still be named, as a page that draws sign-in
+	// buttons does.
+	States account.SignInStateStore
+	// StateTTL is how long a sign-in may take, from Begin to the
+	// callback. Default: DefaultStateTTL.
+	StateTTL time.Duration
+	// Issuer is the OpenID Connect issuer whose discovery document gives
+	// the endpoints and the keys that sign ID tokens. Default:
+	// GoogleIssuer or KakaoIssuer; tests point it at a fake provider.
+	Issuer string
+	// PlainOAuth signs in with OAuth 2.0 alone — no discovery, no ID
+	// token: the person is whoever the provider's user-info endpoint says.
+	// It is for a Kakao application whose OpenID Connect is off in the
+	// Kakao developers console. Default: false, OpenID Connect.
+	PlainOAuth bool
 	// AuthURL, TokenURL and UserInfoURL replace the provider's endpoints
-	// when set; tests point them at a fake provider.
+	// when set: the discovered ones with OpenID Connect, the known ones
+	// with PlainOAuth.
 	AuthURL     string
 	TokenURL    string
 	UserInfoURL string
 	// Scopes replace the scopes asked for. Default: openid, email and
 	// profile for Google; none for Kakao (the consent items configured in
-	// the Kakao developers console apply).
+	// the Kakao developers console apply, and an application with OpenID
+	// Connect on gets an ID token without asking).
 	Scopes []string
 	// HTTPClient makes the requests to the provider. Default: a client
 	// with a DefaultTimeout timeout.
@@ -64,67 +102,102 @@ type Config struct {
 // Provider signs users in with one external provider. It is safe for
 // concurrent use.
 type Provider struct {
-	name        string
-	oauth       oauth2.Config
-	userInfoURL string
-	client      *http.Client
-	parse       func(body []byte) (account.ExternalUser, error)
+	name   string
+	c      Config
+	states account.SignInStateStore
+	ttl    time.Duration
+	client *http.Client
+	// parse reads the plain user-info document (Config.PlainOAuth).
+	parse func(body []byte) (account.ExternalUser, error)
+	// displayClaims name the claims that hold a display name, the
+	// preferred first.
+	displayClaims []string
+
+	mu sync.Mutex
+	// ep is nil until discovery has succeeded; with PlainOAuth it is set
+	// at once.
+	ep *endpoints
 }
 
 // Google returns the provider for Google sign-in. It panics if c has no
 // ClientID or RedirectURL.
 func Google(c Config) *Provider {
-	return newProvider("google", c, oauth2.Endpoint{AuthURL: googleAuthURL, TokenURL: googleTokenURL},
-		googleUserInfoURL, []string{"openid", "email", "profile"}, parseGoogle)
+	if c.Scopes == nil {
+		c.Scopes = []string{"openid", "email", "profile"}
+	}
+	return newProvider("google", c, GoogleIssuer,
+		oauth2.Endpoint{AuthURL: googleAuthURL, TokenURL: googleTokenURL}, googleUserInfoURL,
+		parseGoogle, []string{"name", "nickname"})
 }
 
 // Kakao returns the provider for Kakao sign-in. It panics if c has no
 // ClientID or RedirectURL.
 func Kakao(c Config) *Provider {
-	return newProvider("kakao", c, oauth2.Endpoint{AuthURL: kakaoAuthURL, TokenURL: kakaoTokenURL},
-		kakaoUserInfoURL, nil, parseKakao)
+	return newProvider("kakao", c, KakaoIssuer,
+		oauth2.Endpoint{AuthURL: kakaoAuthURL, TokenURL: kakaoTokenURL}, kakaoUserInfoURL,
+		parseKakao, []string{"nickname", "name"})
 }
 
-func newProvider(name string, c Config, ep oauth2.Endpoint, userInfoURL string, scopes []string,
-	parse func([]byte) (account.ExternalUser, error)) *Provider {
+func newProvider(name string, c Config, issuer string, ep oauth2.Endpoint, userInfoURL string,
+	parse func([]byte) (account.ExternalUser, error), displayClaims []string) *Provider {
 	switch {
 	case c.ClientID == "":
 		panic("social: " + name + ": empty ClientID")
 	case c.RedirectURL == "":
 		panic("social: " + name + ": empty RedirectURL")
 	}
-	if c.AuthURL != "" {
-		ep.AuthURL = c.AuthURL
+	c.Scopes = append([]string(nil), c.Scopes...)
+	if c.Issuer == "" {
+		c.Issuer = issuer
 	}
-	if c.TokenURL != "" {
-		ep.TokenURL = c.TokenURL
+	p := &Provider{
+		name: name, c: c, states: c.States, ttl: c.StateTTL, client: c.HTTPClient,
+		parse: parse, displayClaims: displayClaims,
 	}
-	if c.UserInfoURL != "" {
-		userInfoURL = c.UserInfoURL
+	if p.ttl <= 0 {
+		p.ttl = DefaultStateTTL
 	}
-	if c.Scopes != nil {
-		scopes = append([]string(nil), c.Scopes...)
+	if p.client == nil {
+		p.client = &http.Client{Timeout: DefaultTimeout}
 	}
-	// Both providers take the client's credentials in the form; saying so
-	// spares a second token request, which after a first refusal would
-	// present the same single-use code again.
-	ep.AuthStyle = oauth2.AuthStyleInParams
-	client := c.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: DefaultTimeout}
+	if c.PlainOAuth {
+		// Client authentication is detected at the first exchange (HTTP
+		// Basic, then the form), since providers differ.
+		ep.AuthStyle = oauth2.AuthStyleAutoDetect
+		p.ep = p.newEndpoints(ep, userInfoURL)
 	}
-	return &Provider{
-		name: name,
-		oauth: oauth2.Config{
-			ClientID:     c.ClientID,
-			ClientSecret: c.ClientSecret,
+	return p
+}
+
+// endpoints are what a sign-in needs of the provider: known at once for
+// plain OAuth 2.0, discovered for OpenID Connect.
+type endpoints struct {
+	oauth       *oauth2.Config
+	userInfoURL string
+	// verifier checks ID tokens; nil for plain OAuth 2.0.
+	verifier *idTokenVerifier
+}
+
+// newEndpoints applies Config's endpoint overrides to ep and userInfoURL.
+func (p *Provider) newEndpoints(ep oauth2.Endpoint, userInfoURL string) *endpoints {
+	if p.c.AuthURL != "" {
+		ep.AuthURL = p.c.AuthURL
+	}
+	if p.c.TokenURL != "" {
+		ep.TokenURL = p.c.TokenURL
+	}
+	if p.c.UserInfoURL != "" {
+		userInfoURL = p.c.UserInfoURL
+	}
+	return &endpoints{
+		oauth: &oauth2.Config{
+			ClientID:     p.c.ClientID,
+			ClientSecret: p.c.ClientSecret,
 			Endpoint:     ep,
-			RedirectURL:  c.RedirectURL,
-			Scopes:       scopes,
+			RedirectURL:  p.c.RedirectURL,
+			Scopes:       p.c.Scopes,
 		},
 		userInfoURL: userInfoURL,
-		client:      client,
-		parse:       parse,
 	}
 }
 
@@ -133,59 +206,199 @@ func newProvider(name string, c Config, ep oauth2.Endpoint, userInfoURL string, 
 // /auth/{provider}/… routes.
 func (p *Provider) Name() string { return p.name }
 
-// AuthCodeURL returns the provider's authorization URL for a new sign-in:
-// with the client id, the configured redirect URL, the scopes, state, and
-// the PKCE challenge (S256) of verifier.
-func (p *Provider) AuthCodeURL(state, verifier string) string {
-	return p.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
+// StateTTL returns how long a sign-in may take, from Begin to the
+// callback: a cookie that binds the sign-in to a browser should last as
+// long.
+func (p *Provider) StateTTL() time.Duration { return p.ttl }
+
+// OpenID reports whether the provider signs in with OpenID Connect (not
+// Config.PlainOAuth).
+func (p *Provider) OpenID() bool { return !p.c.PlainOAuth }
+
+// pendingSignIn is what Config.States keeps of a sign-in in progress.
+type pendingSignIn struct {
+	Provider string `json:"p"`
+	Verifier string `json:"v"`
+	Nonce    string `json:"n,omitempty"`
+	Data     string `json:"d,omitempty"`
 }
 
-// Exchange trades the authorization code of a callback, with the verifier
-// of its sign-in, for a token, and asks the provider who signed in. See the
-// package documentation for its errors.
-func (p *Provider) Exchange(ctx context.Context, code, verifier string) (account.ExternalUser, error) {
-	if code == "" {
-		return account.ExternalUser{}, p.refused("no authorization code", nil)
+// Begin starts a sign-in. It makes a new state, PKCE verifier and (with
+// OpenID Connect) nonce, keeps them in Config.States for StateTTL under
+// the state, with data (the caller's own, such as where to go once signed
+// in), and returns the state and the provider's authorization URL with
+// the state, the PKCE challenge (S256) and the nonce.
+//
+// The caller binds the state to the browser — the reference server sets
+// it in a short-lived HttpOnly cookie — and redirects the browser to
+// authURL. Neither the verifier nor the nonce leaves the server.
+func (p *Provider) Begin(ctx context.Context, data string) (state, authURL string, err error) {
+	if p.states == nil {
+		return "", "", p.misconfigured("has no Config.States to keep sign-ins in progress in", nil)
 	}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
-	tok, err := p.oauth.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	ep, err := p.endpoints(ctx)
 	if err != nil {
-		return account.ExternalUser{}, p.tokenError(err)
+		return "", "", err
 	}
-	body, err := p.userInfo(ctx, tok)
+	pending := pendingSignIn{Provider: p.name, Verifier: NewVerifier(), Data: data}
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(pending.Verifier)}
+	if ep.verifier != nil {
+		pending.Nonce = NewState()
+		opts = append(opts, oauth2.SetAuthURLParam("nonce", pending.Nonce))
+	}
+	value, _ := json.Marshal(pending) // only strings
+	state = NewState()
+	if err := p.states.PutSignInState(ctx, state, value, p.ttl); err != nil {
+		return "", "", fmt.Errorf("social: %s: keeping the sign-in: %w", p.name, err)
+	}
+	return state, ep.oauth.AuthCodeURL(state, opts...), nil
+}
+
+// Finish completes the sign-in of a provider's callback, whose query is
+// callback ("state", and "code" or "error"), in the browser that holds
+// browserState, the state Begin returned to it.
+//
+// The callback's state must be browserState (compared in constant time),
+// so that nobody can slip their own sign-in into someone else's browser.
+// Finish then takes the sign-in from Config.States, which deletes it: a
+// replayed callback finds nothing and is refused, even where the provider
+// would accept its code a second time. It exchanges the code with the
+// PKCE verifier; with OpenID Connect it verifies the ID token — its
+// signature by the provider's published keys, its issuer, audience
+// (ClientID) and expiry, and the nonce of this sign-in — and takes the
+// person's id from it, asking the user-info endpoint only for what the
+// token lacks (whether an email is verified) and only about the same
+// subject. It returns who signed in and the data given to Begin.
+//
+// See the package documentation for its errors.
+func (p *Provider) Finish(ctx context.Context, browserState string, callback url.Values) (account.ExternalUser, string, error) {
+	if p.states == nil {
+		return account.ExternalUser{}, "", p.misconfigured("has no Config.States to keep sign-ins in progress in", nil)
+	}
+	state := callback.Get("state")
+	switch {
+	case browserState == "":
+		return account.ExternalUser{}, "", p.invalid(fmt.Sprintf(
+			"no %s sign-in is in progress in this browser (or it took over %s)", p.name, minutes(p.ttl)))
+	case len(state) != len(browserState) || len(state) != stateLen ||
+		subtle.ConstantTimeCompare([]byte(state), []byte(browserState)) != 1:
+		return account.ExternalUser{}, "", p.invalid("the state does not match the " + p.name + " sign-in this browser started")
+	}
+	value, found, err := p.states.TakeSignInState(ctx, state)
+	if err != nil {
+		return account.ExternalUser{}, "", fmt.Errorf("social: %s: reading the sign-in: %w", p.name, err)
+	}
+	var pending pendingSignIn
+	switch {
+	case !found:
+		return account.ExternalUser{}, "", p.invalid(fmt.Sprintf(
+			"this %s sign-in is already complete or took over %s", p.name, minutes(p.ttl)))
+	case json.Unmarshal(value, &pending) != nil || pending.Verifier == "":
+		return account.ExternalUser{}, "", p.unavailable("unreadable sign-in in Config.States", nil)
+	case pending.Provider != p.name:
+		return account.ExternalUser{}, "", p.invalid("the state does not match the " + p.name + " sign-in this browser started")
+	case callback.Has("error"):
+		return account.ExternalUser{}, "", p.refused("sign-in was not completed ("+oauthErrorCode(callback.Get("error"))+")", nil)
+	}
+	u, err := p.exchange(ctx, callback.Get("code"), pending)
+	if err != nil {
+		return account.ExternalUser{}, "", err
+	}
+	return u, pending.Data, nil
+}
+
+// exchange trades the code for tokens and finds out who signed in.
+func (p *Provider) exchange(ctx context.Context, code string, pending pendingSignIn) (account.ExternalUser, error) {
+	if code == "" {
+		return account.ExternalUser{}, p.refused("sent no authorization code", nil)
+	}
+	ep, err := p.endpoints(ctx)
 	if err != nil {
 		return account.ExternalUser{}, err
 	}
-	u, err := p.parse(body)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
+	tok, err := ep.oauth.Exchange(ctx, code, oauth2.VerifierOption(pending.Verifier))
 	if err != nil {
-		return account.ExternalUser{}, p.unavailable("unreadable user info", err)
+		return account.ExternalUser{}, p.tokenError(err)
 	}
-	u.Provider = p.name
-	return u, nil
+	if ep.verifier == nil {
+		body, err := p.userInfo(ctx, tok, ep.userInfoURL)
+		if err != nil {
+			return account.ExternalUser{}, err
+		}
+		u, err := p.parse(body)
+		if err != nil {
+			return account.ExternalUser{}, p.unavailable("unreadable user info", err)
+		}
+		u.Provider = p.name
+		return u, nil
+	}
+	return p.openIDUser(ctx, ep, tok, pending.Nonce)
+}
+
+// invalidClientCodes are the token endpoint's answers (RFC 6749 5.2) that
+// blame the shop's settings, not the person: a wrong client id or secret,
+// a client not allowed the grant, and Google's name for a redirect URI it
+// does not know.
+var invalidClientCodes = map[string]bool{
+	"invalid_client":        true,
+	"unauthorized_client":   true,
+	"redirect_uri_mismatch": true,
 }
 
 // tokenError classifies a failed token exchange.
 func (p *Provider) tokenError(err error) error {
 	var re *oauth2.RetrieveError
-	switch {
-	case errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 500:
-		return p.unavailable(fmt.Sprintf("token endpoint answered %s", re.Response.Status), nil)
-	case errors.As(err, &re):
-		// RFC 6749 5.2: invalid_grant for a wrong, expired or reused code
-		// or a wrong verifier. The description is left out: some providers
-		// echo the code in it.
-		code := re.ErrorCode
-		if code == "" {
-			code = "no reason given"
-		}
-		return p.refused("refused the authorization code ("+code+")", err)
+	if !errors.As(err, &re) {
+		return p.unavailable("token endpoint", err)
 	}
-	return p.unavailable("token endpoint", err)
+	status := 0
+	if re.Response != nil {
+		status = re.Response.StatusCode
+	}
+	switch {
+	case status >= 500:
+		return p.unavailable(fmt.Sprintf("token endpoint answered %s", re.Response.Status), nil)
+	case invalidClientCodes[re.ErrorCode] || status == http.StatusUnauthorized:
+		return p.misconfigured("token endpoint refuses the shop's client ("+providerAnswer(re)+
+			"); check the client id, the client secret and the redirect URI registered at "+p.name, nil)
+	}
+	// invalid_grant for a wrong, expired or reused code or a wrong
+	// verifier. The description is left out: some providers echo the code
+	// in it.
+	code := re.ErrorCode
+	if code == "" {
+		code = "no reason given"
+	}
+	return p.refused("refused the authorization code ("+oauthErrorCode(code)+")", err)
 }
 
-// userInfo fetches the user-info document with the access token.
-func (p *Provider) userInfo(ctx context.Context, tok *oauth2.Token) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.userInfoURL, nil)
+// providerAnswer describes a token endpoint's refusal for the operator:
+// the status, the error code and the description, cut short. It never
+// holds the client secret, which the provider is not sent back.
+func providerAnswer(re *oauth2.RetrieveError) string {
+	var parts []string
+	if re.Response != nil {
+		parts = append(parts, re.Response.Status)
+	}
+	if re.ErrorCode != "" {
+		parts = append(parts, oauthErrorCode(re.ErrorCode))
+	}
+	if d := re.ErrorDescription; d != "" {
+		if r := []rune(d); len(r) > 200 {
+			d = string(r[:200]) + "…"
+		}
+		parts = append(parts, fmt.Sprintf("%q", d))
+	}
+	if len(parts) == 0 {
+		return "no reason given"
+	}
+	return strings.Join(parts, " ")
+}
+
+// userInfo fetches a user-info document with the access token.
+func (p *Provider) userInfo(ctx context.Context, tok *oauth2.Token, userInfoURL string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, userInfoURL, nil)
 	if err != nil {
 		return nil, p.unavailable("user info endpoint", err)
 	}
@@ -196,7 +409,7 @@ func (p *Provider) userInfo(ctx context.Context, tok *oauth2.Token) ([]byte, err
 		return nil, p.unavailable("user info endpoint", err)
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxUserInfoBytes))
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxDocumentBytes))
 	switch {
 	case err != nil:
 		return nil, p.unavailable("reading user info", err)
@@ -208,25 +421,52 @@ func (p *Provider) userInfo(ctx context.Context, tok *oauth2.Token) ([]byte, err
 	return body, nil
 }
 
-// Error is the error of a sign-in that failed at the provider. It wraps
-// commerce.ErrUnauthenticated (the provider refused) or
-// commerce.ErrUnavailable (it could not be asked), and the cause, if any.
+// ErrMisconfigured marks a sign-in that failed because of the shop's own
+// settings, not anything the person did: a token endpoint that refuses the
+// client (invalid_client, unauthorized_client: a wrong client id or
+// secret), an issuer whose discovery document is missing or names another
+// issuer, an application that sends no ID token (OpenID Connect off at
+// Kakao), no Config.States. Only the operator can fix it: log it, and tell
+// the person that sign-in is unavailable rather than to start again. An
+// error that wraps it wraps commerce.ErrUnavailable too.
+var ErrMisconfigured = errors.New("social: the sign-in settings are wrong")
+
+// Error is the error of a sign-in that failed. It wraps one kind —
+// commerce.ErrInvalid (a callback that matches no sign-in in progress),
+// commerce.ErrUnauthenticated (the provider refused, or sent a token that
+// is not valid) or commerce.ErrUnavailable (the provider could not be
+// asked, and then perhaps ErrMisconfigured) — and the cause, if any.
 type Error struct {
 	// Provider is "google" or "kakao".
-	Provider string
-	msg      string
-	kind     error
-	cause    error
+	Provider      string
+	msg           string
+	kind          error
+	misconfigured bool
+	cause         error
 }
 
 func (e *Error) Error() string { return e.msg }
 
-// Unwrap returns the kind and the cause, for errors.Is and errors.As.
+// Unwrap returns the kind, ErrMisconfigured if it applies, and the cause,
+// for errors.Is and errors.As.
 func (e *Error) Unwrap() []error {
-	if e.cause == nil {
-		return []error{e.kind}
+	errs := []error{e.kind}
+	if e.misconfigured {
+		errs = append(errs, ErrMisconfigured)
 	}
-	return []error{e.kind, e.cause}
+	if e.cause != nil {
+		errs = append(errs, e.cause)
+	}
+	return errs
+}
+
+// invalid reports a callback that completes no sign-in in progress.
+func (p *Provider) invalid(what string) error {
+	return &Error{
+		Provider: p.name,
+		msg:      fmt.Sprintf("social: %s; start the sign-in again: %v", what, commerce.ErrInvalid),
+		kind:     commerce.ErrInvalid,
+	}
 }
 
 // refused reports a refusal. The cause is kept for errors.As but not shown:
@@ -241,8 +481,8 @@ func (p *Provider) refused(what string, cause error) error {
 
 // unavailable reports a provider that could not be asked. The cause is
 // shown: network errors name the endpoint, never a secret (the code, the
-// verifier and the client secret travel in request bodies, the access
-// token in a header).
+// verifier and the client secret travel in request bodies or headers, the
+// access token in a header).
 func (p *Provider) unavailable(what string, cause error) error {
 	msg := fmt.Sprintf("social: %s %s", p.name, what)
 	if cause != nil {
@@ -251,12 +491,50 @@ func (p *Provider) unavailable(what string, cause error) error {
 	return &Error{Provider: p.name, msg: msg + ": " + commerce.ErrUnavailable.Error(), kind: commerce.ErrUnavailable, cause: cause}
 }
 
+// misconfigured reports a sign-in that the shop's settings make fail.
+func (p *Provider) misconfigured(what string, cause error) error {
+	msg := fmt.Sprintf("social: %s %s", p.name, what)
+	if cause != nil {
+		msg += ": " + cause.Error()
+	}
+	return &Error{
+		Provider: p.name, msg: msg + ": " + commerce.ErrUnavailable.Error(),
+		kind: commerce.ErrUnavailable, misconfigured: true, cause: cause,
+	}
+}
+
+var oauthErrorPattern = regexp.MustCompile(`^[a-z_]{1,64}$`)
+
+// oauthErrorCode returns a provider's error code if it looks like one
+// (access_denied, invalid_grant, …), so that nothing else is echoed.
+func oauthErrorCode(s string) string {
+	if oauthErrorPattern.MatchString(s) {
+		return s
+	}
+	return "unknown error"
+}
+
+// minutes writes d for a person: "10 minutes".
+func minutes(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		if d == time.Minute {
+			return "1 minute"
+		}
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	}
+	return d.String()
+}
+
 // NewVerifier returns a new PKCE code verifier (RFC 7636): 32 random
 // bytes, URL-safe.
 func NewVerifier() string { return oauth2.GenerateVerifier() }
 
+// stateLen is the length of every state NewState makes; a callback with
+// another is not one of them, and is refused before the store is asked.
+const stateLen = 43
+
 // NewState returns a new random state for an authorization request: 32
-// bytes from crypto/rand, URL-safe.
+// bytes from crypto/rand, URL-safe. Begin makes its nonces the same way.
 func NewState() string {
 	var b [32]byte
 	rand.Read(b[:]) // never fails (crypto/rand panics if it cannot read)

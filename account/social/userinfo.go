@@ -10,26 +10,20 @@ import (
 	"github.com/impactmuseum/commerce/account"
 )
 
-// googleUserInfo is what Google's OpenID Connect userinfo endpoint says.
-type googleUserInfo struct {
-	Sub           string   `json:"sub"`
-	Email         string   `json:"email"`
-	EmailVerified jsonBool `json:"email_verified"`
-	Name          string   `json:"name"`
-}
-
+// parseGoogle reads what Google's OpenID Connect userinfo endpoint says
+// ("sub", "email", "email_verified", "name"), for plain OAuth 2.0.
 func parseGoogle(body []byte) (account.ExternalUser, error) {
-	var v googleUserInfo
+	var v idTokenClaims
 	if err := json.Unmarshal(body, &v); err != nil {
 		return account.ExternalUser{}, err
 	}
-	if trimmed(v.Sub) == "" {
+	if trimmed(v.Subject) == "" {
 		return account.ExternalUser{}, errors.New(`no "sub"`)
 	}
 	return account.ExternalUser{
-		Subject:       trimmed(v.Sub),
+		Subject:       trimmed(v.Subject),
 		Email:         trimmed(v.Email),
-		EmailVerified: bool(v.EmailVerified),
+		EmailVerified: v.EmailVerified != nil && bool(*v.EmailVerified),
 		Nickname:      trimmed(v.Name),
 	}, nil
 }

@@ -51,6 +51,8 @@ var settings = []setting{
 		usage: "staff accounts ensured at start (created, or made staff with that password); prefer the variable, which ps does not show"},
 	{flag: "password-iterations", env: "COMMERCE_PASSWORD_ITERATIONS", arg: "n", def: strconv.Itoa(account.DefaultIterations),
 		usage: "PBKDF2 iterations of new password hashes"},
+	{flag: "signups-per-hour", env: "COMMERCE_SIGNUPS_PER_HOUR", arg: "n", def: strconv.Itoa(account.DefaultMaxClientSignUps),
+		usage: "sign-ups one client may make in an hour, failed ones included; the next get 429 (load tests raise it)"},
 	{flag: "public-url", env: "COMMERCE_PUBLIC_URL", arg: "url", def: "none; required for Google or Kakao sign-in",
 		usage: "the URL browsers reach the server at, such as https://shop.example; redirect URIs are <url>/auth/<provider>/callback"},
 	{flag: "cookie-secure", env: "COMMERCE_COOKIE_SECURE", arg: "1|0", def: "1 if the public URL is https, else 0", boolean: true,
@@ -65,6 +67,8 @@ var settings = []setting{
 		usage: "replaces Google's token endpoint (for tests)"},
 	{flag: "google-userinfo-url", env: "COMMERCE_GOOGLE_USERINFO_URL", arg: "url", def: "Google's",
 		usage: "replaces Google's userinfo endpoint (for tests)"},
+	{flag: "google-issuer", env: "COMMERCE_GOOGLE_ISSUER", arg: "url", def: social.GoogleIssuer,
+		usage: "OpenID Connect issuer of Google sign-in, whose discovery document gives the endpoints and the keys of ID tokens (for tests)"},
 	{flag: "media-url", env: "COMMERCE_MEDIA_URL", arg: "url", def: "file://" + defaultMediaDir + " beside the working directory",
 		usage: "bucket of uploaded images: file:///var/lib/shop/media, mem://, or s3://bucket?endpoint=…&region=…"},
 	{flag: "media-sweep", env: "COMMERCE_MEDIA_SWEEP", arg: "duration", def: "1h",
@@ -79,6 +83,10 @@ var settings = []setting{
 		usage: "replaces Kakao's token endpoint (for tests)"},
 	{flag: "kakao-userinfo-url", env: "COMMERCE_KAKAO_USERINFO_URL", arg: "url", def: "Kakao's",
 		usage: "replaces Kakao's user-info endpoint (for tests)"},
+	{flag: "kakao-issuer", env: "COMMERCE_KAKAO_ISSUER", arg: "url", def: social.KakaoIssuer,
+		usage: "OpenID Connect issuer of Kakao sign-in, whose discovery document gives the endpoints and the keys of ID tokens (for tests)"},
+	{flag: "kakao-oidc", env: "COMMERCE_KAKAO_OIDC", arg: "1|0", def: "1", boolean: true,
+		usage: "sign in with Kakao by OpenID Connect, verifying its ID token; 0 for an application whose OpenID Connect is off in the Kakao developers console (plain OAuth: Kakao's user-info endpoint alone says who signed in)"},
 }
 
 // config is the server's configuration.
@@ -94,6 +102,8 @@ type config struct {
 	staff []staffAccount
 	// iterations is the PBKDF2 work factor of new password hashes.
 	iterations int
+	// signUpsPerHour is account.Options.MaxClientSignUps.
+	signUpsPerHour int
 	// publicURL has no trailing slash; empty when not set.
 	publicURL     string
 	secureCookies bool
@@ -237,6 +247,14 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 		}
 		cfg.iterations = n
 	}
+	cfg.signUpsPerHour = account.DefaultMaxClientSignUps
+	if v := values["signups-per-hour"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			fail("signups-per-hour", "want a whole number from 1, not %q", v)
+		}
+		cfg.signUpsPerHour = n
+	}
 
 	if v := values["public-url"]; v != "" {
 		if !absoluteURL(v) {
@@ -275,17 +293,28 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 	for _, name := range []string{"google", "kakao"} {
 		get := func(suffix string) string { return values[name+"-"+suffix] }
 		if get("client-id") == "" {
-			for _, other := range []string{"client-secret", "auth-url", "token-url", "userinfo-url"} {
+			for _, other := range []string{"client-secret", "auth-url", "token-url", "userinfo-url", "issuer", "oidc"} {
 				if get(other) != "" {
 					fail(name+"-"+other, "set without %s", cfg.source[name+"-client-id"])
 				}
 			}
 			continue
 		}
-		for _, u := range []string{"auth-url", "token-url", "userinfo-url"} {
+		for _, u := range []string{"auth-url", "token-url", "userinfo-url", "issuer"} {
 			if v := get(u); v != "" && !absoluteURL(v) {
 				fail(name+"-"+u, "want an absolute http(s) URL, not %q", v)
 			}
+		}
+		openID := true
+		if v := get("oidc"); v != "" {
+			on, err := strconv.ParseBool(v)
+			if err != nil {
+				fail(name+"-oidc", "want 1 or 0, not %q", v)
+			}
+			openID = on
+		}
+		if !openID && get("issuer") != "" {
+			fail(name+"-issuer", "set with %s=0, which uses no issuer", cfg.source[name+"-oidc"])
 		}
 		if name == "google" && get("client-secret") == "" {
 			fail("google-client-secret", "required with %s", cfg.source["google-client-id"])
@@ -298,6 +327,8 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 			ClientID:     get("client-id"),
 			ClientSecret: get("client-secret"),
 			RedirectURL:  cfg.publicURL + "/auth/" + name + "/callback",
+			Issuer:       get("issuer"),
+			PlainOAuth:   !openID,
 			AuthURL:      get("auth-url"),
 			TokenURL:     get("token-url"),
 			UserInfoURL:  get("userinfo-url"),

@@ -58,10 +58,15 @@ func main() {
 	}
 }
 
+// shopCurrency is the currency the shop sells in: the catalog refuses
+// prices in another, and carts and orders sum in it. It is set here once
+// for the three services.
+const shopCurrency = "KRW"
+
 // run configures and starts the server, and serves until ctx ends; then it
 // shuts down gracefully and returns nil. A bad setting, storage that does
-// not answer in time or an address that cannot be listened on make it
-// return an error that names the setting.
+// not answer in time or refuses the connection, or an address that cannot
+// be listened on make it return an error that names the setting.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -83,26 +88,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer images.Close()
-	cat := catalog.NewService(store.catalog, &catalog.Options{Media: images})
+	cat := catalog.NewService(store.catalog, &catalog.Options{Media: images, Currency: shopCurrency})
 	if cfg.demo {
 		// The demo is loaded by an actor made here, through the service,
 		// which validates it like any staff write.
-		if err := demo.Load(ctx, cat, commerce.StaffActor(commerce.NewID())); err != nil {
+		if err := demo.Load(ctx, store.lock, cat, commerce.StaffActor(commerce.NewID())); err != nil {
 			return fmt.Errorf("loading the demo (%s): %w", cfg.source["demo"], err)
 		}
 	}
-	carts := cart.NewService(store.carts, store.catalog, nil)
+	carts := cart.NewService(store.carts, store.catalog, &cart.Options{Currency: shopCurrency})
 	accounts := account.NewService(store.users, store.sessions, store.attempts, &account.Options{
-		Hasher: account.NewHasher(&account.HasherOptions{Iterations: cfg.iterations}),
+		Hasher:           account.NewHasher(&account.HasherOptions{Iterations: cfg.iterations}),
+		MaxClientSignUps: cfg.signUpsPerHour,
 		// A guest's cart joins the customer's at sign-in, before the
 		// guest session ends.
-		OnReplace: api.MergeGuestCart(carts),
+		GuestCarts: carts,
 	})
-	orders := order.NewService(store.orders, store.tx, &order.Options{Payments: payments()})
+	orders := order.NewService(store.orders, store.tx, &order.Options{Payments: payments(), Currency: shopCurrency})
 	notices := board.NewService(store.board, nil)
 	var firstStaff *account.Account
 	for _, st := range cfg.staff {
-		acct, err := accounts.EnsureStaff(ctx, st.username, st.password)
+		acct, err := accounts.BootstrapStaff(ctx, st.username, st.password)
 		if err != nil {
 			// The service's messages name fields and rules, never the
 			// password itself.
@@ -114,17 +120,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	if cfg.demo {
-		if err := loadDemoBoard(ctx, notices, accounts, store.users, firstStaff, log); err != nil {
+		if err := loadDemoBoard(ctx, store.lock, notices, accounts, store.users, firstStaff, log); err != nil {
 			return fmt.Errorf("loading the demo board (%s): %w", cfg.source["demo"], err)
 		}
 	}
 	providers := make([]*social.Provider, 0, len(cfg.providers))
 	names := make([]string, 0, len(cfg.providers))
+	// Sign-ins in progress are kept beside the sessions, so that any
+	// instance can complete a sign-in that another began.
+	states, _ := store.sessions.(account.SignInStateStore)
 	for _, p := range cfg.providers {
 		newProvider := social.Google
 		if p.name == "kakao" {
 			newProvider = social.Kakao
 		}
+		p.config.States = states
 		providers = append(providers, newProvider(p.config))
 		names = append(names, p.name)
 	}
@@ -200,22 +210,25 @@ func payments() map[order.PaymentMethod]order.PaymentProvider {
 // notices when COMMERCE_BOOTSTRAP_STAFF names none.
 const demoAuthor = "museum"
 
-// loadDemoBoard posts the demo notices unless the board has posts. Their
-// author is a real staff user: the first bootstrap staff account, or else
-// the account demoAuthor, made staff with a random password that nobody
-// learns. A customer who took that username is never made staff: the
-// board then stays empty, with a warning.
-func loadDemoBoard(ctx context.Context, notices *board.Service, accounts *account.Service, users account.Repository,
-	staff *account.Account, log *slog.Logger) error {
-	existing, err := notices.List(ctx, 1, "")
-	if err != nil {
-		return err
-	}
-	if existing.Total > 0 || len(existing.Pinned) > 0 {
-		return nil
-	}
+// loadDemoBoard posts the demo notices unless the board has posts, under
+// the demo's lock (see demo.LoadBoard), so that of several instances that
+// start together one posts them and makes their author.
+func loadDemoBoard(ctx context.Context, lock demo.Locker, notices *board.Service, accounts *account.Service,
+	users account.Repository, staff *account.Account, log *slog.Logger) error {
+	return demo.LoadBoard(ctx, lock, notices, func(ctx context.Context) (commerce.Actor, error) {
+		return demoNoticesAuthor(ctx, accounts, users, staff, log)
+	})
+}
+
+// demoNoticesAuthor returns the author of the demo notices, a real staff
+// user: the first bootstrap staff account, or else the account demoAuthor,
+// made staff with a random password that nobody learns. A customer who
+// took that username is never made staff: the author is then
+// commerce.Anonymous and the board stays empty, with a warning.
+func demoNoticesAuthor(ctx context.Context, accounts *account.Service, users account.Repository,
+	staff *account.Account, log *slog.Logger) (commerce.Actor, error) {
 	if staff != nil {
-		return demo.LoadBoard(ctx, notices, commerce.StaffActor(staff.ID))
+		return commerce.StaffActor(staff.ID), nil
 	}
 	u, err := users.GetUserByUsername(ctx, demoAuthor)
 	switch {
@@ -223,20 +236,20 @@ func loadDemoBoard(ctx context.Context, notices *board.Service, accounts *accoun
 	case err == nil:
 		log.Warn("the demo board is not loaded: its author's username belongs to a customer; "+
 			"name a staff account in COMMERCE_BOOTSTRAP_STAFF", "username", demoAuthor)
-		return nil
+		return commerce.Anonymous, nil
 	case errors.Is(err, account.ErrUserNotFound):
 		// The password is never shown or logged: nobody signs in as the
 		// demo's author.
-		acct, err := accounts.EnsureStaff(ctx, demoAuthor, rand.Text()+rand.Text())
+		acct, err := accounts.BootstrapStaff(ctx, demoAuthor, rand.Text()+rand.Text())
 		if err != nil {
-			return fmt.Errorf("staff account %q: %w", demoAuthor, err)
+			return commerce.Anonymous, fmt.Errorf("staff account %q: %w", demoAuthor, err)
 		}
 		log.Info("staff account made to sign the demo notices; nobody knows its password", "username", demoAuthor)
 		u.ID = acct.ID
 	default:
-		return err
+		return commerce.Anonymous, err
 	}
-	return demo.LoadBoard(ctx, notices, commerce.StaffActor(u.ID))
+	return commerce.StaffActor(u.ID), nil
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
@@ -258,6 +271,9 @@ type storage struct {
 	board        board.Repository
 	sessions     account.SessionStore
 	attempts     account.AttemptStore
+	// lock runs the demo's loading once across the instances that share
+	// the database.
+	lock demo.Locker
 	// ping checks the database and Redis, for /readyz.
 	ping  func(context.Context) error
 	close func()
@@ -319,7 +335,7 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, 
 		return &storage{
 			name: "memory", catalog: s.Catalog(), users: s.Accounts(),
 			carts: s.Carts(), orders: s.Orders(), tx: s.Transactor(), board: s.Board(),
-			sessions: s.Sessions(), attempts: s.Attempts(),
+			sessions: s.Sessions(), attempts: s.Attempts(), lock: s,
 			ping: s.Ping, close: func() {},
 		}, nil
 	}
@@ -345,6 +361,7 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, 
 		orders:  s.Orders(),
 		tx:      s.Transactor(),
 		board:   s.Board(),
+		lock:    s,
 		ping:    s.Ping,
 		close: func() {
 			if err := db.Close(); err != nil {
@@ -357,8 +374,10 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, 
 // waitFor calls connect until it succeeds, retrying for up to wait while
 // what it connects to does not answer (commerce.ErrUnavailable): a server
 // started together with its database or Redis, as by docker compose, must
-// not fail because it won the race. Any other error, such as a database
-// session that is not utf8mb4, is final.
+// not fail because it won the race. Any other error is final at once: a
+// wrong password or an unknown database (bunstore.ErrDenied,
+// redisstore.ErrDenied), which no wait cures, or a database session that
+// is not utf8mb4.
 func waitFor(ctx context.Context, wait time.Duration, log *slog.Logger, what string, connect func() error) error {
 	deadline := time.Now().Add(wait)
 	delay := 250 * time.Millisecond

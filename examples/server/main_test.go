@@ -17,8 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account/social/socialtest"
 	"github.com/impactmuseum/commerce/internal/testdb"
+	"github.com/impactmuseum/commerce/storage/bunstore"
+	"github.com/impactmuseum/commerce/storage/redisstore"
 )
 
 // syncBuffer collects what run logs while the test reads it.
@@ -55,6 +60,14 @@ type server struct {
 // they say otherwise) and waits until it listens.
 func startRun(t *testing.T, args []string, env map[string]string) *server {
 	t.Helper()
+	s := launchRun(t, args, env)
+	s.waitListening(t)
+	return s
+}
+
+// launchRun starts run as startRun does, without waiting.
+func launchRun(t *testing.T, args []string, env map[string]string) *server {
+	t.Helper()
 	// Images go to memory, not to a folder in the source tree.
 	full := map[string]string{"COMMERCE_ADDR": "127.0.0.1:0", "COMMERCE_LOG_FORMAT": "json", "COMMERCE_MEDIA_URL": "mem://"}
 	for k, v := range env {
@@ -71,13 +84,17 @@ func startRun(t *testing.T, args []string, env map[string]string) *server {
 			t.Error("run did not return after its context ended")
 		}
 	})
+	return s
+}
 
-	// Wait for the "listening" line, which names the address.
+// waitListening waits for s's "listening" line, which names the address.
+func (s *server) waitListening(t *testing.T) {
+	t.Helper()
 	timeout := time.After(90 * time.Second)
 	for {
 		if addr := listeningAddr(s.logs.String()); addr != "" {
 			s.url = "http://" + addr
-			return s
+			return
 		}
 		select {
 		case err := <-s.done:
@@ -332,6 +349,7 @@ func TestRunBadSettings(t *testing.T) {
 			"COMMERCE_BOOTSTRAP_STAFF"},
 		{"iterations", nil, map[string]string{"COMMERCE_PASSWORD_ITERATIONS": "many"}, "COMMERCE_PASSWORD_ITERATIONS"},
 		{"iterations too many", nil, map[string]string{"COMMERCE_PASSWORD_ITERATIONS": "2000000000"}, "COMMERCE_PASSWORD_ITERATIONS"},
+		{"sign-ups per hour", nil, map[string]string{"COMMERCE_SIGNUPS_PER_HOUR": "0"}, "COMMERCE_SIGNUPS_PER_HOUR"},
 		{"public URL", nil, map[string]string{"COMMERCE_PUBLIC_URL": "shop.example"}, "COMMERCE_PUBLIC_URL"},
 		{"cookie secure", nil, map[string]string{"COMMERCE_COOKIE_SECURE": "maybe"}, "COMMERCE_COOKIE_SECURE"},
 		{"google without secret", nil, map[string]string{"COMMERCE_GOOGLE_CLIENT_ID": "id", "COMMERCE_PUBLIC_URL": "https://shop.example"},
@@ -341,6 +359,13 @@ func TestRunBadSettings(t *testing.T) {
 		{"kakao endpoint", nil, map[string]string{"COMMERCE_KAKAO_CLIENT_ID": "id", "COMMERCE_PUBLIC_URL": "https://shop.example",
 			"COMMERCE_KAKAO_TOKEN_URL": "/token"}, "COMMERCE_KAKAO_TOKEN_URL"},
 		{"google flag", []string{"-google-client-id", "id", "-public-url", "https://shop.example"}, nil, "COMMERCE_GOOGLE_CLIENT_SECRET"},
+		{"google issuer", nil, map[string]string{"COMMERCE_GOOGLE_CLIENT_ID": "id", "COMMERCE_GOOGLE_CLIENT_SECRET": "s3cret",
+			"COMMERCE_PUBLIC_URL": "https://shop.example", "COMMERCE_GOOGLE_ISSUER": "accounts.google.com"}, "COMMERCE_GOOGLE_ISSUER"},
+		{"kakao oidc", nil, map[string]string{"COMMERCE_KAKAO_CLIENT_ID": "id", "COMMERCE_PUBLIC_URL": "https://shop.example",
+			"COMMERCE_KAKAO_OIDC": "maybe"}, "COMMERCE_KAKAO_OIDC"},
+		{"kakao issuer without oidc", nil, map[string]string{"COMMERCE_KAKAO_CLIENT_ID": "id", "COMMERCE_PUBLIC_URL": "https://shop.example",
+			"COMMERCE_KAKAO_OIDC": "0", "COMMERCE_KAKAO_ISSUER": "https://kauth.kakao.com"}, "COMMERCE_KAKAO_ISSUER"},
+		{"kakao issuer without id", nil, map[string]string{"COMMERCE_KAKAO_ISSUER": "https://kauth.kakao.com"}, "COMMERCE_KAKAO_ISSUER"},
 		{"media URL without a scheme", nil, map[string]string{"COMMERCE_MEDIA_URL": "/var/lib/shop"}, "COMMERCE_MEDIA_URL"},
 		{"media URL of an unknown kind", nil, map[string]string{"COMMERCE_MEDIA_URL": "ftp://u:s3cret@host/x"}, "COMMERCE_MEDIA_URL"},
 		{"media sweep", []string{"-media-sweep", "-1h"}, nil, "-media-sweep"},
@@ -542,61 +567,82 @@ func TestRunAccounts(t *testing.T) {
 	}
 }
 
+// Kakao sign-in through the reference server: by OpenID Connect (the
+// default, with the issuer pointed at a fake) and by plain OAuth
+// (COMMERCE_KAKAO_OIDC=0, with the endpoints pointed at it).
 func TestRunSocialSignIn(t *testing.T) {
 	kakao := socialtest.New()
 	defer kakao.Close()
 	const public = "http://shop.test:8080"
-	s := startRun(t, nil, map[string]string{
-		"COMMERCE_PUBLIC_URL":          public + "/",
-		"COMMERCE_KAKAO_CLIENT_ID":     kakao.ClientID,
-		"COMMERCE_KAKAO_CLIENT_SECRET": kakao.ClientSecret,
-		"COMMERCE_KAKAO_AUTH_URL":      kakao.Server.URL + "/authorize",
-		"COMMERCE_KAKAO_TOKEN_URL":     kakao.Server.URL + "/token",
-		"COMMERCE_KAKAO_USERINFO_URL":  kakao.Server.URL + "/userinfo",
-	})
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := noRedirect.Get(s.url + "/auth/kakao/login?next=/welcome")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	auth := res.Header.Get("Location")
-	if res.StatusCode != 302 || !strings.Contains(auth, "redirect_uri="+url.QueryEscape(public+"/auth/kakao/callback")) {
-		t.Fatalf("login: %d to %s; want 302 with the public redirect URI", res.StatusCode, auth)
-	}
-	cb, err := kakao.Authorize(auth, socialtest.KakaoUser(4242, "", false, "별"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The browser reaches the public URL; here that is s.
-	cb = strings.Replace(cb, public, s.url, 1)
-	req, _ := http.NewRequest("GET", cb, nil)
-	for _, c := range res.Cookies() {
-		req.AddCookie(c)
-	}
-	res, err = noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 302 || res.Header.Get("Location") != "/welcome" {
-		t.Fatalf("callback: %d to %q", res.StatusCode, res.Header.Get("Location"))
-	}
-	var token string
-	for _, c := range res.Cookies() {
-		if c.Name == "session" {
-			token = c.Value
-		}
-	}
-	var me struct {
-		Nickname   string   `json:"nickname"`
-		Identities []string `json:"identities"`
-	}
-	if status := s.call(t, "GET", "/api/me", "", token, &me); status != 200 || me.Nickname != "별" || len(me.Identities) != 1 {
-		t.Errorf("GET /api/me after Kakao sign-in: %d %+v", status, me)
-	}
-	if s.call(t, "GET", "/auth/google/login", "", "", nil) != 404 {
-		t.Error("Google sign-in without its client id: want 404")
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		id   int64
+	}{
+		{"openid", map[string]string{"COMMERCE_KAKAO_ISSUER": kakao.Issuer()}, 4242},
+		{"plain", map[string]string{
+			"COMMERCE_KAKAO_OIDC":         "0",
+			"COMMERCE_KAKAO_AUTH_URL":     kakao.Server.URL + "/authorize",
+			"COMMERCE_KAKAO_TOKEN_URL":    kakao.Server.URL + "/token",
+			"COMMERCE_KAKAO_USERINFO_URL": kakao.Server.URL + "/userinfo",
+		}, 4343},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{
+				"COMMERCE_PUBLIC_URL":          public + "/",
+				"COMMERCE_KAKAO_CLIENT_ID":     kakao.ClientID,
+				"COMMERCE_KAKAO_CLIENT_SECRET": kakao.ClientSecret,
+			}
+			maps.Copy(env, tc.env)
+			s := startRun(t, nil, env)
+			noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			res, err := noRedirect.Get(s.url + "/auth/kakao/login?next=/welcome")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			auth := res.Header.Get("Location")
+			if res.StatusCode != 302 || !strings.Contains(auth, "redirect_uri="+url.QueryEscape(public+"/auth/kakao/callback")) {
+				t.Fatalf("login: %d to %s; want 302 with the public redirect URI", res.StatusCode, auth)
+			}
+			if got := strings.Contains(auth, "nonce="); got != (tc.name == "openid") {
+				t.Errorf("authorization URL %s: nonce %v, want %v", auth, got, tc.name == "openid")
+			}
+			cb, err := kakao.Authorize(auth, socialtest.KakaoUser(tc.id, "", false, "별"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The browser reaches the public URL; here that is s.
+			cb = strings.Replace(cb, public, s.url, 1)
+			req, _ := http.NewRequest("GET", cb, nil)
+			for _, c := range res.Cookies() {
+				req.AddCookie(c)
+			}
+			res, err = noRedirect.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 302 || res.Header.Get("Location") != "/welcome" {
+				t.Fatalf("callback: %d to %q", res.StatusCode, res.Header.Get("Location"))
+			}
+			var token string
+			for _, c := range res.Cookies() {
+				if c.Name == "session" {
+					token = c.Value
+				}
+			}
+			var me struct {
+				Nickname   string   `json:"nickname"`
+				Identities []string `json:"identities"`
+			}
+			if status := s.call(t, "GET", "/api/me", "", token, &me); status != 200 || me.Nickname != "별" || len(me.Identities) != 1 {
+				t.Errorf("GET /api/me after Kakao sign-in: %d %+v", status, me)
+			}
+			if s.call(t, "GET", "/auth/google/login", "", "", nil) != 404 {
+				t.Error("Google sign-in without its client id: want 404")
+			}
+		})
 	}
 }
 
@@ -708,6 +754,8 @@ func TestRunTwoInstances(t *testing.T) {
 		"COMMERCE_DEMO":                "0",
 		"COMMERCE_PASSWORD_ITERATIONS": "1000",
 		"COMMERCE_BOOTSTRAP_STAFF":     "admin:" + staffPassword,
+		// lastUnits signs up 200 buyers, all from this one client.
+		"COMMERCE_SIGNUPS_PER_HOUR": "1000",
 	}
 	a := startRun(t, nil, env)
 	b := startRun(t, nil, env)
@@ -854,4 +902,106 @@ func lastUnits(t *testing.T, a, b *server, staff session) {
 	if orders := list["items"].([]any); len(orders) != units {
 		t.Errorf("staff see %d orders, want %d", len(orders), units)
 	}
+}
+
+// Instances that start together on one empty database with the demo on
+// load it once: one catalog of 34 products, one board, one author.
+func TestRunDemoOnce(t *testing.T) {
+	dsn := testdb.MySQLDSN(t)
+	env := map[string]string{"COMMERCE_MYSQL_DSN": dsn, "COMMERCE_DEMO": "1", "COMMERCE_PASSWORD_ITERATIONS": "1000"}
+	servers := make([]*server, 4)
+	for i := range servers {
+		servers[i] = launchRun(t, nil, env)
+	}
+	authors := 0
+	for _, s := range servers {
+		s.waitListening(t)
+		authors += strings.Count(s.logs.String(), "staff account made to sign the demo notices")
+	}
+	for i, s := range servers {
+		if n := countProducts(t, s); n != 34 {
+			t.Errorf("instance %d: %d products, want the demo's 34 once", i, n)
+		}
+		demoBoard(t, s)
+	}
+	if authors != 1 {
+		t.Errorf("%d instances made the demo's author, want one", authors)
+	}
+}
+
+// A database or Redis that turns the server down for good — a wrong
+// password, an unknown database — ends run at once, naming the variable to
+// fix with the server's message and never the password; one that does not
+// answer is waited for.
+func TestRunStorageDenied(t *testing.T) {
+	const wait = 20 * time.Second
+	dsn := testdb.MySQLDSN(t)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongPassword := cfg.Clone()
+	wrongPassword.Passwd = "s3cret-wrong-password"
+	unknownDB := cfg.Clone()
+	unknownDB.DBName = cfg.DBName + "_missing"
+
+	redisURL, _ := testdb.RedisURL(t)
+	wrongUser, err := url.Parse(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Redis has no such user, whether or not it requires a password.
+	wrongUser.User = url.UserPassword("commerce_test_nobody", "s3cret-wrong-password")
+
+	for _, tc := range []struct {
+		name   string
+		env    map[string]string
+		kind   error
+		names  string
+		server string // the server's message
+	}{
+		{"wrong MySQL password", map[string]string{"COMMERCE_MYSQL_DSN": wrongPassword.FormatDSN()},
+			bunstore.ErrDenied, "COMMERCE_MYSQL_DSN", "Access denied for user"},
+		{"unknown database", map[string]string{"COMMERCE_MYSQL_DSN": unknownDB.FormatDSN()},
+			bunstore.ErrDenied, "COMMERCE_MYSQL_DSN", "Unknown database"},
+		{"wrong Redis user", map[string]string{"COMMERCE_REDIS_URL": wrongUser.String()},
+			redisstore.ErrDenied, "COMMERCE_REDIS_URL", "WRONGPASS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"COMMERCE_ADDR": "127.0.0.1:0", "COMMERCE_MEDIA_URL": "mem://", "COMMERCE_DB_WAIT": wait.String()}
+			maps.Copy(env, tc.env)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*wait)
+			defer cancel()
+			start := time.Now()
+			err := run(ctx, nil, envOf(env), io.Discard, io.Discard)
+			took := time.Since(start)
+			if !errors.Is(err, tc.kind) || !errors.Is(err, commerce.ErrInvalid) || errors.Is(err, commerce.ErrUnavailable) {
+				t.Fatalf("run: %v; want %v, an ErrInvalid, not ErrUnavailable", err, tc.kind)
+			}
+			if took > wait/2 {
+				t.Errorf("run took %s to give up, want at once, well within COMMERCE_DB_WAIT=%s", took, wait)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.names) || !strings.Contains(msg, tc.server) {
+				t.Errorf("run: %q; want it to name %s and say the server's %q", msg, tc.names, tc.server)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
+
+	t.Run("database down", func(t *testing.T) {
+		closed := cfg.Clone()
+		closed.Addr = closedAddr(t)
+		env := map[string]string{"COMMERCE_ADDR": "127.0.0.1:0", "COMMERCE_MEDIA_URL": "mem://",
+			"COMMERCE_MYSQL_DSN": closed.FormatDSN(), "COMMERCE_DB_WAIT": "1s"}
+		logs := &syncBuffer{}
+		err := run(context.Background(), nil, envOf(env), io.Discard, logs)
+		if !errors.Is(err, commerce.ErrUnavailable) || !strings.Contains(err.Error(), "COMMERCE_MYSQL_DSN") {
+			t.Errorf("run: %v; want ErrUnavailable naming COMMERCE_MYSQL_DSN", err)
+		}
+		if !strings.Contains(logs.String(), "retrying") {
+			t.Errorf("a database that does not answer was not retried; log:\n%s", logs)
+		}
+	})
 }

@@ -86,7 +86,8 @@ func (s *Storefront) SignUpForm(w http.ResponseWriter, r *http.Request) {
 
 // SignUp serves POST /accounts/signup: a new customer, signed in, whose
 // guest cart (the session the browser held) is merged into theirs. Every
-// failing field is shown at once, taken ones included.
+// failing field is shown at once, taken ones included. After too many
+// sign-ups from the client the page says how long to wait.
 func (s *Storefront) SignUp(w http.ResponseWriter, r *http.Request) {
 	f, ok := s.postedForm(w, r)
 	if !ok {
@@ -100,12 +101,14 @@ func (s *Storefront) SignUp(w http.ResponseWriter, r *http.Request) {
 		Nickname:        f.Value("nickname"),
 		Email:           f.Value("email"),
 		Interests:       interestIDs(f.Values["interests"]),
+		Client:          s.clientIP(r),
 	}, token(r))
 	if err != nil {
 		status := s.failed(w, r, &f, err)
 		if status == 0 {
 			return
 		}
+		setRetryAfter(w, err)
 		f.Values = withoutPasswords(f.Values, "password", "password_confirm")
 		s.signUpPage(w, r, status, f, next)
 		return
@@ -155,25 +158,13 @@ func (s *Storefront) SignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := nextPath(f.Value("next"))
-	username, password := f.Value("username"), f.Value("password")
-	// An empty field is the shopper's slip, not a failed attempt: it is
-	// not sent to the service, where it would count towards the throttle.
-	var missing commerce.ValidationError
-	if strings.TrimSpace(username) == "" {
-		missing.Add("username", "required")
-	}
-	if password == "" {
-		missing.Add("password", "required")
-	}
-	err := missing.Err()
-	var signed account.SignedIn
-	if err == nil {
-		signed, err = s.accounts.SignIn(r.Context(), account.Credentials{
-			Username: username,
-			Password: password,
-			Client:   s.clientIP(r),
-		}, token(r))
-	}
+	// An empty field is named next to it; the service does not count it
+	// as a failed attempt.
+	signed, err := s.accounts.SignIn(r.Context(), account.Credentials{
+		Username: f.Value("username"),
+		Password: f.Value("password"),
+		Client:   s.clientIP(r),
+	}, token(r))
 	if err != nil {
 		status := s.failed(w, r, &f, err)
 		if status == 0 {

@@ -302,7 +302,7 @@ func TestSignInEmptyFieldsAreNotAttempts(t *testing.T) {
 	s := newShop(t)
 	s.client().signUp("sora")
 	c := s.client()
-	for range account.DefaultMaxUsernameFailures + 1 {
+	for range account.DefaultMaxUsernameClientFailures + 1 {
 		p := c.post("/accounts/login", url.Values{"username": {"sora"}, "password": {""}})
 		if p.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("got %d, want 422", p.Status)
@@ -344,6 +344,44 @@ func TestSignInTooManyAttempts(t *testing.T) {
 			p = c.post("/accounts/login", url.Values{"username": {"dami"}, "password": {acctPassword}})
 			if p.Status != http.StatusTooManyRequests {
 				t.Errorf("right password while locked: got %d, want 429", p.Status)
+			}
+		})
+	}
+}
+
+func TestSignUpTooManyAttempts(t *testing.T) {
+	for _, b := range backends {
+		t.Run(string(b), func(t *testing.T) {
+			s := newShopOn(t, b)
+			c := s.client()
+			// Failed sign-ups count too.
+			for i := range account.DefaultMaxClientSignUps {
+				p := c.post("/accounts/signup", url.Values{"username": {"bad name!"}})
+				if p.Status != http.StatusUnprocessableEntity {
+					t.Fatalf("sign-up %d: got %d, want 422", i+1, p.Status)
+				}
+			}
+			p := c.post("/accounts/signup", url.Values{
+				"username": {"late"}, "password": {acctPassword}, "password_confirm": {acctPassword},
+				"nickname": {"늦은님"}, "email": {"late@example.com"},
+			})
+			if p.Status != http.StatusTooManyRequests {
+				t.Fatalf("sign-up past the limit: got %d, want 429; body:\n%s", p.Status, p.Body)
+			}
+			if !regexp.MustCompile(`짧은 시간에 회원가입 시도가 너무 많았습니다\. \d+분 뒤에 다시 시도해 주세요\.`).MatchString(p.Body) {
+				t.Errorf("the page does not say how long to wait:\n%s", p.Body)
+			}
+			if strings.Contains(p.Body, "로그인") && strings.Contains(p.Body, "실패") {
+				t.Errorf("the page speaks of failed sign-ins:\n%s", p.Body)
+			}
+			if ra, err := strconv.Atoi(p.Header.Get("Retry-After")); err != nil || ra <= 0 || ra > 3600 {
+				t.Errorf("Retry-After %q, want seconds within the hour", p.Header.Get("Retry-After"))
+			}
+			if !strings.Contains(p.Body, `value="late@example.com"`) || strings.Contains(p.Body, acctPassword) {
+				t.Error("the form should keep what was typed but the passwords")
+			}
+			if _, err := s.Accounts.SignIn(context.Background(), account.Credentials{Username: "late", Password: acctPassword}, ""); !errors.Is(err, account.ErrBadCredentials) {
+				t.Errorf("the refused sign-up made an account: %v", err)
 			}
 		})
 	}

@@ -77,7 +77,7 @@ func boardSignInAsOtherStaff(c *client, username string) commerce.Actor {
 	c.t.Helper()
 	ctx := context.Background()
 	const password = "harbor-Lantern-7391"
-	acct, err := c.shop.Accounts.EnsureStaff(ctx, username, password)
+	acct, err := c.shop.Accounts.BootstrapStaff(ctx, username, password)
 	if err != nil {
 		c.t.Fatal(err)
 	}

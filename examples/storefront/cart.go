@@ -29,6 +29,10 @@ type cartLine struct {
 	// when it has less than the line's quantity.
 	SoldOut bool
 	Short   bool
+	// CannotBuy is the Korean of why the line can never be bought (the
+	// cart service's Line.Unavailable), or "": the line can only be
+	// removed, and it blocks checkout.
+	CannotBuy string
 	// Value is what the line's quantity box shows: the quantity, or what
 	// was typed in it when that failed.
 	Value string
@@ -39,6 +43,9 @@ type cartLine struct {
 // newCartLine marks l's stock state.
 func newCartLine(l cart.Line) cartLine {
 	c := cartLine{Line: l, Value: strconv.Itoa(l.Quantity)}
+	if l.Unavailable != "" {
+		c.CannotBuy = translate(l.Unavailable)
+	}
 	if st := l.Product.Stock; st != nil {
 		c.SoldOut = *st <= 0
 		c.Short = !c.SoldOut && *st < l.Quantity
@@ -58,6 +65,9 @@ type cartView struct {
 	Form form
 	// Unavailable is true when a line is sold out or short of stock.
 	Unavailable bool
+	// Blocked is true when a line can never be bought (CannotBuy): the
+	// cart cannot be checked out until it is removed.
+	Blocked bool
 }
 
 func (cartView) PageTitle() string { return "장바구니" }
@@ -104,6 +114,7 @@ func (s *Storefront) cartPage(w http.ResponseWriter, r *http.Request, status int
 			line.Value, line.Error = v.Form.Value("quantity"), v.Form.Error("quantity")
 		}
 		v.Unavailable = v.Unavailable || line.SoldOut || line.Short
+		v.Blocked = v.Blocked || line.CannotBuy != ""
 		v.Lines = append(v.Lines, line)
 	}
 	s.render(w, r, status, "cart", v)
@@ -194,7 +205,7 @@ func (s *Storefront) SetCartQuantity(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		redirect(w, r, "/cart?updated=1")
 		return
-	case errors.Is(err, commerce.ErrInvalid) && commerce.FieldErrors(err)["product_id"] != "":
+	case errors.Is(err, commerce.ErrInvalid) && commerce.FieldErrors(err)["product_id"] != "" && s.productGone(r.Context(), id):
 		// The product was deleted: its line has already left the cart.
 		redirect(w, r, "/cart?gone=1")
 		return
@@ -203,7 +214,20 @@ func (s *Storefront) SetCartQuantity(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		return
 	}
+	if why := f.Error("product_id"); why != "" && f.Error("quantity") == "" {
+		// A line that cannot be bought (its currency) takes no quantity:
+		// the reason shows on its line.
+		f.Errors["quantity"] = why
+	}
 	s.cartPage(w, r, status, cartView{Form: f}, id)
+}
+
+// productGone reports whether the product id no longer exists. A store
+// that fails to answer counts as not gone: the page then shows the
+// service's reason instead.
+func (s *Storefront) productGone(ctx context.Context, id uuid.UUID) bool {
+	_, err := s.cat.Product(ctx, id)
+	return errors.Is(err, commerce.ErrNotFound)
 }
 
 // RemoveFromCart serves POST /cart/items/{product_id}/delete: the line
@@ -291,6 +315,10 @@ type checkoutView struct {
 	Gone bool
 	// Unavailable is true when a line is sold out or short of stock.
 	Unavailable bool
+	// Blocked is true when a line of the cart can never be bought
+	// (cartLine.CannotBuy): the page offers no payment until it is
+	// removed from the cart.
+	Blocked bool
 	// Addresses are the saved addresses to choose from, then the choice
 	// of typing one (value "new").
 	Addresses []choice
@@ -335,12 +363,12 @@ func (s *Storefront) CheckoutForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !src.BuyNow {
-		sum, err := s.carts.Summary(r.Context(), a)
+		c, err := s.carts.Cart(r.Context(), a)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if sum.Count == 0 {
+		if len(c.Lines) == 0 {
 			redirect(w, r, "/cart?empty=1")
 			return
 		}
@@ -455,6 +483,7 @@ func (s *Storefront) checkoutPage(w http.ResponseWriter, r *http.Request, status
 	v.Source, v.Lines, v.Total, v.Gone = src, lines, total, gone
 	for _, l := range lines {
 		v.Unavailable = v.Unavailable || l.SoldOut || l.Short
+		v.Blocked = v.Blocked || l.CannotBuy != ""
 	}
 	// The form vouches for the lines it shows, whatever it vouched for
 	// before.

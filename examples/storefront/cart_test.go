@@ -874,3 +874,57 @@ func TestCheckoutFormSentAgainWithOtherDetails(t *testing.T) {
 		t.Errorf("%d orders, want 2", n)
 	}
 }
+
+// TestCartBlocksALineThatCannotBeBought stores a product of the cart in
+// another currency through the repository, as data from before the catalog
+// refused such prices: the cart page marks the line with the reason, counts
+// only the rest, and offers no checkout until the line is removed; the
+// checkout page says so and offers no payment.
+func TestCartBlocksALineThatCannotBeBought(t *testing.T) {
+	s := newShop(t)
+	c := s.client()
+	cartSignUp(c, "mixedcart")
+	jam, chips := s.product("유기농사과잼"), s.product("바삭 사과칩")
+	addToCart(c, jam.ID, "2")
+	addToCart(c, chips.ID, "1")
+	ctx := context.Background()
+	p, err := s.catalogRepo.GetProduct(ctx, chips.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := p
+	next.Price, next.Version = commerce.MustMoney("9.50", "USD"), p.Version+1
+	if err := s.catalogRepo.UpdateProduct(ctx, next, p.Version); err != nil {
+		t.Fatal(err)
+	}
+
+	page := c.get("/cart")
+	for _, want := range []string{"구매 불가", "이 쇼핑몰에서 살 수 없는 통화의 상품입니다", "그 상품을 삭제해야 주문할 수 있습니다", "(2개)"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the cart page lacks %q", want)
+		}
+	}
+	if strings.Contains(page.Body, `href="/checkout"`) {
+		t.Error("the cart page offers checkout with a line that cannot be bought")
+	}
+	if strings.Contains(page.Body, `id="quantity-`+chips.ID.String()+`"`) {
+		t.Error("the line that cannot be bought has a quantity box")
+	}
+	if n := cartCountOf(t, page.Body); n != "2" {
+		t.Errorf("the header's cart count %q, want 2", n)
+	}
+	checkout := c.get("/checkout")
+	if checkout.Status != http.StatusOK || !strings.Contains(checkout.Body, "살 수 없는 상품이 장바구니에 있습니다") || strings.Contains(checkout.Body, "결제하기") {
+		t.Errorf("the checkout page with a line that cannot be bought: %d, body:\n%s", checkout.Status, checkout.Body)
+	}
+	// A quantity change sent by hand shows the reason on the line.
+	page = c.post("/cart/items/"+chips.ID.String(), url.Values{"quantity": {"3"}})
+	if page.Status != http.StatusUnprocessableEntity || fieldError(page.Body, "quantity-"+chips.ID.String()) == "" {
+		t.Errorf("a quantity for the line: %d, field error %q", page.Status, fieldError(page.Body, "quantity-"+chips.ID.String()))
+	}
+
+	page = c.follow(c.post("/cart/items/"+chips.ID.String()+"/delete", nil))
+	if !strings.Contains(page.Body, `href="/checkout"`) || strings.Contains(page.Body, "구매 불가") {
+		t.Error("after removing the line, the cart page still blocks checkout")
+	}
+}

@@ -57,6 +57,7 @@ var translations = []struct {
 	{regexp.MustCompile(`^\S+ has no more than 0 minor digits$`), "소수점 없이 원 단위로 입력해 주세요."},
 	{regexp.MustCompile(`^\S+ has no more than (\d+) minor digits$`), "소수점 아래 ${1}자리까지 입력할 수 있습니다."},
 	{regexp.MustCompile(`^must not be negative$`), "0 이상으로 입력해 주세요."},
+	{regexp.MustCompile(`^must be in (\S+), the shop's currency, not \S+$`), "가격은 이 쇼핑몰의 통화(${1})로 입력해 주세요."},
 	{regexp.MustCompile(`^is too large$`), "너무 큰 값입니다."},
 	{regexp.MustCompile(`^must be between 0 and (\d+), or null when not tracked$`), "0에서 ${1} 사이의 수를 입력하거나 ‘재고 관리 안 함’을 골라 주세요."},
 	// Package media's, for a file it refuses.
@@ -84,7 +85,7 @@ var translations = []struct {
 	{regexp.MustCompile(`^no such address in your address book$`), "주소록에 없는 배송지입니다."},
 	{regexp.MustCompile(`^an address book holds at most (\d+) addresses; delete one first$`), "배송지는 ${1}개까지 저장할 수 있습니다. 하나를 지운 뒤 추가해 주세요."},
 	{regexp.MustCompile(`^must be one of NORMAL.*$`), "분류를 골라 주세요."},
-	{regexp.MustCompile(`^must be 1 to \d+ printable characters$`), "주문서가 올바르지 않습니다. 주문서를 새로 열어 주세요."},
+	{regexp.MustCompile(`^must be 1 to \d+ printable ASCII characters$`), "주문서가 올바르지 않습니다. 주문서를 새로 열어 주세요."},
 	{regexp.MustCompile(`^must be a UUID.*$`), "올바른 값이 아닙니다."},
 	{regexp.MustCompile(`^must be a whole number$`), "숫자를 입력해 주세요."},
 	{regexp.MustCompile(`^malformed form$`), "양식이 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."},
@@ -149,6 +150,16 @@ var known = []struct {
 	{cart.ErrProductNotFound, "판매하지 않는 상품입니다."},
 	{catalog.ErrProductNotFound, "판매하지 않는 상품입니다."},
 	{order.ErrAddressNotFound, "주소록에 없는 배송지입니다."},
+}
+
+// waitReasons say which limit a page that asks to wait met; waitMessage
+// adds how long.
+var waitReasons = []struct {
+	err error
+	ko  string
+}{
+	{account.ErrTooManySignUps, "짧은 시간에 회원가입 시도가 너무 많았습니다."},
+	{account.ErrTooManyAttempts, "로그인에 여러 번 실패했습니다."},
 }
 
 // describe returns one Korean sentence for err, for the top of a form or

@@ -324,15 +324,20 @@ func paymentLabel(m order.PaymentMethod) string {
 	return string(m)
 }
 
-// waitMessage tells how long to wait after too many sign-in failures.
+// waitMessage tells why and how long to wait after too many attempts:
+// failed sign-ins, sign-ups from one client (waitReasons).
 func waitMessage(err error) string {
 	wait, ok := commerce.RetryAfter(err)
 	if !ok {
 		return "잠시 후에 다시 시도해 주세요."
 	}
-	minutes := int((wait + time.Minute - 1) / time.Minute)
-	if minutes <= 1 {
-		return "로그인에 여러 번 실패했습니다. 1분 뒤에 다시 시도해 주세요."
+	reason := "요청이 너무 많습니다."
+	for _, w := range waitReasons {
+		if errors.Is(err, w.err) {
+			reason = w.ko
+			break
+		}
 	}
-	return "로그인에 여러 번 실패했습니다. " + strconv.Itoa(minutes) + "분 뒤에 다시 시도해 주세요."
+	minutes := max(int((wait+time.Minute-1)/time.Minute), 1)
+	return reason + " " + strconv.Itoa(minutes) + "분 뒤에 다시 시도해 주세요."
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
-	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/examples/storefront"
 	"github.com/impactmuseum/commerce/internal/demo"
 	"github.com/impactmuseum/commerce/internal/testdb"
@@ -78,12 +77,13 @@ func newShopOn(t testing.TB, b backend) *shop {
 		posts    board.Repository
 		sessions account.SessionStore
 		attempts account.AttemptStore
+		lock     demo.Locker
 	)
 	switch b {
 	case memory:
 		m := memstore.New(nil)
 		catRepo, users, carts, orders, tx, posts = m.Catalog(), m.Accounts(), m.Carts(), m.Orders(), m.Transactor(), m.Board()
-		sessions, attempts = m.Sessions(), m.Attempts()
+		sessions, attempts, lock = m.Sessions(), m.Attempts(), m
 	case mysql:
 		db, err := bunstore.Open(testdb.MySQLDSN(t))
 		if err != nil {
@@ -95,6 +95,7 @@ func newShopOn(t testing.TB, b backend) *shop {
 			t.Fatal(err)
 		}
 		catRepo, users, carts, orders, tx, posts = st.Catalog(), st.Accounts(), st.Carts(), st.Orders(), st.Transactor(), st.Board()
+		lock = st
 		redisURL, prefix := testdb.RedisURL(t)
 		rdb, err := redisstore.NewClient(redisURL)
 		if err != nil {
@@ -106,14 +107,14 @@ func newShopOn(t testing.TB, b backend) *shop {
 	}
 	s := &shop{t: t, catalogRepo: catRepo}
 	s.Catalog = catalog.NewService(catRepo, nil)
-	if err := demo.Load(ctx, s.Catalog, commerce.StaffActor(commerce.NewID())); err != nil {
+	if err := demo.Load(ctx, lock, s.Catalog, commerce.StaffActor(commerce.NewID())); err != nil {
 		t.Fatal(err)
 	}
 	s.Carts = cart.NewService(carts, catRepo, nil)
 	s.Accounts = account.NewService(users, sessions, attempts, &account.Options{
 		// A low work factor keeps sign-ups fast in tests.
-		Hasher:    account.NewHasher(&account.HasherOptions{Iterations: 1000}),
-		OnReplace: api.MergeGuestCart(s.Carts),
+		Hasher:     account.NewHasher(&account.HasherOptions{Iterations: 1000}),
+		GuestCarts: s.Carts,
 	})
 	s.Orders = order.NewService(orders, tx, &order.Options{Payments: map[order.PaymentMethod]order.PaymentProvider{
 		order.Card:         &order.FakeCardProvider{},
@@ -122,12 +123,13 @@ func newShopOn(t testing.TB, b backend) *shop {
 	}})
 	s.Board = board.NewService(posts, nil)
 	s.StaffName, s.StaffPassword = "museum-staff", "staff-Orbit-4812"
-	acct, err := s.Accounts.EnsureStaff(ctx, s.StaffName, s.StaffPassword)
+	acct, err := s.Accounts.BootstrapStaff(ctx, s.StaffName, s.StaffPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Staff = commerce.StaffActor(acct.ID)
-	if err := demo.LoadBoard(ctx, s.Board, s.Staff); err != nil {
+	author := func(context.Context) (commerce.Actor, error) { return s.Staff, nil }
+	if err := demo.LoadBoard(ctx, lock, s.Board, author); err != nil {
 		t.Fatal(err)
 	}
 	front := storefront.New(storefront.Services{

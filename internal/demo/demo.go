@@ -27,23 +27,62 @@ func Images() fs.FS {
 	return sub
 }
 
+// Locker runs work that must happen once, although several servers may
+// start together on one database. Exclusive runs fn while no other call
+// with the same name runs on the same storage — in this process or in any
+// other — and returns what fn returns. bunstore.Store (a named lock of the
+// database server) and memstore.Store (a lock in the process) implement it.
+type Locker interface {
+	Exclusive(ctx context.Context, name string, fn func(ctx context.Context) error) error
+}
+
+// lockName is the name under which the demo loads; the catalog and the
+// board load one after the other under it.
+const lockName = "demo"
+
 // Load creates the demo catalog through cat, acting as staff, unless the
-// catalog already has a problem; then it does nothing and returns nil. Every
-// demo product has stock (from 3 to 60 units), so checkout can be tried at
-// once.
+// catalog already has a problem, a brand or a product; then it does
+// nothing and returns nil. It runs under lock, so that of several servers
+// that start together on one empty database, one loads the demo and the
+// others, waiting their turn, find it there. Every demo product has stock
+// (from 3 to 60 units), so checkout can be tried at once. Load panics if
+// lock is nil.
 //
 // Load is not atomic: if it fails half-way, what it created stays, and the
-// next Load (seeing problems) adds nothing. Two servers that load the demo
-// into one empty database at the same moment may both load it.
-func Load(ctx context.Context, cat *catalog.Service, staff commerce.Actor) error {
-	existing, err := cat.Problems(ctx)
-	if err != nil {
-		return fmt.Errorf("demo: reading problems: %w", err)
+// next Load (seeing a catalog) adds nothing.
+func Load(ctx context.Context, lock Locker, cat *catalog.Service, staff commerce.Actor) error {
+	if lock == nil {
+		panic("demo: nil Locker")
 	}
-	if len(existing) > 0 {
-		return nil
-	}
+	return lock.Exclusive(ctx, lockName, func(ctx context.Context) error {
+		empty, err := catalogEmpty(ctx, cat)
+		if err != nil || !empty {
+			return err
+		}
+		return load(ctx, cat, staff)
+	})
+}
 
+// catalogEmpty reports whether cat has no problem, no brand and no
+// product.
+func catalogEmpty(ctx context.Context, cat *catalog.Service) (bool, error) {
+	problems, err := cat.Problems(ctx)
+	if err != nil {
+		return false, fmt.Errorf("demo: reading problems: %w", err)
+	}
+	brands, err := cat.Brands(ctx, catalog.BrandFilter{Limit: 1})
+	if err != nil {
+		return false, fmt.Errorf("demo: reading brands: %w", err)
+	}
+	products, err := cat.Products(ctx, catalog.ProductFilter{Limit: 1})
+	if err != nil {
+		return false, fmt.Errorf("demo: reading products: %w", err)
+	}
+	return len(problems)+len(brands.Items)+len(products.Items) == 0, nil
+}
+
+// load creates the demo catalog.
+func load(ctx context.Context, cat *catalog.Service, staff commerce.Actor) error {
 	problemIDs := make(map[string]uuid.UUID, len(problems))
 	for _, in := range problems {
 		p, err := cat.CreateProblem(ctx, staff, in)
@@ -109,21 +148,38 @@ func demoStock(name string) int {
 	return 3 + int(h%58)
 }
 
-// LoadBoard publishes the demo notices through b, acting as staff (who
-// must be a user of the store), unless the board already has posts; then it
-// does nothing. One notice is pinned.
-func LoadBoard(ctx context.Context, b *board.Service, staff commerce.Actor) error {
-	existing, err := b.List(ctx, 1, "")
-	if err != nil {
-		return fmt.Errorf("demo: reading the board: %w", err)
+// LoadBoard publishes the demo notices through b unless the board already
+// has posts; then it does nothing. One notice is pinned. It runs under
+// lock, as Load does, so that servers that start together publish them
+// once.
+//
+// author names the staff member who signs the notices, who must be a user
+// of the store. LoadBoard calls it only when the board is empty, and under
+// the lock, so that author may make that account without racing another
+// server. An author that returns an actor who is not staff (such as
+// commerce.Anonymous) leaves the board empty. LoadBoard panics if lock is
+// nil.
+func LoadBoard(ctx context.Context, lock Locker, b *board.Service, author func(ctx context.Context) (commerce.Actor, error)) error {
+	if lock == nil {
+		panic("demo: nil Locker")
 	}
-	if existing.Total > 0 || len(existing.Pinned) > 0 {
-		return nil
-	}
-	for _, in := range notices {
-		if _, err := b.Create(ctx, staff, in); err != nil {
-			return fmt.Errorf("demo: posting %q: %w", in.Title, err)
+	return lock.Exclusive(ctx, lockName, func(ctx context.Context) error {
+		existing, err := b.List(ctx, 1, "")
+		if err != nil {
+			return fmt.Errorf("demo: reading the board: %w", err)
 		}
-	}
-	return nil
+		if existing.Total > 0 || len(existing.Pinned) > 0 {
+			return nil
+		}
+		staff, err := author(ctx)
+		if err != nil || !staff.IsStaff() {
+			return err
+		}
+		for _, in := range notices {
+			if _, err := b.Create(ctx, staff, in); err != nil {
+				return fmt.Errorf("demo: posting %q: %w", in.Title, err)
+			}
+		}
+		return nil
+	})
 }

@@ -4,13 +4,18 @@ import (
 	"context"
 	"io/fs"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/internal/demo"
+	"github.com/impactmuseum/commerce/internal/testdb"
+	"github.com/impactmuseum/commerce/storage/bunstore"
 	"github.com/impactmuseum/commerce/storage/memstore"
 )
 
@@ -64,16 +69,17 @@ func allProducts(ctx context.Context, t *testing.T, cat *catalog.Service, q stri
 	}
 }
 
-func newCatalog() *catalog.Service {
-	return catalog.NewService(memstore.New(nil).Catalog(), nil)
+func newCatalog() (*memstore.Store, *catalog.Service) {
+	store := memstore.New(nil)
+	return store, catalog.NewService(store.Catalog(), nil)
 }
 
 var staff = commerce.StaffActor(commerce.NewID())
 
 func TestLoad(t *testing.T) {
 	ctx := context.Background()
-	cat := newCatalog()
-	if err := demo.Load(ctx, cat, staff); err != nil {
+	store, cat := newCatalog()
+	if err := demo.Load(ctx, store, cat, staff); err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	got := count(ctx, t, cat)
@@ -133,8 +139,8 @@ func TestLoad(t *testing.T) {
 
 func TestLoadSearch(t *testing.T) {
 	ctx := context.Background()
-	cat := newCatalog()
-	if err := demo.Load(ctx, cat, staff); err != nil {
+	store, cat := newCatalog()
+	if err := demo.Load(ctx, store, cat, staff); err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 
@@ -162,12 +168,12 @@ func TestLoadSearch(t *testing.T) {
 
 func TestLoadTwiceAddsNothing(t *testing.T) {
 	ctx := context.Background()
-	cat := newCatalog()
-	if err := demo.Load(ctx, cat, staff); err != nil {
+	store, cat := newCatalog()
+	if err := demo.Load(ctx, store, cat, staff); err != nil {
 		t.Fatalf("first Load: %v", err)
 	}
 	first := count(ctx, t, cat)
-	if err := demo.Load(ctx, cat, staff); err != nil {
+	if err := demo.Load(ctx, store, cat, staff); err != nil {
 		t.Fatalf("second Load: %v", err)
 	}
 	if second := count(ctx, t, cat); second != first {
@@ -177,8 +183,8 @@ func TestLoadTwiceAddsNothing(t *testing.T) {
 
 func TestLoadNeedsStaff(t *testing.T) {
 	ctx := context.Background()
-	cat := newCatalog()
-	err := demo.Load(ctx, cat, commerce.Anonymous)
+	store, cat := newCatalog()
+	err := demo.Load(ctx, store, cat, commerce.Anonymous)
 	if err == nil {
 		t.Fatal("Load as a visitor: got nil, want an error")
 	}
@@ -191,8 +197,8 @@ func TestLoadNeedsStaff(t *testing.T) {
 // server serving Images under /static/ shows no broken image.
 func TestImagesExist(t *testing.T) {
 	ctx := context.Background()
-	cat := newCatalog()
-	if err := demo.Load(ctx, cat, staff); err != nil {
+	store, cat := newCatalog()
+	if err := demo.Load(ctx, store, cat, staff); err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	var paths []string
@@ -234,13 +240,13 @@ func TestLoadBoard(t *testing.T) {
 	store := memstore.New(nil)
 	accounts := account.NewService(store.Accounts(), store.Sessions(), store.Attempts(),
 		&account.Options{Hasher: account.NewHasher(&account.HasherOptions{Iterations: 1000})})
-	admin, err := accounts.EnsureStaff(ctx, "museum", "데모-운영자-Password-1")
+	admin, err := accounts.BootstrapStaff(ctx, "museum", "데모-운영자-Password-1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := board.NewService(store.Board(), nil)
 	for range 2 { // the second load adds nothing
-		if err := demo.LoadBoard(ctx, b, commerce.StaffActor(admin.ID)); err != nil {
+		if err := demo.LoadBoard(ctx, store, b, staffAuthor(admin.ID)); err != nil {
 			t.Fatalf("LoadBoard: %v", err)
 		}
 	}
@@ -257,3 +263,165 @@ func TestLoadBoard(t *testing.T) {
 		}
 	}
 }
+
+// staffAuthor is an author of the demo notices that names staff member id.
+func staffAuthor(id uuid.UUID) func(context.Context) (commerce.Actor, error) {
+	return func(context.Context) (commerce.Actor, error) { return commerce.StaffActor(id), nil }
+}
+
+// A catalog that has anything of its own — a product without a brand, a
+// problem — never gets the demo.
+func TestLoadLeavesAShopsCatalogAlone(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		make func(cat *catalog.Service) error
+		want counts
+	}{
+		{"a product", func(cat *catalog.Service) error {
+			_, err := cat.CreateProduct(ctx, staff, catalog.ProductInput{Name: "우리 가게 물건", Price: commerce.MustMoney("1000", "KRW")})
+			return err
+		}, counts{products: 1}},
+		{"a problem", func(cat *catalog.Service) error {
+			_, err := cat.CreateProblem(ctx, staff, catalog.ProblemInput{Name: "우리 가게 문제", Summary: "요약", Description: "설명"})
+			return err
+		}, counts{problems: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store, cat := newCatalog()
+			if err := tc.make(cat); err != nil {
+				t.Fatal(err)
+			}
+			if err := demo.Load(ctx, store, cat, staff); err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if got := count(ctx, t, cat); got != tc.want {
+				t.Errorf("after Load got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// An author who is not staff leaves the board empty, and no error.
+func TestLoadBoardWithoutAuthor(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New(nil)
+	b := board.NewService(store.Board(), nil)
+	err := demo.LoadBoard(ctx, store, b, func(context.Context) (commerce.Actor, error) { return commerce.Anonymous, nil })
+	if err != nil {
+		t.Fatalf("LoadBoard: %v", err)
+	}
+	if l, err := b.List(ctx, 1, ""); err != nil || l.Total+len(l.Pinned) != 0 {
+		t.Errorf("the board: %+v, %v; want empty", l, err)
+	}
+}
+
+// instance is what one server that starts with the demo on has.
+type instance struct {
+	lock     demo.Locker
+	catalog  *catalog.Service
+	board    *board.Service
+	accounts *account.Service
+}
+
+// Servers that start together on one empty database load the demo once:
+// one catalog of 5 problems, 8 brands and 34 products, one board of six
+// numbered notices and a pinned one, one author made.
+func TestLoadConcurrently(t *testing.T) {
+	const servers = 6
+	backends := []struct {
+		name string
+		// start returns the servers, each over its own store (its own
+		// connections) on one database.
+		start func(t *testing.T) []instance
+	}{
+		{"memstore", func(t *testing.T) []instance {
+			store := memstore.New(nil)
+			var all []instance
+			for range servers {
+				all = append(all, newInstance(store, store.Catalog(), store.Board(), store.Accounts(), store.Sessions(), store.Attempts()))
+			}
+			return all
+		}},
+		{"bunstore", func(t *testing.T) []instance {
+			dsn := testdb.MySQLDSN(t)
+			sessions := memstore.New(nil)
+			var all []instance
+			for range servers {
+				db, err := bunstore.Open(dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				store, err := bunstore.New(context.Background(), db, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, newInstance(store, store.Catalog(), store.Board(), store.Accounts(), sessions.Sessions(), sessions.Attempts()))
+			}
+			return all
+		}},
+	}
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			ctx := context.Background()
+			all := be.start(t)
+			var authors atomic.Int32
+			start := make(chan struct{})
+			errs := make(chan error, len(all))
+			for _, in := range all {
+				go func() {
+					<-start
+					if err := demo.Load(ctx, in.lock, in.catalog, staff); err != nil {
+						errs <- err
+						return
+					}
+					errs <- demo.LoadBoard(ctx, in.lock, in.board, func(ctx context.Context) (commerce.Actor, error) {
+						authors.Add(1)
+						a, err := in.accounts.BootstrapStaff(ctx, "museum", "데모-운영자-Password-1")
+						return commerce.StaffActor(a.ID), err
+					})
+				}()
+			}
+			close(start)
+			for range all {
+				if err := <-errs; err != nil {
+					t.Errorf("a server loading the demo: %v", err)
+				}
+			}
+
+			if got, want := count(ctx, t, all[0].catalog), (counts{problems: 5, brands: 8, products: 34}); got != want {
+				t.Errorf("the catalog after %d servers loaded the demo at once: %+v, want %+v", len(all), got, want)
+			}
+			l, err := all[0].board.List(ctx, 1, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Pinned) != 1 || l.Total != 6 {
+				t.Errorf("the board after %d servers loaded the demo at once: %d pinned, %d numbered; want 1 and 6",
+					len(all), len(l.Pinned), l.Total)
+			}
+			if n := authors.Load(); n != 1 {
+				t.Errorf("the demo's author was asked for %d times, want once", n)
+			}
+		})
+	}
+}
+
+func newInstance(lock demo.Locker, cat catalog.Repository, posts board.Repository, users account.Repository,
+	sessions account.SessionStore, attempts account.AttemptStore) instance {
+	return instance{
+		lock:    lock,
+		catalog: catalog.NewService(cat, nil),
+		board:   board.NewService(posts, nil),
+		accounts: account.NewService(users, sessions, attempts,
+			&account.Options{Hasher: account.NewHasher(&account.HasherOptions{Iterations: 1000})}),
+	}
+}
+
+// Both stores are Lockers.
+var (
+	_ demo.Locker = (*memstore.Store)(nil)
+	_ demo.Locker = (*bunstore.Store)(nil)
+)

@@ -6,8 +6,25 @@
 //
 // [Load] creates everything through catalog.Service, so the demo passes the
 // same validation as any staff edit, and it works on every storage adapter.
-// It does nothing when the catalog already has problems, so a server that
-// restarts with the demo switched on never duplicates it.
+// It does nothing when the catalog already has a problem, a brand or a
+// product, so a server that restarts with the demo switched on never
+// duplicates it, and a shop's own catalog never gets the demo.
+// [LoadBoard] does the same for the notice board.
+//
+// # Several servers at once
+//
+// Servers that start together on one empty database would each find the
+// catalog empty and each load the demo. So Load and LoadBoard make the
+// check and the loading one section under a [Locker]: the store's
+// Exclusive, which lets one caller at a time run under a name across every
+// process that shares the storage — a named lock (GET_LOCK) of the
+// database server for bunstore, a lock in the process for memstore. The
+// first server loads; the others wait their turn, find a catalog and add
+// nothing. No marker records that the demo was loaded: the check of an
+// empty catalog, made under the lock, is the marker, and it needs no table
+// of its own. The lock ends with its holder's connection, so a server that
+// dies while loading leaves no stale lock, only the part of the demo it
+// made (which the next server, seeing a catalog, leaves alone).
 //
 // # Search
 //

@@ -574,7 +574,7 @@ func (r *accountRepo) inTx(ctx context.Context, fn func(ctx context.Context, tx 
 		if isErrno(err, errDeadlock) && attempt < maxTxAttempts && ctx.Err() == nil {
 			continue
 		}
-		return engineError(err)
+		return ended(ctx, engineError(err))
 	}
 }
 

@@ -189,6 +189,7 @@ type Options struct {
 // for concurrent use. Its repositories share the *bun.DB it was made with.
 type Store struct {
 	db       *bun.DB
+	name     string // the database's, which scopes Exclusive's locks
 	catalog  *catalogRepo
 	accounts *accountRepo
 	board    *boardRepo
@@ -205,8 +206,10 @@ type Store struct {
 // once; opts.SkipMigrations turns this off.
 //
 // New returns an error wrapping commerce.ErrUnavailable when the database
-// does not answer, and commerce.ErrInvalid when the session or the schema
-// is not usable. It panics if db is nil.
+// does not answer (yet), ErrDenied (a commerce.ErrInvalid) when the server
+// refuses the user, the password or the database, which no wait cures, and
+// commerce.ErrInvalid when the session or the schema is not usable. It
+// panics if db is nil.
 func New(ctx context.Context, db *bun.DB, opts *Options) (*Store, error) {
 	if db == nil {
 		panic("bunstore: nil *bun.DB")
@@ -227,7 +230,7 @@ func New(ctx context.Context, db *bun.DB, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	return &Store{
-		db: db, catalog: &catalogRepo{db: db}, accounts: &accountRepo{db: db}, board: &boardRepo{db: db},
+		db: db, name: name, catalog: &catalogRepo{db: db}, accounts: &accountRepo{db: db}, board: &boardRepo{db: db},
 		carts: &cartRepo{db: db}, orders: &orderRepo{db: db}, stock: &stockRepo{db: db},
 	}, nil
 }
@@ -245,10 +248,11 @@ func (s *Store) Catalog() catalog.Repository { return s.catalog }
 func (s *Store) Accounts() account.Repository { return s.accounts }
 
 // Ping reports whether the database answers, for a readiness check. Its
-// error wraps commerce.ErrUnavailable.
+// error wraps commerce.ErrUnavailable, or ErrDenied when the server turns
+// a new connection down for good.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
-		return unavailable(err)
+		return connectError(err)
 	}
 	return nil
 }
@@ -265,7 +269,9 @@ func checkSession(ctx context.Context, db *bun.DB) (string, error) {
 		"@@character_set_connection, @@character_set_results, CAST('2000-01-01 00:00:00' AS DATETIME)").
 		Scan(ctx, &dbName, &mode, &client, &connection, &results, &epoch)
 	if err != nil {
-		return "", unavailable(err)
+		// The first query connects: a wrong password or an unknown
+		// database shows here.
+		return "", connectError(err)
 	}
 	const fix = "open the database with bunstore.Open, or add the parameters it sets to the DSN"
 	if !dbName.Valid || dbName.String == "" {
@@ -311,52 +317,27 @@ func newMigrator(db *bun.DB) (*migrate.Migrator, error) {
 	), nil
 }
 
-// runMigrations applies the migrations that are missing. It holds a named
-// lock (GET_LOCK) on a connection of its own while it works. Unlike a lock
-// row in a table, the server releases a named lock when its connection
-// ends, so a process that dies while migrating never leaves the database
-// locked for the next one.
-func runMigrations(ctx context.Context, db *bun.DB, dbName string) (err error) {
+// runMigrations applies the migrations that are missing, holding the
+// database's migration lock while it works, so that servers that start
+// together wait for each other.
+func runMigrations(ctx context.Context, db *bun.DB, dbName string) error {
 	m, err := newMigrator(db)
 	if err != nil {
 		return err
 	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return unavailable(err)
-	}
-	defer conn.Close()
-
-	// Named locks are server-wide; the database's hash keeps the name
-	// under MySQL's 64 characters and apart from other databases.
+	// The name is the same in every version of the package, so that an
+	// older and a newer server never migrate at once.
 	sum := sha1.Sum([]byte(dbName))
 	lock := "commerce.migrate." + hex.EncodeToString(sum[:])
-	for {
-		var got sql.NullInt64
-		if err := conn.NewRaw("SELECT GET_LOCK(?, 1)", lock).Scan(ctx, &got); err != nil {
-			return unavailable(err)
+	return withNamedLock(ctx, db, lock, "another process to finish migrating", func(ctx context.Context) error {
+		if err := m.Init(ctx); err != nil {
+			return migrationError("creating the migrations table", err)
 		}
-		if got.Valid && got.Int64 == 1 {
-			break
+		if _, err := m.Migrate(ctx); err != nil {
+			return migrationError("migrating", err)
 		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("bunstore: waiting for another process to finish migrating: %w: %w", commerce.ErrUnavailable, err)
-		}
-	}
-	defer func() {
-		_, uerr := conn.ExecContext(context.WithoutCancel(ctx), "DO RELEASE_LOCK(?)", lock)
-		if err == nil && uerr != nil {
-			err = unavailable(uerr)
-		}
-	}()
-
-	if err := m.Init(ctx); err != nil {
-		return migrationError("creating the migrations table", err)
-	}
-	if _, err := m.Migrate(ctx); err != nil {
-		return migrationError("migrating", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // migrationError reports a failed migration. When the server refused a

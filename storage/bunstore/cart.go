@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -18,14 +19,14 @@ import (
 // Carts returns the cart repository. Each change of a cart is one
 // transaction that first locks the cart's row in carts, so concurrent
 // changes of one cart run one after the other, and changes of different
-// carts take no lock in common. Update and Merge may call their function
-// again when InnoDB aborts the transaction (a deadlock or a lock wait
-// timeout); the function gets fresh quantities each time.
+// carts take no lock in common. Update and UpdatePair may call their
+// function again when InnoDB aborts the transaction (a deadlock or a lock
+// wait timeout); the function gets fresh quantities each time.
 func (s *Store) Carts() cart.Repository { return s.carts }
 
 // cartRepo is the carts; db is the *bun.DB or, inside a transaction, the
-// bun.Tx, on which Update and Merge then run without a transaction of
-// their own.
+// bun.Tx, on which Update and UpdatePair then run without a transaction
+// of their own.
 type cartRepo struct {
 	db bun.IDB
 }
@@ -73,114 +74,135 @@ func (r *cartRepo) Lines(ctx context.Context, key cart.Key) ([]cart.Line, error)
 }
 
 // Update locks the cart's row, reads its lines, calls fn and writes what
-// fn changed: new lines in one INSERT, changed quantities in one UPDATE,
-// removed lines in one DELETE — in that order, so that a new line naming a
-// missing product fails before anything else is written.
+// fn changed (writeChanges).
 func (r *cartRepo) Update(ctx context.Context, key cart.Key, at time.Time, fn func(quantities map[uuid.UUID]int) error) error {
 	return inTx(ctx, r.db, func(ctx context.Context, tx bun.IDB) error {
 		if err := lockCarts(ctx, tx, key); err != nil {
 			return err
 		}
-		lines, err := readLines(ctx, tx, key)
-		if err != nil {
+		c := &cartChange{key: key}
+		if err := c.read(ctx, tx); err != nil {
 			return err
 		}
-		old := make(map[uuid.UUID]int, len(lines))
-		for _, l := range lines {
-			old[uuid.UUID(l.ProductID)] = l.Quantity
-		}
-		q := make(map[uuid.UUID]int, len(old))
-		for id, n := range old {
-			q[id] = n
-		}
+		q := maps.Clone(c.old)
 		if err := fn(q); err != nil {
 			return err
 		}
-		var added []quantityRow
-		changed := map[uuid.UUID]int{}
-		removed := map[uuid.UUID]int{}
-		for _, id := range sortedIDs(q) {
-			n, was := q[id], old[id]
-			switch {
-			case n > 0 && was == 0:
-				added = append(added, quantityRow{CartKey: string(key), ProductID: binID(id), Quantity: n, AddedAt: at.UTC()})
-			case n > 0 && n != was:
-				changed[id] = n
-			}
+		// A line that was there keeps its AddedAt whatever this says;
+		// a new one is stamped at.
+		c.lines = make(map[uuid.UUID]cart.StoredLine, len(q))
+		for id, n := range q {
+			c.lines[id] = cart.StoredLine{Quantity: n}
 		}
-		for id, was := range old {
-			if q[id] <= 0 {
-				removed[id] = was
-			}
-		}
-		if err := insertLines(ctx, tx, added); err != nil {
-			return err
-		}
-		if err := setQuantities(ctx, tx, key, old, changed); err != nil {
-			return err
-		}
-		return deleteLines(ctx, tx, key, removed)
+		return writeChanges(ctx, tx, at, c)
 	})
 }
 
-// Merge moves the lines of from into to. A cart that has no lines is
-// found by one query and nothing more is done; otherwise one transaction
-// locks both carts' rows, in key order so that two merges of the same
-// carts never deadlock, and moves the lines.
-func (r *cartRepo) Merge(ctx context.Context, from, to cart.Key, max int) error {
-	if from == to {
-		return nil
-	}
-	var has bool
-	if err := r.db.NewRaw("SELECT EXISTS (SELECT 1 FROM cart_lines WHERE cart_key = ?)", string(from)).Scan(ctx, &has); err != nil {
-		return translate(err)
-	}
-	if !has {
-		return nil
+// UpdatePair locks both carts' rows, in key order so that two pairs of the
+// same carts never deadlock, reads their lines, calls fn and writes what
+// fn changed in both (writeChanges).
+func (r *cartRepo) UpdatePair(ctx context.Context, a, b cart.Key, at time.Time, fn func(a, b map[uuid.UUID]cart.StoredLine) error) error {
+	if a == b {
+		return cart.ErrSameCart
 	}
 	return inTx(ctx, r.db, func(ctx context.Context, tx bun.IDB) error {
-		first, second := from, to
+		first, second := a, b
 		if second < first {
 			first, second = second, first
 		}
 		if err := lockCarts(ctx, tx, first, second); err != nil {
 			return err
 		}
-		src, err := readLines(ctx, tx, from)
-		if err != nil || len(src) == 0 {
-			return err
-		}
-		dst, err := readLines(ctx, tx, to)
-		if err != nil {
-			return err
-		}
-		old := make(map[uuid.UUID]int, len(dst))
-		for _, l := range dst {
-			old[uuid.UUID(l.ProductID)] = l.Quantity
-		}
-		var added []quantityRow
-		changed := map[uuid.UUID]int{}
-		moved := map[uuid.UUID]int{}
-		for _, l := range src {
-			id := uuid.UUID(l.ProductID)
-			moved[id] = l.Quantity
-			was, ok := old[id]
-			switch n := min(was+l.Quantity, max); {
-			case !ok:
-				added = append(added, quantityRow{CartKey: string(to), ProductID: l.ProductID, Quantity: n, AddedAt: l.AddedAt})
-			case n != was:
-				changed[id] = n
+		pair := [2]*cartChange{{key: a}, {key: b}}
+		for _, c := range pair {
+			if err := c.read(ctx, tx); err != nil {
+				return err
 			}
 		}
-		slices.SortFunc(added, func(a, b quantityRow) int { return bytes.Compare(a.ProductID[:], b.ProductID[:]) })
-		if err := insertLines(ctx, tx, added); err != nil {
+		if err := fn(pair[0].lines, pair[1].lines); err != nil {
 			return err
 		}
-		if err := setQuantities(ctx, tx, to, old, changed); err != nil {
-			return err
-		}
-		return deleteLines(ctx, tx, from, moved)
+		return writeChanges(ctx, tx, at, pair[:]...)
 	})
+}
+
+// writeChanges writes what changed in carts: first the new lines of every
+// cart in one INSERT, then each cart's changed quantities in one UPDATE,
+// then each cart's removed lines in one DELETE — in that order, so that a
+// new line naming a missing product fails before anything else is
+// written. New lines without an AddedAt are stamped at.
+func writeChanges(ctx context.Context, tx bun.IDB, at time.Time, carts ...*cartChange) error {
+	var added []quantityRow
+	for _, c := range carts {
+		added = append(added, c.diff(at)...)
+	}
+	if err := insertLines(ctx, tx, added); err != nil {
+		return err
+	}
+	for _, c := range carts {
+		if err := setQuantities(ctx, tx, c.key, c.old, c.changed); err != nil {
+			return err
+		}
+	}
+	for _, c := range carts {
+		if err := deleteLines(ctx, tx, c.key, c.removed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cartChange is one cart of an UpdatePair: its quantities as read (old),
+// its lines as fn leaves them, and what changed.
+type cartChange struct {
+	key     cart.Key
+	old     map[uuid.UUID]int
+	lines   map[uuid.UUID]cart.StoredLine
+	changed map[uuid.UUID]int // new quantities of lines that were there
+	removed map[uuid.UUID]int // quantities of lines that go, as read
+}
+
+// read reads the cart's lines into old and lines.
+func (c *cartChange) read(ctx context.Context, tx bun.IDB) error {
+	rows, err := readLines(ctx, tx, c.key)
+	if err != nil {
+		return err
+	}
+	c.old = make(map[uuid.UUID]int, len(rows))
+	c.lines = make(map[uuid.UUID]cart.StoredLine, len(rows))
+	for _, row := range rows {
+		id := uuid.UUID(row.ProductID)
+		c.old[id] = row.Quantity
+		c.lines[id] = cart.StoredLine{Quantity: row.Quantity, AddedAt: row.AddedAt.UTC()}
+	}
+	return nil
+}
+
+// diff compares lines with old: it fills changed and removed, and returns
+// the new lines in product-id order, stamped with their AddedAt or at.
+func (c *cartChange) diff(at time.Time) []quantityRow {
+	c.changed, c.removed = map[uuid.UUID]int{}, map[uuid.UUID]int{}
+	var added []quantityRow
+	for id, was := range c.old {
+		if c.lines[id].Quantity <= 0 {
+			c.removed[id] = was
+		}
+	}
+	for id, l := range c.lines {
+		was, had := c.old[id]
+		switch {
+		case l.Quantity > 0 && !had:
+			addedAt := l.AddedAt
+			if addedAt.IsZero() {
+				addedAt = at
+			}
+			added = append(added, quantityRow{CartKey: string(c.key), ProductID: binID(id), Quantity: l.Quantity, AddedAt: addedAt.UTC()})
+		case l.Quantity > 0 && l.Quantity != was:
+			c.changed[id] = l.Quantity
+		}
+	}
+	slices.SortFunc(added, func(x, y quantityRow) int { return bytes.Compare(x.ProductID[:], y.ProductID[:]) })
+	return added
 }
 
 // lockCarts makes sure each cart has its row and takes an exclusive lock

@@ -7,8 +7,9 @@
 //	store, err := bunstore.New(ctx, db, nil)
 //	...
 //	products := catalog.NewService(store.Catalog(), nil)
-//	users := account.NewService(store.Accounts(), sessions.Sessions(), sessions.Attempts(), nil)
 //	carts := cart.NewService(store.Carts(), store.Catalog(), nil)
+//	users := account.NewService(store.Accounts(), sessions.Sessions(), sessions.Attempts(),
+//		&account.Options{GuestCarts: carts}) // a guest's cart merges at sign-in
 //	orders := order.NewService(store.Orders(), store.Transactor(), nil)
 //	notices := board.NewService(store.Board(), nil)
 //
@@ -27,7 +28,9 @@
 // connection, a strict sql_mode, times in UTC, interpolated parameters and
 // a bounded pool. A *bun.DB made some other way works too, as long as its
 // session passes the checks New makes; New says what is wrong and how to
-// fix it when it does not.
+// fix it when it does not. A server that does not answer is
+// commerce.ErrUnavailable, worth waiting for; one that refuses the user,
+// the password or the database is [ErrDenied], which no wait cures.
 //
 // # Schema and migrations
 //
@@ -37,6 +40,7 @@
 // the others wait, and a process that dies while migrating releases the
 // lock with its connection. Deployments that migrate in a separate step
 // set Options.SkipMigrations. README.md shows the whole schema.
+// [Store.Exclusive] gives other start-up work the same kind of lock.
 //
 // Ids are UUIDv7 in BINARY(16) columns, so the primary key orders rows by
 // creation and "newest first" is a backward index scan; paging is keyset
@@ -61,8 +65,11 @@
 // # Transactions
 //
 // [Store.Transactor] runs a checkout or a status change as one MySQL
-// transaction (bun's RunInTx), whose order.Tx hands out the store's
-// repositories on that transaction. Stock is taken in product-id order by a
+// transaction on one connection, whose order.Tx hands out the store's
+// repositories on that transaction (of the catalog, a read of products and
+// the stock changes only). Every statement of it, COMMIT included, is
+// bounded by the caller's context, so nothing commits after a deadline.
+// Stock is taken in product-id order by a
 // conditional update (stock >= n), never below zero; when it changes no
 // row, a locking read tells a missing product from untracked or
 // insufficient stock. A cart's changes are serialised by a lock on the
@@ -126,8 +133,12 @@
 // and in any language), an interest naming no problem
 // account.ErrUnknownInterest, a value too long for its
 // column commerce.ErrInvalid, and a refused or lost connection, a timeout
-// or a deadlock commerce.ErrUnavailable. The driver's error types never
-// reach the caller; its messages are kept as text.
+// or a deadlock commerce.ErrUnavailable. A call whose context ended —
+// before it, while it waited for a connection or a lock, or inside a
+// transaction, which then does not commit — fails with an error that wraps
+// commerce.ErrUnavailable and the context's own error, as in every
+// adapter. The driver's error types never reach the caller; its messages
+// are kept as text.
 //
 // # Observability
 //

@@ -121,6 +121,22 @@ func aborted(err error) bool {
 	return errors.As(err, &a) || isErrno(err, errDeadlock, errLockWaitTimeout)
 }
 
+// ended returns err, an error of the engine, with the end of ctx added when
+// ctx has ended and err is a commerce.ErrUnavailable that does not say so.
+// translate sees only the driver's error, and once a context has ended
+// database/sql reports some failures in its own words — a COMMIT after it
+// rolled the transaction back is sql.ErrTxDone — while a transaction that
+// stopped retrying a deadlock because its context ended reports the
+// deadlock. Errors of other kinds come back as they are: the work failed
+// for a reason of its own.
+func ended(ctx context.Context, err error) error {
+	ctxErr := ctx.Err()
+	if ctxErr == nil || !errors.Is(err, commerce.ErrUnavailable) || errors.Is(err, ctxErr) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", err, ctxErr)
+}
+
 // unavailable reports that the database did not do what was asked.
 func unavailable(err error) error {
 	for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
@@ -129,4 +145,62 @@ func unavailable(err error) error {
 		}
 	}
 	return fmt.Errorf("bunstore: %v: %w", err, commerce.ErrUnavailable)
+}
+
+// ErrDenied means that the database server turned the connection down for
+// a reason that waiting will not cure: a wrong user or password, a
+// database that does not exist or that the user may not use, a client host
+// the server does not accept, an account that is locked or whose password
+// expired, an authentication method the driver will not use. The error
+// that wraps it carries the server's message, which names the user and the
+// host but never the password.
+//
+// It wraps commerce.ErrInvalid, the kind of a malformed DSN: the
+// connection settings are wrong, so only whoever set them can fix them,
+// and a caller that retries while the database starts up (on
+// commerce.ErrUnavailable) gives up at once. New and Ping return it; a
+// request that meets the same refusal while the store runs (the password
+// was changed under a running server) fails with commerce.ErrUnavailable
+// instead, since its client can do nothing about it.
+var ErrDenied = fmt.Errorf("bunstore: the database server denies the connection (%w)", commerce.ErrInvalid)
+
+// denied holds the server errors of connecting that no retry cures.
+var denied = map[uint16]bool{
+	1044: true, // ER_DBACCESS_DENIED_ERROR: the user may not use the database
+	1045: true, // ER_ACCESS_DENIED_ERROR: wrong user or password
+	1049: true, // ER_BAD_DB_ERROR: unknown database
+	1129: true, // ER_HOST_IS_BLOCKED: until an operator runs flush-hosts
+	1130: true, // ER_HOST_NOT_PRIVILEGED: the host may not connect
+	1251: true, // ER_NOT_SUPPORTED_AUTH_MODE
+	1698: true, // ER_ACCESS_DENIED_NO_PASSWORD_ERROR: unknown user, or one that needs another method
+	1820: true, // ER_MUST_CHANGE_PASSWORD
+	1862: true, // ER_MUST_CHANGE_PASSWORD_LOGIN: the password expired
+	3118: true, // ER_ACCOUNT_HAS_BEEN_LOCKED (MySQL)
+	4151: true, // ER_ACCOUNT_HAS_BEEN_LOCKED (MariaDB)
+}
+
+// deniedByDriver holds the driver's own errors of connecting that no retry
+// cures: the server asks for something the DSN does not allow or the
+// driver does not speak.
+var deniedByDriver = []error{
+	mysql.ErrNoTLS, mysql.ErrCleartextPassword, mysql.ErrNativePassword,
+	mysql.ErrOldPassword, mysql.ErrUnknownPlugin, mysql.ErrOldProtocol,
+}
+
+// connectError translates an error met while connecting, as New and Ping
+// do: ErrDenied for a refusal that lasts, and otherwise (the server does
+// not answer, is starting, has too many connections)
+// commerce.ErrUnavailable. translate, for the requests of a running store,
+// keeps every refusal commerce.ErrUnavailable.
+func connectError(err error) error {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && denied[me.Number] {
+		return fmt.Errorf("%w: MySQL error %d: %s", ErrDenied, me.Number, me.Message)
+	}
+	for _, d := range deniedByDriver {
+		if errors.Is(err, d) {
+			return fmt.Errorf("%w: %v", ErrDenied, d)
+		}
+	}
+	return unavailable(err)
 }

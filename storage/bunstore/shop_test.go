@@ -315,9 +315,15 @@ func TestCartRepository(t *testing.T) {
 	if diff := cmp.Diff([]string{"보리차×1@1s", "머그컵×4@3s"}, lines()); diff != "" {
 		t.Errorf("after removing and adding (-want +got):\n%s", diff)
 	}
-	must(t, repo.Merge(ctx, key, key, cart.MaxQuantity))
+	err = repo.UpdatePair(ctx, key, key, t0, func(a, b map[uuid.UUID]cart.StoredLine) error {
+		clear(a)
+		return nil
+	})
+	if !errors.Is(err, cart.ErrSameCart) {
+		t.Errorf("a pair of one cart: %v, want cart.ErrSameCart", err)
+	}
 	if diff := cmp.Diff([]string{"보리차×1@1s", "머그컵×4@3s"}, lines()); diff != "" {
-		t.Errorf("after merging a cart into itself (-want +got):\n%s", diff)
+		t.Errorf("after a pair of one cart (-want +got):\n%s", diff)
 	}
 	if ls, err := repo.Lines(ctx, cart.GuestKey("never-used")); err != nil || ls == nil || len(ls) != 0 {
 		t.Errorf("a cart never used: %v, %v; want no lines", ls, err)

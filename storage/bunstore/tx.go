@@ -34,10 +34,10 @@ const txBackoff = 4 * time.Millisecond
 // Everything fn does runs on tx's one connection: it never waits for a
 // second connection of the pool while holding one, so any number of
 // concurrent transactions share a pool of any size without starving it.
-func runInTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.Tx) error) error {
+func runInTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.IDB) error) error {
 	for run := 1; ; run++ {
 		var fnErr error
-		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		err := runOnce(ctx, db, func(ctx context.Context, tx bun.IDB) error {
 			fnErr = fn(ctx, tx)
 			return fnErr
 		})
@@ -51,11 +51,11 @@ func runInTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bu
 		}
 		if fnErr != nil {
 			if _, ok := mysqlErrno(fnErr); ok {
-				return translate(fnErr)
+				return ended(ctx, translate(fnErr))
 			}
 			return fnErr
 		}
-		return translate(err)
+		return ended(ctx, translate(err))
 	}
 }
 
@@ -77,15 +77,17 @@ func pause(ctx context.Context, run int) error {
 // new one through runInTx.
 func inTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.IDB) error) error {
 	if pool, ok := db.(*bun.DB); ok {
-		return runInTx(ctx, pool, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
+		return runInTx(ctx, pool, fn)
 	}
 	return fn(ctx, db)
 }
 
 // Transactor returns the transactor of checkouts and status changes, for
-// order.NewService. A transaction is a MySQL transaction (bun's RunInTx) at
-// the server's isolation level, REPEATABLE READ by default; the
-// repositories of its order.Tx run their queries on it. A transaction that
+// order.NewService. A transaction is a MySQL transaction on one connection
+// of the pool, at the server's isolation level, REPEATABLE READ by default;
+// the repositories of its order.Tx run their queries on it. Each of its
+// statements, COMMIT included, is bounded by the context (runOnce), so no
+// order is committed after its request's deadline. A transaction that
 // InnoDB aborts with a deadlock or a lock wait timeout is rolled back and
 // run again, up to five times in all, as order.Transactor allows.
 func (s *Store) Transactor() order.Transactor { return transactor{s.db} }
@@ -98,16 +100,16 @@ func (t transactor) InTx(ctx context.Context, fn func(ctx context.Context, tx or
 	if fn == nil {
 		return errors.New("bunstore: InTx with a nil function")
 	}
-	return runInTx(ctx, t.db, func(ctx context.Context, tx bun.Tx) error {
+	return runInTx(ctx, t.db, func(ctx context.Context, tx bun.IDB) error {
 		return fn(ctx, sqlTx{tx})
 	})
 }
 
 // sqlTx is the order.Tx of one transaction: the store's repositories over
-// the bun.Tx.
-type sqlTx struct{ tx bun.Tx }
+// the connection that runs it.
+type sqlTx struct{ tx bun.IDB }
 
-func (t sqlTx) Orders() order.Repository            { return &orderRepo{db: t.tx} }
-func (t sqlTx) Carts() cart.Repository              { return &cartRepo{db: t.tx} }
-func (t sqlTx) Products() catalog.ProductRepository { return &catalogRepo{db: t.tx} }
-func (t sqlTx) Stock() catalog.StockRepository      { return &stockRepo{db: t.tx} }
+func (t sqlTx) Orders() order.Repository       { return &orderRepo{db: t.tx} }
+func (t sqlTx) Carts() cart.Repository         { return &cartRepo{db: t.tx} }
+func (t sqlTx) Products() order.ProductReader  { return txProducts{&catalogRepo{db: t.tx}} }
+func (t sqlTx) Stock() catalog.StockRepository { return &stockRepo{db: t.tx} }

@@ -86,7 +86,7 @@ func (s *Store) checkInterests(ids []uuid.UUID) error {
 }
 
 func (r accountRepo) CreateUser(ctx context.Context, u account.User, identity *account.Identity) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -117,7 +117,7 @@ func (r accountRepo) CreateUser(ctx context.Context, u account.User, identity *a
 }
 
 func (r accountRepo) GetUser(ctx context.Context, id uuid.UUID) (account.User, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return account.User{}, err
 	}
 	s := r.s
@@ -144,7 +144,7 @@ func (s *Store) dropInterest(problemID uuid.UUID) {
 }
 
 func (r accountRepo) GetUserByUsername(ctx context.Context, username string) (account.User, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return account.User{}, err
 	}
 	s := r.s
@@ -158,7 +158,7 @@ func (r accountRepo) GetUserByUsername(ctx context.Context, username string) (ac
 }
 
 func (r accountRepo) FindTaken(ctx context.Context, except uuid.UUID, username, nickname, email string) ([]string, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := r.s
@@ -168,7 +168,7 @@ func (r accountRepo) FindTaken(ctx context.Context, except uuid.UUID, username, 
 }
 
 func (r accountRepo) UpdateUser(ctx context.Context, u account.User, ifVersion int64) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -194,7 +194,7 @@ func (r accountRepo) UpdateUser(ctx context.Context, u account.User, ifVersion i
 }
 
 func (r accountRepo) GetIdentity(ctx context.Context, provider, subject string) (account.Identity, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return account.Identity{}, err
 	}
 	s := r.s
@@ -208,7 +208,7 @@ func (r accountRepo) GetIdentity(ctx context.Context, provider, subject string) 
 }
 
 func (r accountRepo) LinkIdentity(ctx context.Context, id account.Identity) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -230,7 +230,7 @@ func (r accountRepo) LinkIdentity(ctx context.Context, id account.Identity) erro
 }
 
 func (r accountRepo) ListIdentities(ctx context.Context, userID uuid.UUID) ([]account.Identity, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := r.s
@@ -249,7 +249,7 @@ func (r accountRepo) ListIdentities(ctx context.Context, userID uuid.UUID) ([]ac
 // ListUsers walks the users newest first, keeping those whose folded
 // username or email contains the folded search.
 func (r accountRepo) ListUsers(ctx context.Context, q account.UserQuery) ([]account.User, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := r.s
@@ -277,7 +277,7 @@ func (r accountRepo) ListUsers(ctx context.Context, q account.UserQuery) ([]acco
 }
 
 func (r accountRepo) GetUsers(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := r.s
@@ -296,7 +296,7 @@ func (r accountRepo) GetUsers(ctx context.Context, ids []uuid.UUID) ([]account.U
 }
 
 func (r accountRepo) ListIdentitiesOf(ctx context.Context, userIDs []uuid.UUID) ([]account.Identity, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := r.s
@@ -332,7 +332,7 @@ type sessionStore struct{ s *Store }
 var _ account.SessionStore = sessionStore{}
 
 func (r sessionStore) CreateSession(ctx context.Context, sess account.Session) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -354,7 +354,7 @@ func (s *Store) live(id string) (account.Session, bool) {
 }
 
 func (r sessionStore) GetSession(ctx context.Context, id string) (account.Session, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return account.Session{}, err
 	}
 	s := r.s
@@ -368,7 +368,7 @@ func (r sessionStore) GetSession(ctx context.Context, id string) (account.Sessio
 }
 
 func (r sessionStore) TouchSession(ctx context.Context, id string, lastSeen, idleExpires time.Time) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -384,7 +384,7 @@ func (r sessionStore) TouchSession(ctx context.Context, id string, lastSeen, idl
 }
 
 func (r sessionStore) DeleteSession(ctx context.Context, id string) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -395,7 +395,7 @@ func (r sessionStore) DeleteSession(ctx context.Context, id string) error {
 }
 
 func (r sessionStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID, except string) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	if userID == uuid.Nil {
@@ -414,7 +414,8 @@ func (r sessionStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID, 
 
 // ---- sign-in attempts ----
 
-// Attempts returns the store's counter of failed sign-ins, whose windows
+// Attempts returns the store's counter of attempts (failed sign-ins,
+// sign-ups) that the account service throttles by, whose windows
 // follow the store's clock.
 func (s *Store) Attempts() account.AttemptStore { return attemptStore{s} }
 
@@ -428,7 +429,7 @@ type attemptWindow struct {
 }
 
 func (r attemptStore) AddFailure(ctx context.Context, key string, window time.Duration) (int, time.Time, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return 0, time.Time{}, err
 	}
 	s := r.s
@@ -445,7 +446,7 @@ func (r attemptStore) AddFailure(ctx context.Context, key string, window time.Du
 }
 
 func (r attemptStore) Failures(ctx context.Context, key string) (int, time.Time, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return 0, time.Time{}, err
 	}
 	s := r.s
@@ -460,7 +461,7 @@ func (r attemptStore) Failures(ctx context.Context, key string) (int, time.Time,
 }
 
 func (r attemptStore) ResetFailures(ctx context.Context, key string) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s

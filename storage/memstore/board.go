@@ -16,7 +16,7 @@ type boardRepo struct{ s *Store }
 var _ board.Repository = boardRepo{}
 
 func (r boardRepo) CreatePost(ctx context.Context, p board.Post) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -35,7 +35,7 @@ func (r boardRepo) CreatePost(ctx context.Context, p board.Post) error {
 }
 
 func (r boardRepo) GetPost(ctx context.Context, id uuid.UUID) (board.Post, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return board.Post{}, err
 	}
 	s := r.s
@@ -49,7 +49,7 @@ func (r boardRepo) GetPost(ctx context.Context, id uuid.UUID) (board.Post, error
 }
 
 func (r boardRepo) UpdatePost(ctx context.Context, p board.Post) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -65,7 +65,7 @@ func (r boardRepo) UpdatePost(ctx context.Context, p board.Post) error {
 }
 
 func (r boardRepo) DeletePost(ctx context.Context, id uuid.UUID) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -80,7 +80,7 @@ func (r boardRepo) DeletePost(ctx context.Context, id uuid.UUID) error {
 }
 
 func (r boardRepo) ListPinned(ctx context.Context, category board.Category) ([]board.Post, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := r.s
@@ -97,7 +97,7 @@ func (r boardRepo) ListPinned(ctx context.Context, category board.Category) ([]b
 }
 
 func (r boardRepo) ListPosts(ctx context.Context, q board.PostQuery) ([]board.Post, int, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, 0, err
 	}
 	s := r.s

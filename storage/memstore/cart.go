@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"time"
 
@@ -32,7 +31,7 @@ func (r cartRepo) lock() func()  { return catalogRepo(r).lock() }
 func (r cartRepo) rlock() func() { return catalogRepo(r).rlock() }
 
 func (r cartRepo) Lines(ctx context.Context, key cart.Key) ([]cart.Line, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	defer r.rlock()()
@@ -55,68 +54,95 @@ func (r cartRepo) Lines(ctx context.Context, key cart.Key) ([]cart.Line, error) 
 }
 
 func (r cartRepo) Update(ctx context.Context, key cart.Key, at time.Time, fn func(map[uuid.UUID]int) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	defer r.lock()()
 	s := r.s
-	old := s.carts[key]
-	q := make(map[uuid.UUID]int, len(old))
-	for id, l := range old {
-		if _, ok := s.products[id]; ok {
-			q[id] = l.quantity
-		}
+	stored := s.storedLines(key)
+	q := make(map[uuid.UUID]int, len(stored))
+	for id, l := range stored {
+		q[id] = l.Quantity
 	}
 	if err := fn(q); err != nil {
 		return err
 	}
-	next := make(map[uuid.UUID]cartLine, len(q))
+	lines := make(map[uuid.UUID]cart.StoredLine, len(q))
 	for id, n := range q {
-		if n <= 0 {
-			continue
-		}
-		l, ok := old[id]
-		if !ok {
-			if _, exists := s.products[id]; !exists {
-				return cart.ErrProductNotFound
-			}
-			l.addedAt = at
-		}
-		l.quantity = n
-		next[id] = l
+		lines[id] = cart.StoredLine{Quantity: n} // a new line is stamped at
+	}
+	next, err := s.nextLines(key, lines, at)
+	if err != nil {
+		return err
 	}
 	s.setCart(key, next, r.tx)
 	return nil
 }
 
-func (r cartRepo) Merge(ctx context.Context, from, to cart.Key, max int) error {
-	if err := ctx.Err(); err != nil {
+func (r cartRepo) UpdatePair(ctx context.Context, a, b cart.Key, at time.Time, fn func(a, b map[uuid.UUID]cart.StoredLine) error) error {
+	if err := ctxErr(ctx); err != nil {
 		return err
+	}
+	if a == b {
+		return cart.ErrSameCart
 	}
 	defer r.lock()()
 	s := r.s
-	src := s.carts[from]
-	if len(src) == 0 || from == to {
-		return nil
+	qa, qb := s.storedLines(a), s.storedLines(b)
+	if err := fn(qa, qb); err != nil {
+		return err
 	}
-	dst := maps.Clone(s.carts[to])
-	if dst == nil {
-		dst = make(map[uuid.UUID]cartLine)
+	// Both carts are checked before either is written: all or nothing.
+	na, err := s.nextLines(a, qa, at)
+	if err != nil {
+		return err
 	}
-	for id, l := range src {
-		if _, ok := s.products[id]; !ok {
+	nb, err := s.nextLines(b, qb, at)
+	if err != nil {
+		return err
+	}
+	s.setCart(a, na, r.tx)
+	s.setCart(b, nb, r.tx)
+	return nil
+}
+
+// storedLines returns a copy of a cart's lines, without those of deleted
+// products.
+func (s *Store) storedLines(key cart.Key) map[uuid.UUID]cart.StoredLine {
+	out := make(map[uuid.UUID]cart.StoredLine, len(s.carts[key]))
+	for id, l := range s.carts[key] {
+		if _, ok := s.products[id]; ok {
+			out[id] = cart.StoredLine{Quantity: l.quantity, AddedAt: l.addedAt}
+		}
+	}
+	return out
+}
+
+// nextLines returns what the lines of cart key become when changed to q
+// (from storedLines): a quantity of 0 or less removes a line, a line that
+// was there keeps its AddedAt, a new one takes its own or, when zero, at.
+// A line of a product that does not exist is cart.ErrProductNotFound.
+func (s *Store) nextLines(key cart.Key, q map[uuid.UUID]cart.StoredLine, at time.Time) (map[uuid.UUID]cartLine, error) {
+	old := s.carts[key]
+	next := make(map[uuid.UUID]cartLine, len(q))
+	for id, l := range q {
+		if l.Quantity <= 0 {
 			continue
 		}
-		d, ok := dst[id]
-		if !ok {
-			d.addedAt = l.addedAt
+		if _, ok := s.products[id]; !ok {
+			return nil, cart.ErrProductNotFound
 		}
-		d.quantity = min(d.quantity+l.quantity, max)
-		dst[id] = d
+		c, had := old[id]
+		if !had {
+			c.addedAt = l.AddedAt
+			if c.addedAt.IsZero() {
+				c.addedAt = at
+			}
+		}
+		c.quantity = l.Quantity
+		next[id] = c
 	}
-	s.setCart(to, dst, r.tx)
-	s.setCart(from, nil, r.tx)
-	return nil
+	return next, nil
 }
 
 // setCart replaces a cart's lines (nil or empty deletes the cart),

@@ -41,7 +41,7 @@ type productRecord struct {
 // ---- problems ----
 
 func (r catalogRepo) CreateProblem(ctx context.Context, p catalog.Problem) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -58,7 +58,7 @@ func (r catalogRepo) CreateProblem(ctx context.Context, p catalog.Problem) error
 }
 
 func (r catalogRepo) GetProblem(ctx context.Context, id uuid.UUID) (catalog.Problem, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return catalog.Problem{}, err
 	}
 	s := r.s
@@ -71,7 +71,7 @@ func (r catalogRepo) GetProblem(ctx context.Context, id uuid.UUID) (catalog.Prob
 }
 
 func (r catalogRepo) ListProblems(ctx context.Context) ([]catalog.Problem, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := r.s
@@ -84,7 +84,7 @@ func (r catalogRepo) ListProblems(ctx context.Context) ([]catalog.Problem, error
 }
 
 func (r catalogRepo) UpdateProblem(ctx context.Context, p catalog.Problem, ifVersion int64) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -104,7 +104,7 @@ func (r catalogRepo) UpdateProblem(ctx context.Context, p catalog.Problem, ifVer
 }
 
 func (r catalogRepo) DeleteProblem(ctx context.Context, id uuid.UUID) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -129,7 +129,7 @@ func (r catalogRepo) DeleteProblem(ctx context.Context, id uuid.UUID) error {
 // ---- brands ----
 
 func (r catalogRepo) CreateBrand(ctx context.Context, b catalog.Brand) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -150,7 +150,7 @@ func (r catalogRepo) CreateBrand(ctx context.Context, b catalog.Brand) error {
 }
 
 func (r catalogRepo) GetBrand(ctx context.Context, id uuid.UUID) (catalog.Brand, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return catalog.Brand{}, err
 	}
 	s := r.s
@@ -163,7 +163,7 @@ func (r catalogRepo) GetBrand(ctx context.Context, id uuid.UUID) (catalog.Brand,
 }
 
 func (r catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]catalog.Brand, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := r.s
@@ -183,7 +183,7 @@ func (r catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]ca
 }
 
 func (r catalogRepo) UpdateBrand(ctx context.Context, b catalog.Brand, ifVersion int64) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -214,7 +214,7 @@ func (r catalogRepo) UpdateBrand(ctx context.Context, b catalog.Brand, ifVersion
 }
 
 func (r catalogRepo) DeleteBrand(ctx context.Context, id uuid.UUID) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -249,7 +249,7 @@ func (s *Store) brandOut(rec brandRecord) catalog.Brand {
 // ---- products ----
 
 func (r catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -271,7 +271,7 @@ func (r catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error
 }
 
 func (r catalogRepo) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Product, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return catalog.Product{}, err
 	}
 	s := r.s
@@ -284,7 +284,7 @@ func (r catalogRepo) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Prod
 }
 
 func (r catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) ([]catalog.Product, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := r.s
@@ -327,7 +327,7 @@ func (s *Store) matches(rec productRecord, search string) bool {
 }
 
 func (r catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVersion int64) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -353,7 +353,7 @@ func (r catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVer
 }
 
 func (r catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := r.s
@@ -442,7 +442,7 @@ func (r catalogRepo) writable() error {
 // ---- images ----
 
 func (r catalogRepo) ImageURLs(ctx context.Context, prefix string, fn func(url string) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	// The URLs are gathered under the lock and fn is called after it, so

@@ -13,6 +13,14 @@
 // Values are copied in and out: a caller that changes a slice or pointer it
 // passed or received never changes what the store holds.
 //
+// # Errors
+//
+// The store answers with the errors of the domain packages. A call whose
+// context has ended does nothing and fails with an error that wraps
+// commerce.ErrUnavailable and the context's own error, as in every
+// adapter; each method checks the context before it takes the store's
+// lock, and a transaction whose context ends before it commits is undone.
+//
 // # Order
 //
 // Ids are UUIDv7, so the store keeps each kind of record in a list sorted by

@@ -58,6 +58,9 @@ type Store struct {
 	sessions map[string]account.Session
 	attempts map[string]attemptWindow
 	now      func() time.Time
+
+	exclusive exclusiveNames // see Exclusive; its zero value is ready
+	signIns   signInStates   // see PutSignInState; under sessMu, its zero value is ready
 }
 
 // New returns an empty store.
@@ -90,7 +93,7 @@ func New(opts *Options) *Store {
 
 // Ping reports whether the store answers; an in-memory store always does,
 // unless ctx is done.
-func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
+func (s *Store) Ping(ctx context.Context) error { return ctxErr(ctx) }
 
 // idList is a list of ids kept in ascending order, which for UUIDv7 is the
 // order of creation.

@@ -36,7 +36,7 @@ func copyOrder(o order.Order) order.Order {
 }
 
 func (r orderRepo) CreateOrder(ctx context.Context, o order.Order) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	defer r.lock()()
@@ -64,7 +64,7 @@ func (r orderRepo) CreateOrder(ctx context.Context, o order.Order) error {
 }
 
 func (r orderRepo) GetOrder(ctx context.Context, id uuid.UUID) (order.Order, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return order.Order{}, err
 	}
 	defer r.rlock()()
@@ -76,7 +76,7 @@ func (r orderRepo) GetOrder(ctx context.Context, id uuid.UUID) (order.Order, err
 }
 
 func (r orderRepo) GetOrderByKey(ctx context.Context, userID uuid.UUID, key string) (order.Order, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return order.Order{}, err
 	}
 	defer r.rlock()()
@@ -88,7 +88,7 @@ func (r orderRepo) GetOrderByKey(ctx context.Context, userID uuid.UUID, key stri
 }
 
 func (r orderRepo) ListOrders(ctx context.Context, q order.Query) ([]order.Order, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	defer r.rlock()()
@@ -105,7 +105,7 @@ func (r orderRepo) ListOrders(ctx context.Context, q order.Query) ([]order.Order
 }
 
 func (r orderRepo) SetStatus(ctx context.Context, id uuid.UUID, from, to order.Status, at time.Time) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	defer r.lock()()
@@ -125,7 +125,7 @@ func (r orderRepo) SetStatus(ctx context.Context, id uuid.UUID, from, to order.S
 }
 
 func (r orderRepo) CreateAddress(ctx context.Context, a order.Address) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	defer r.lock()()
@@ -136,7 +136,7 @@ func (r orderRepo) CreateAddress(ctx context.Context, a order.Address) error {
 }
 
 func (r orderRepo) GetAddress(ctx context.Context, id uuid.UUID) (order.Address, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return order.Address{}, err
 	}
 	defer r.rlock()()
@@ -148,7 +148,7 @@ func (r orderRepo) GetAddress(ctx context.Context, id uuid.UUID) (order.Address,
 }
 
 func (r orderRepo) ListAddresses(ctx context.Context, userID uuid.UUID) ([]order.Address, error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	defer r.rlock()()
@@ -163,7 +163,7 @@ func (r orderRepo) ListAddresses(ctx context.Context, userID uuid.UUID) ([]order
 }
 
 func (r orderRepo) DeleteAddress(ctx context.Context, userID, id uuid.UUID) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	defer r.lock()()

@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/google/uuid"
 
@@ -52,13 +51,21 @@ type memTx struct {
 	undo *undoLog
 }
 
-func (t memTx) Orders() order.Repository            { return orderRepo{s: t.s, tx: t.undo} }
-func (t memTx) Carts() cart.Repository              { return cartRepo{s: t.s, tx: t.undo} }
-func (t memTx) Products() catalog.ProductRepository { return catalogRepo{s: t.s, tx: t.undo} }
-func (t memTx) Stock() catalog.StockRepository      { return stockRepo{s: t.s, tx: t.undo} }
+func (t memTx) Orders() order.Repository       { return orderRepo{s: t.s, tx: t.undo} }
+func (t memTx) Carts() cart.Repository         { return cartRepo{s: t.s, tx: t.undo} }
+func (t memTx) Products() order.ProductReader  { return txProducts{catalogRepo{s: t.s, tx: t.undo}} }
+func (t memTx) Stock() catalog.StockRepository { return stockRepo{s: t.s, tx: t.undo} }
+
+// txProducts is a transaction's read of products, and offers nothing else:
+// the catalog's writes are not part of a transaction.
+type txProducts struct{ r catalogRepo }
+
+func (p txProducts) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Product, error) {
+	return p.r.GetProduct(ctx, id)
+}
 
 func (t transactor) InTx(ctx context.Context, fn func(ctx context.Context, tx order.Tx) error) (err error) {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	s := t.s
@@ -77,9 +84,10 @@ func (t transactor) InTx(ctx context.Context, fn func(ctx context.Context, tx or
 	if err := fn(ctx, memTx{s: s, undo: undo}); err != nil {
 		return err
 	}
-	// A context ended during fn fails the commit, as a database would.
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memstore: transaction not committed: %w", err)
+	// A context ended during fn fails the commit, as a database would:
+	// nothing fn did remains.
+	if err := ctxErr(ctx); err != nil {
+		return err
 	}
 	return nil
 }
@@ -97,7 +105,7 @@ var _ catalog.StockRepository = stockRepo{}
 func (r stockRepo) lock() func() { return catalogRepo(r).lock() }
 
 func (r stockRepo) TakeStock(ctx context.Context, id uuid.UUID, n int) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	defer r.lock()()
@@ -105,7 +113,7 @@ func (r stockRepo) TakeStock(ctx context.Context, id uuid.UUID, n int) error {
 }
 
 func (r stockRepo) ReturnStock(ctx context.Context, id uuid.UUID, n int) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	defer r.lock()()

@@ -12,7 +12,8 @@ import (
 	"github.com/impactmuseum/commerce/account"
 )
 
-// Attempts returns the store's counter of failed sign-ins. A window is a
+// Attempts returns the store's counter of attempts (failed sign-ins,
+// sign-ups) that the account service throttles by. A window is a
 // counter key that expires when the window ends, so every server that
 // shares the Redis counts against the same limit.
 func (s *Store) Attempts() account.AttemptStore { return attemptStore{s} }
@@ -52,7 +53,7 @@ func (r attemptStore) AddFailure(ctx context.Context, key string, window time.Du
 	}
 	res, err := addFailureScript.Run(ctx, s.rdb, []string{s.attemptKey(key)}, ms).Int64Slice()
 	if err != nil {
-		return 0, time.Time{}, unavailable(err)
+		return 0, time.Time{}, unavailable(ctx, err)
 	}
 	if len(res) != 2 {
 		return 0, time.Time{}, malformed("reply", fmt.Errorf("%d values, want 2", len(res)))
@@ -78,7 +79,7 @@ func (r attemptStore) Failures(ctx context.Context, key string) (int, time.Time,
 	case errors.Is(err, redis.Nil):
 		return 0, time.Time{}, nil
 	case err != nil:
-		return 0, time.Time{}, unavailable(err)
+		return 0, time.Time{}, unavailable(ctx, err)
 	}
 	d := ttl.Val()
 	if d <= 0 {
@@ -98,7 +99,7 @@ func (r attemptStore) ResetFailures(ctx context.Context, key string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if err := s.rdb.Del(ctx, s.attemptKey(key)).Err(); err != nil {
-		return unavailable(err)
+		return unavailable(ctx, err)
 	}
 	return nil
 }

@@ -1,7 +1,10 @@
 // Package redisstore keeps the account package's sessions
-// (account.SessionStore) and sign-in throttling counters
-// (account.AttemptStore) in Redis, through go-redis. Every server of a
-// shop that shares the Redis sees the same sessions and the same limits.
+// (account.SessionStore, which is also the account.SignInStateStore of
+// sign-ins with Google and Kakao in progress) and the counters that
+// throttle sign-in and sign-up (account.AttemptStore) in Redis, through
+// go-redis. Every server
+// of a shop that shares the Redis sees the same sessions and the same
+// limits.
 // Users and everything else live in another adapter (bunstore, memstore).
 //
 //	rdb, err := redisstore.NewClient("redis://127.0.0.1:6379/0")
@@ -16,7 +19,8 @@
 //
 //	<prefix>session:<id>             hash: user, staff, created, seen, idle, expires
 //	<prefix>user-sessions:<userID>   sorted set: session id → its ExpiresAt (Unix ms)
-//	<prefix>attempts:<key>           string: failed sign-ins in the current window
+//	<prefix>attempts:<key>           string: attempts in the current window
+//	<prefix>signin-state:<state>     string: a sign-in with Google or Kakao in progress
 //
 // A session's id is the hex SHA-256 of its token, so Redis never holds a
 // token that works. Times are Unix microseconds, the precision every
@@ -73,9 +77,11 @@
 // A missing session is account.ErrSessionNotFound. Anything else that goes
 // wrong — a refused or lost connection, a timeout, a cancelled context, a
 // Redis error reply, a value the Store did not write — is an error
-// wrapping commerce.ErrUnavailable (and context.Canceled or
-// context.DeadlineExceeded when a context ended). go-redis's error types
-// never reach the caller; their messages are kept as text.
+// wrapping commerce.ErrUnavailable. When the call's context ended — the
+// caller's, or Options.Timeout passed — before the call or while it waited
+// for Redis, the error also wraps context.Canceled or
+// context.DeadlineExceeded, as in every adapter of the engine. go-redis's
+// error types never reach the caller; their messages are kept as text.
 //
 // # Observability
 //

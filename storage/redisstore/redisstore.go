@@ -88,15 +88,43 @@ func New(rdb redis.UniversalClient, opts *Options) *Store {
 	return s
 }
 
-// Ping reports whether Redis answers, for a readiness check. Its error
-// wraps commerce.ErrUnavailable.
+// Ping reports whether Redis answers, for a readiness check and for a
+// server that waits at start for Redis. Its error wraps ErrDenied when
+// Redis turns the client's credentials or database down, and
+// commerce.ErrUnavailable otherwise.
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
-		return unavailable(err)
+		return pingError(ctx, err)
 	}
 	return nil
+}
+
+// ErrDenied means that Redis turned the client down for a reason that
+// waiting will not cure: a wrong user or password (WRONGPASS), no
+// password where Redis requires one (NOAUTH), a user without the right to
+// the commands the Store sends (NOPERM), or a database number beyond
+// Redis's databases. The error that wraps it carries Redis's message,
+// which never repeats the password.
+//
+// It wraps commerce.ErrInvalid, the kind of a malformed URL: the
+// connection settings are wrong, so only whoever set them can fix them,
+// and a caller that retries while Redis starts up (on
+// commerce.ErrUnavailable) gives up at once. Only Ping returns it: the
+// Store's other calls, for requests, answer commerce.ErrUnavailable
+// whatever stops Redis from serving them, since their clients can do
+// nothing about it.
+var ErrDenied = fmt.Errorf("redisstore: Redis denies the connection (%w)", commerce.ErrInvalid)
+
+// pingError translates the error of a Ping: ErrDenied for a refusal that
+// lasts, and otherwise what unavailable makes of it.
+func pingError(ctx context.Context, err error) error {
+	if redis.IsAuthError(err) || redis.IsPermissionError(err) ||
+		strings.Contains(err.Error(), "DB index is out of range") {
+		return fmt.Errorf("%w: %v", ErrDenied, err)
+	}
+	return unavailable(ctx, err)
 }
 
 // bound applies the Store's timeout to a call.
@@ -171,19 +199,32 @@ func redactURLError(err error, rawURL string) string {
 	return msg
 }
 
-// unavailable reports that Redis did not do what was asked. The client's
-// error is kept as text only, so that no caller comes to depend on
-// go-redis's types; a context's end is kept as the context's own error.
-func unavailable(err error) error {
-	for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
-		if errors.Is(err, ctxErr) {
-			if err == ctxErr {
-				return fmt.Errorf("redisstore: %w: %w", commerce.ErrUnavailable, ctxErr)
-			}
-			return fmt.Errorf("redisstore: %v: %w: %w", err, commerce.ErrUnavailable, ctxErr)
+// unavailable reports that Redis did not do what was asked, on a call
+// made with ctx. The client's error is kept as text only, so that no
+// caller comes to depend on go-redis's types. When ctx has ended — before
+// the call, or while it waited for a connection or for Redis's answer —
+// the error wraps ctx's own error as well as commerce.ErrUnavailable, as
+// every adapter reports an ended context. go-redis may not say so itself:
+// a read that a cancelled context did not interrupt ends in the client's
+// read timeout, and a read cut short by ctx's deadline is an i/o timeout
+// that can come back a moment before ctx.Err reports the deadline.
+func unavailable(ctx context.Context, err error) error {
+	ctxErr := ctx.Err()
+	if d, ok := ctx.Deadline(); ok && ctxErr == nil && !time.Now().Before(d) {
+		ctxErr = context.DeadlineExceeded
+	}
+	for _, e := range []error{context.Canceled, context.DeadlineExceeded} {
+		if ctxErr == nil && errors.Is(err, e) {
+			ctxErr = e
 		}
 	}
-	return fmt.Errorf("redisstore: %v: %w", err, commerce.ErrUnavailable)
+	switch {
+	case ctxErr == nil:
+		return fmt.Errorf("redisstore: %v: %w", err, commerce.ErrUnavailable)
+	case err == ctxErr:
+		return fmt.Errorf("redisstore: %w: %w", commerce.ErrUnavailable, ctxErr)
+	}
+	return fmt.Errorf("redisstore: %v: %w: %w", err, commerce.ErrUnavailable, ctxErr)
 }
 
 // malformed reports a stored value that the Store did not write in that

@@ -316,6 +316,80 @@ func TestCancelledContext(t *testing.T) {
 	}
 }
 
+// TestContextEndsWhileWaiting ends the caller's context while a call
+// waits for a Redis that does not answer: the error wraps
+// commerce.ErrUnavailable and the context's error, although go-redis
+// reports an i/o timeout — after its read timeout for a cancelled context,
+// which does not interrupt a read, and at the deadline for an expired one,
+// where it can answer before ctx.Err does.
+func TestContextEndsWhileWaiting(t *testing.T) {
+	t.Parallel()
+	addr := blackHole(t)
+	user := commerce.NewID()
+	calls := map[string]func(ctx context.Context, s *redisstore.Store) error{
+		"GetSession": func(ctx context.Context, s *redisstore.Store) error {
+			_, err := s.Sessions().GetSession(ctx, "token")
+			return err
+		},
+		"TouchSession": func(ctx context.Context, s *redisstore.Store) error {
+			return s.Sessions().TouchSession(ctx, "token", time.Now(), time.Now().Add(time.Hour))
+		},
+		"DeleteSession": func(ctx context.Context, s *redisstore.Store) error {
+			return s.Sessions().DeleteSession(ctx, "token")
+		},
+		"DeleteUserSessions": func(ctx context.Context, s *redisstore.Store) error {
+			return s.Sessions().DeleteUserSessions(ctx, user, "")
+		},
+		"AddFailure": func(ctx context.Context, s *redisstore.Store) error {
+			_, _, err := s.Attempts().AddFailure(ctx, "user:x", time.Minute)
+			return err
+		},
+		"Failures": func(ctx context.Context, s *redisstore.Store) error {
+			_, _, err := s.Attempts().Failures(ctx, "user:x")
+			return err
+		},
+		"Ping": func(ctx context.Context, s *redisstore.Store) error { return s.Ping(ctx) },
+	}
+	// store returns a Store on a client of its own, which has met no
+	// failure yet (a pool that has failed to connect often enough answers
+	// with its last error at once), makes one attempt per call (a retry's
+	// pause would notice the end), reads for up to readTimeout and is
+	// bounded only by the caller's context and the client's timeouts.
+	const readTimeout = time.Second
+	store := func(t *testing.T) *redisstore.Store {
+		rdb, err := redisstore.NewClient("redis://" + addr + "/0?max_retries=-1&read_timeout=" + readTimeout.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rdb.Close() })
+		return redisstore.New(rdb, &redisstore.Options{Timeout: -1})
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			// The deadline and the cancellation fall well inside the
+			// client's read timeout, so the call can only fail at them.
+			for range 3 {
+				ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+				err := call(ctx, store(t))
+				cancel()
+				if !errors.Is(err, commerce.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("deadline passed: %v, want commerce.ErrUnavailable and context.DeadlineExceeded", err)
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			s := store(t)
+			stop := time.AfterFunc(50*time.Millisecond, cancel)
+			err := call(ctx, s)
+			stop.Stop()
+			cancel()
+			if !errors.Is(err, commerce.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+				t.Errorf("cancelled: %v, want commerce.ErrUnavailable and context.Canceled", err)
+			}
+		})
+	}
+}
+
 // benchSession stores a session that lives through a benchmark.
 func benchSession(b *testing.B, s *redisstore.Store) account.Session {
 	b.Helper()

@@ -86,7 +86,7 @@ func (r sessionStore) CreateSession(ctx context.Context, sess account.Session) e
 		// Already over: store nothing, and leave no older session under
 		// the same id.
 		if err := s.rdb.Del(ctx, key).Err(); err != nil {
-			return unavailable(err)
+			return unavailable(ctx, err)
 		}
 		return nil
 	}
@@ -94,7 +94,7 @@ func (r sessionStore) CreateSession(ctx context.Context, sess account.Session) e
 		err := indexScript.Run(ctx, s.rdb, []string{s.userSessionsKey(sess.UserID)},
 			sess.ID, ceilMilli(sess.ExpiresAt), now.UnixMilli()).Err()
 		if err != nil {
-			return unavailable(err)
+			return unavailable(ctx, err)
 		}
 	}
 	staff := "0"
@@ -114,7 +114,7 @@ func (r sessionStore) CreateSession(ctx context.Context, sess account.Session) e
 		return nil
 	})
 	if err != nil {
-		return unavailable(err)
+		return unavailable(ctx, err)
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func (r sessionStore) GetSession(ctx context.Context, id string) (account.Sessio
 	defer cancel()
 	fields, err := s.rdb.HGetAll(ctx, s.sessionKey(id)).Result()
 	if err != nil {
-		return account.Session{}, unavailable(err)
+		return account.Session{}, unavailable(ctx, err)
 	}
 	if len(fields) == 0 {
 		return account.Session{}, account.ErrSessionNotFound
@@ -179,7 +179,7 @@ func (r sessionStore) TouchSession(ctx context.Context, id string, lastSeen, idl
 	touched, err := touchScript.Run(ctx, s.rdb, []string{s.sessionKey(id)},
 		lastSeen.UnixMicro(), idleExpires.UnixMicro(), ceilMilli(idleExpires), s.now.Now().UnixMicro()).Int()
 	if err != nil {
-		return unavailable(err)
+		return unavailable(ctx, err)
 	}
 	if touched == 0 {
 		return account.ErrSessionNotFound
@@ -207,10 +207,10 @@ func (r sessionStore) DeleteSession(ctx context.Context, id string) error {
 	// HGET of a missing session answers redis.Nil, which the pipeline
 	// reports as its error; only the DEL's own error counts.
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return unavailable(err)
+		return unavailable(ctx, err)
 	}
 	if err := del.Err(); err != nil {
-		return unavailable(err)
+		return unavailable(ctx, err)
 	}
 	userID, err := uuid.Parse(user.Val())
 	if err != nil || userID == uuid.Nil {
@@ -219,7 +219,7 @@ func (r sessionStore) DeleteSession(ctx context.Context, id string) error {
 		return nil
 	}
 	if err := s.rdb.ZRem(ctx, s.userSessionsKey(userID), id).Err(); err != nil {
-		return unavailable(err)
+		return unavailable(ctx, err)
 	}
 	return nil
 }
@@ -238,7 +238,7 @@ func (r sessionStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID, 
 	index := s.userSessionsKey(userID)
 	ids, err := s.rdb.ZRange(ctx, index, 0, -1).Result()
 	if err != nil {
-		return unavailable(err)
+		return unavailable(ctx, err)
 	}
 	gone := make([]any, 0, len(ids))
 	for _, id := range ids {
@@ -256,12 +256,12 @@ func (r sessionStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID, 
 		return nil
 	})
 	if err != nil {
-		return unavailable(err)
+		return unavailable(ctx, err)
 	}
 	// Remove exactly the ids deleted: a session created meanwhile keeps
 	// its place in the index.
 	if err := s.rdb.ZRem(ctx, index, gone...).Err(); err != nil {
-		return unavailable(err)
+		return unavailable(ctx, err)
 	}
 	return nil
 }

@@ -111,11 +111,15 @@ func runAccountTests(t *testing.T, h Harness) {
 		{"ChangePassword", testChangePassword},
 		{"DjangoHashRehashed", testDjangoHashRehashed},
 		{"Throttling", testThrottling},
+		{"ThrottlingBurst", testThrottlingBurst},
+		{"ChangePasswordThrottling", testChangePasswordThrottling},
+		{"SignInRequiredFields", testSignInRequiredFields},
+		{"SignUpThrottling", testSignUpThrottling},
 		{"ExternalSignIn", testExternalSignIn},
 		{"ExternalNeverMatchesByEmail", testExternalNeverMatchesByEmail},
 		{"LinkIdentity", testLinkIdentity},
 		{"ConcurrentExternalSignIn", testConcurrentExternalSignIn},
-		{"EnsureStaff", testEnsureStaff},
+		{"BootstrapStaff", testBootstrapStaff},
 		{"Users", testUsers},
 		{"UsersByID", testUsersByID},
 		{"SetStaff", testSetStaff},
@@ -176,7 +180,6 @@ func testSignUpAndSignIn(t *testing.T, f *accountFixture) {
 	for _, c := range []account.Credentials{
 		{Username: "MinJun.Kim", Password: strongPassword + "x"},
 		{Username: "nobody", Password: strongPassword},
-		{Username: "", Password: ""},
 	} {
 		_, err := f.svc.SignIn(f.ctx, c, "")
 		wantErr(t, fmt.Sprintf("SignIn(%q)", c.Username), err, account.ErrBadCredentials)
@@ -438,43 +441,300 @@ func testDjangoHashRehashed(t *testing.T, f *accountFixture) {
 	}
 }
 
+// testThrottling checks the three limits on failed sign-ins: per
+// username and client (the lock a client meets, which locks no one else
+// out), per username from every client (a higher ceiling) and per client
+// for every username.
 func testThrottling(t *testing.T, f *accountFixture) {
-	const window = 2 * time.Second
+	const window = 3 * time.Second
 	svc := account.NewService(f.stores.Accounts, f.stores.Sessions, f.stores.Attempts, &account.Options{
 		Now: f.now, Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
-		MaxUsernameFailures: 3, MaxClientFailures: 5, FailureWindow: window,
+		MaxUsernameClientFailures: 3, MaxUsernameFailures: 7, MaxClientFailures: 5, FailureWindow: window,
 	})
 	f.svc = svc
 	f.signUp(t, "target")
-	for i := range 3 {
-		_, err := svc.SignIn(f.ctx, account.Credentials{Username: "target", Password: "wrong", Client: "10.0.0.1"}, "")
-		wantErr(t, fmt.Sprintf("wrong password %d", i+1), err, account.ErrBadCredentials)
+	f.signUp(t, "second")
+	signIn := func(username, password, client string) error {
+		_, err := svc.SignIn(f.ctx, account.Credentials{Username: username, Password: password, Client: client}, "")
+		return err
 	}
-	// Locked, even with the right password and from another client.
-	_, err := svc.SignIn(f.ctx, account.Credentials{Username: "TARGET", Password: strongPassword, Client: "10.0.0.2"}, "")
+	for i := range 3 {
+		wantErr(t, fmt.Sprintf("wrong password %d", i+1), signIn("target", "wrong", "10.0.0.1"), account.ErrBadCredentials)
+	}
+	// The client that failed is locked out of the username, even with the
+	// right password...
+	err := signIn("TARGET", strongPassword, "10.0.0.1")
 	wantErr(t, "sign-in after 3 failures", err, account.ErrTooManyAttempts)
 	wantErr(t, "sign-in after 3 failures", err, commerce.ErrTooManyRequests)
 	if wait, ok := commerce.RetryAfter(err); !ok || wait <= 0 || wait > window {
 		t.Errorf("RetryAfter = %v, %v; want within the window of %v", wait, ok, window)
 	}
-	// One client trying many usernames is stopped too.
-	for i := range 2 {
-		_, err := svc.SignIn(f.ctx, account.Credentials{Username: fmt.Sprintf("ghost%d", i), Password: "x", Client: "10.0.0.1"}, "")
-		wantErr(t, "unknown user", err, account.ErrBadCredentials)
+	// ...and no one else is: the owner signs in from elsewhere.
+	if err := signIn("target", strongPassword, "10.0.0.2"); err != nil {
+		t.Fatalf("another client after someone else's 3 failures: %v", err)
 	}
-	_, err = svc.SignIn(f.ctx, account.Credentials{Username: "ghost9", Password: "x", Client: "10.0.0.1"}, "")
-	wantErr(t, "a sixth failure from one client", err, account.ErrTooManyAttempts)
+	// That success forgives the owner's client, not the one that failed.
+	wantErr(t, "the failing client after the owner signed in", signIn("target", strongPassword, "10.0.0.1"), account.ErrTooManyAttempts)
+
+	// Many clients together reach the username's ceiling (7), which locks
+	// it for everyone, the owner's clients and those without a client.
+	for _, client := range []string{"10.0.0.3", "10.0.0.3", "10.0.0.4", "10.0.0.4"} {
+		wantErr(t, "a wrong password from "+client, signIn("target", "wrong", client), account.ErrBadCredentials)
+	}
+	wantErr(t, "a new client at the username's ceiling", signIn("target", strongPassword, "10.0.0.5"), account.ErrTooManyAttempts)
+	wantErr(t, "the owner's client at the username's ceiling", signIn("target", strongPassword, "10.0.0.2"), account.ErrTooManyAttempts)
+	wantErr(t, "no client at the username's ceiling", signIn("target", strongPassword, ""), account.ErrTooManyAttempts)
+	// Another username is not locked by it.
+	if err := signIn("second", strongPassword, "10.0.0.5"); err != nil {
+		t.Errorf("another username at the first's ceiling: %v", err)
+	}
+
+	// One client trying many usernames is stopped by its own limit (5)...
+	for i := range 5 {
+		wantErr(t, "unknown user", signIn(fmt.Sprintf("ghost%d", i), "x", "10.0.0.6"), account.ErrBadCredentials)
+	}
+	wantErr(t, "a sixth failure from one client", signIn("ghost9", "x", "10.0.0.6"), account.ErrTooManyAttempts)
+	wantErr(t, "the client's limit, with the right password", signIn("second", strongPassword, "10.0.0.6"), account.ErrTooManyAttempts)
+	// ...which stops no other client.
+	wantErr(t, "another client", signIn("ghost9", "x", "10.0.0.7"), account.ErrBadCredentials)
 
 	f.advance(window + 200*time.Millisecond)
-	if _, err := svc.SignIn(f.ctx, account.Credentials{Username: "target", Password: strongPassword, Client: "10.0.0.1"}, ""); err != nil {
-		t.Errorf("sign-in after the window: %v", err)
+	for _, client := range []string{"10.0.0.1", "10.0.0.6"} {
+		if err := signIn("target", strongPassword, client); err != nil {
+			t.Errorf("sign-in from %s after the window: %v", client, err)
+		}
 	}
-	// Success clears the username's count.
+	// Success clears the client's count for the username.
 	for range 2 {
-		svc.SignIn(f.ctx, account.Credentials{Username: "target", Password: "wrong"}, "")
+		signIn("target", "wrong", "10.0.0.1")
 	}
-	if _, err := svc.SignIn(f.ctx, account.Credentials{Username: "target", Password: strongPassword}, ""); err != nil {
+	if err := signIn("target", strongPassword, "10.0.0.1"); err != nil {
 		t.Errorf("sign-in after 2 failures: %v", err)
+	}
+	for range 2 {
+		signIn("target", "wrong", "10.0.0.1")
+	}
+	if err := signIn("target", strongPassword, "10.0.0.1"); err != nil {
+		t.Errorf("sign-in after 2 failures since the last success: %v", err)
+	}
+	// Attempts without a client are one client: they lock each other out,
+	// and no one with a client.
+	for range 3 {
+		wantErr(t, "a wrong password without a client", signIn("second", "wrong", ""), account.ErrBadCredentials)
+	}
+	wantErr(t, "without a client, after 3 failures", signIn("second", strongPassword, ""), account.ErrTooManyAttempts)
+	if err := signIn("second", strongPassword, "10.0.0.8"); err != nil {
+		t.Errorf("a client after 3 failures without one: %v", err)
+	}
+}
+
+// testThrottlingBurst: sign-ins sent at once learn no more than sign-ins
+// sent one after another. Each passes the check of the limit before the
+// others' failures are counted; past the limit they must still be refused
+// — the wrong passwords with ErrTooManyAttempts rather than "wrong
+// password", and the right one too.
+func testThrottlingBurst(t *testing.T, f *accountFixture) {
+	const limit, n = 3, 24
+	// A slower hash widens the gap between the check of the limit and the
+	// count of the failure, which a burst slips through.
+	hasher := account.NewHasher(&account.HasherOptions{Iterations: 20 * testIterations})
+	svc := account.NewService(f.stores.Accounts, f.stores.Sessions, f.stores.Attempts, &account.Options{
+		Now: f.now, Hasher: hasher, MaxUsernameClientFailures: limit,
+	})
+	f.svc = svc
+	f.signUp(t, "burst")
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = svc.SignIn(f.ctx, account.Credentials{Username: "burst", Password: fmt.Sprintf("wrong-%d", i), Client: "10.0.0.1"}, "")
+		})
+	}
+	wg.Wait()
+	wrong := 0
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, account.ErrBadCredentials):
+			wrong++
+		case !errors.Is(err, account.ErrTooManyAttempts):
+			t.Errorf("sign-in %d: %v", i, err)
+		}
+	}
+	if wrong > limit {
+		t.Errorf("%d wrong passwords sent at once were answered as wrong, want at most the limit of %d", wrong, limit)
+	}
+
+	// The right password, while failures made at the same time reach the
+	// limit between its check and its answer.
+	meanwhile := &failuresMeanwhile{AttemptStore: f.stores.Attempts}
+	svc = account.NewService(f.stores.Accounts, f.stores.Sessions, meanwhile, &account.Options{
+		Now: f.now, Hasher: hasher, MaxUsernameClientFailures: limit,
+	})
+	meanwhile.then = func() {
+		for i := range limit {
+			_, err := svc.SignIn(f.ctx, account.Credentials{Username: "burst", Password: fmt.Sprintf("wrong-%d", i), Client: "10.0.0.2"}, "")
+			wantErr(t, "a failure made meanwhile", err, account.ErrBadCredentials)
+		}
+	}
+	_, err := svc.SignIn(f.ctx, account.Credentials{Username: "burst", Password: strongPassword, Client: "10.0.0.2"}, "")
+	wantErr(t, "the right password after the limit was reached meanwhile", err, account.ErrTooManyAttempts)
+}
+
+// failuresMeanwhile is an AttemptStore that runs then, once, after the
+// first Failures call: the failures of sign-ins made at the same time as
+// the one that called it.
+type failuresMeanwhile struct {
+	account.AttemptStore
+	then func()
+}
+
+func (s *failuresMeanwhile) Failures(ctx context.Context, key string) (int, time.Time, error) {
+	n, reset, err := s.AttemptStore.Failures(ctx, key)
+	if then := s.then; then != nil {
+		// then signs in through this store too: it finds then gone.
+		s.then = nil
+		then()
+	}
+	return n, reset, err
+}
+
+// testChangePasswordThrottling: wrong current passwords typed in a
+// session lock that session's password changes, and no one's sign-in.
+func testChangePasswordThrottling(t *testing.T, f *accountFixture) {
+	svc := account.NewService(f.stores.Accounts, f.stores.Sessions, f.stores.Attempts, &account.Options{
+		Now: f.now, Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
+		MaxUsernameClientFailures: 3,
+	})
+	f.svc = svc
+	taken := f.signUp(t, "taken")
+	mine, err := svc.SignIn(f.ctx, account.Credentials{Username: "taken", Password: strongPassword, Client: "10.0.0.1"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actorOf := func(token string) commerce.Actor {
+		t.Helper()
+		a, _, err := svc.Authenticate(f.ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	// Someone holding the first session guesses the current password.
+	thief := actorOf(taken.Token)
+	for range 3 {
+		err := svc.ChangePassword(f.ctx, thief, "guess-Orbit-1", "새-비밀번호-Garden-7")
+		wantFields(t, "a wrong current password", err, "current_password")
+	}
+	err = svc.ChangePassword(f.ctx, thief, strongPassword, "새-비밀번호-Garden-7")
+	wantErr(t, "a password change after 3 wrong ones in the session", err, account.ErrTooManyAttempts)
+	// The owner still signs in, and changes the password in their session,
+	// which ends the other.
+	if _, err := svc.SignIn(f.ctx, account.Credentials{Username: "taken", Password: strongPassword, Client: "10.0.0.2"}, ""); err != nil {
+		t.Errorf("sign-in after wrong passwords in someone else's session: %v", err)
+	}
+	if err := svc.ChangePassword(f.ctx, actorOf(mine.Token), strongPassword, "새-비밀번호-Garden-7"); err != nil {
+		t.Errorf("a password change in another session: %v", err)
+	}
+	if _, _, err := svc.Authenticate(f.ctx, taken.Token); !errors.Is(err, account.ErrSessionEnded) {
+		t.Errorf("the guessing session after the owner's password change: %v", err)
+	}
+}
+
+// testSignInRequiredFields: an empty username or password is named, and is
+// not a failed attempt.
+func testSignInRequiredFields(t *testing.T, f *accountFixture) {
+	svc := account.NewService(f.stores.Accounts, f.stores.Sessions, f.stores.Attempts, &account.Options{
+		Now: f.now, Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
+		MaxUsernameClientFailures: 2, MaxUsernameFailures: 2, MaxClientFailures: 2,
+	})
+	f.svc = svc
+	f.signUp(t, "sora")
+	for _, tc := range []struct {
+		username, password string
+		fields             []string
+	}{
+		{"sora", "", []string{"password"}},
+		{"sora", "", []string{"password"}},
+		{"", "", []string{"username", "password"}},
+		{" \t", "", []string{"username", "password"}},
+		{"", strongPassword, []string{"username"}},
+		{"  ", "x", []string{"username"}},
+	} {
+		_, err := svc.SignIn(f.ctx, account.Credentials{Username: tc.username, Password: tc.password, Client: "10.0.0.1"}, "")
+		wantFields(t, fmt.Sprintf("SignIn(%q, %q)", tc.username, tc.password), err, tc.fields...)
+	}
+	// None of them counted.
+	if _, err := svc.SignIn(f.ctx, account.Credentials{Username: "sora", Password: strongPassword, Client: "10.0.0.1"}, ""); err != nil {
+		t.Errorf("sign-in after empty tries: %v", err)
+	}
+}
+
+// testSignUpThrottling: sign-ups are counted per client, failed ones too,
+// and past the limit refused with the time to wait — also when they come
+// all at once.
+func testSignUpThrottling(t *testing.T, f *accountFixture) {
+	const window = 3 * time.Second
+	svc := account.NewService(f.stores.Accounts, f.stores.Sessions, f.stores.Attempts, &account.Options{
+		Now: f.now, Hasher: account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
+		MaxClientSignUps: 3, SignUpWindow: window,
+	})
+	signUp := func(username, client string) error {
+		_, err := svc.SignUp(f.ctx, account.SignUpInput{
+			Username: username, Password: strongPassword, PasswordConfirm: strongPassword,
+			Nickname: username + "닉", Email: username + "@example.com", Client: client,
+		}, "")
+		return err
+	}
+	wantErr(t, "an invalid sign-up", signUp("bad name!", "10.0.0.1"), commerce.ErrInvalid)
+	for i := range 2 {
+		if err := signUp(fmt.Sprintf("maker%d", i), "10.0.0.1"); err != nil {
+			t.Fatalf("sign-up %d: %v", i+2, err)
+		}
+	}
+	// The invalid one counted: this is the fourth.
+	err := signUp("maker9", "10.0.0.1")
+	wantErr(t, "a fourth sign-up", err, account.ErrTooManySignUps)
+	wantErr(t, "a fourth sign-up", err, commerce.ErrTooManyRequests)
+	if errors.Is(err, account.ErrTooManyAttempts) {
+		t.Errorf("a refused sign-up is %v, which says sign-ins failed", err)
+	}
+	if wait, ok := commerce.RetryAfter(err); !ok || wait <= 0 || wait > window {
+		t.Errorf("RetryAfter = %v, %v; want within the window of %v", wait, ok, window)
+	}
+	if _, err := f.repo.GetUserByUsername(f.ctx, "maker9"); !errors.Is(err, account.ErrUserNotFound) {
+		t.Errorf("a refused sign-up made its user: %v", err)
+	}
+	// Neither another client nor a program that gives none is limited by
+	// it.
+	for _, c := range []struct{ username, client string }{{"other", "10.0.0.2"}, {"program", ""}} {
+		if err := signUp(c.username, c.client); err != nil {
+			t.Errorf("sign-up of %s from %q: %v", c.username, c.client, err)
+		}
+	}
+	f.advance(window + 200*time.Millisecond)
+	if err := signUp("maker9", "10.0.0.1"); err != nil {
+		t.Errorf("sign-up after the window: %v", err)
+	}
+
+	// Sign-ups sent at once: exactly the limit get through.
+	const n = 12
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = signUp(fmt.Sprintf("rush%d", i), "10.0.0.3") })
+	}
+	wg.Wait()
+	made := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			made++
+		case !errors.Is(err, account.ErrTooManySignUps):
+			t.Errorf("sign-up %d at once: %v", i, err)
+		}
+	}
+	if made != 3 {
+		t.Errorf("%d of %d sign-ups sent at once made accounts, want the limit of 3", made, n)
 	}
 }
 
@@ -599,10 +859,10 @@ func testConcurrentExternalSignIn(t *testing.T, f *accountFixture) {
 	}
 }
 
-func testEnsureStaff(t *testing.T, f *accountFixture) {
-	acct, err := f.svc.EnsureStaff(f.ctx, "admin", "관리자-Password-2026")
+func testBootstrapStaff(t *testing.T, f *accountFixture) {
+	acct, err := f.svc.BootstrapStaff(f.ctx, "admin", "관리자-Password-2026")
 	if err != nil || !acct.Staff {
-		t.Fatalf("EnsureStaff (create): %+v, %v", acct, err)
+		t.Fatalf("BootstrapStaff (create): %+v, %v", acct, err)
 	}
 	in, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "admin", Password: "관리자-Password-2026"}, "")
 	if err != nil {
@@ -612,17 +872,17 @@ func testEnsureStaff(t *testing.T, f *accountFixture) {
 		t.Errorf("a staff session's actor is not staff: %+v", actor)
 	}
 	// Again with the same password: nothing changes, sessions go on.
-	if _, err := f.svc.EnsureStaff(f.ctx, "admin", "관리자-Password-2026"); err != nil {
+	if _, err := f.svc.BootstrapStaff(f.ctx, "admin", "관리자-Password-2026"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := f.svc.Authenticate(f.ctx, in.Token); err != nil {
-		t.Errorf("an unchanged EnsureStaff ended sessions: %v", err)
+		t.Errorf("an unchanged BootstrapStaff ended sessions: %v", err)
 	}
 	// A customer made staff: new password, old sessions end.
 	cust := f.signUp(t, "promoted")
-	acct, err = f.svc.EnsureStaff(f.ctx, "promoted", "승진한-Password-77")
+	acct, err = f.svc.BootstrapStaff(f.ctx, "promoted", "승진한-Password-77")
 	if err != nil || !acct.Staff || acct.ID != cust.Account.ID {
-		t.Fatalf("EnsureStaff (promote): %+v, %v", acct, err)
+		t.Fatalf("BootstrapStaff (promote): %+v, %v", acct, err)
 	}
 	if _, _, err := f.svc.Authenticate(f.ctx, cust.Token); !errors.Is(err, account.ErrSessionEnded) {
 		t.Errorf("the customer session survived the promotion: %v", err)
@@ -630,8 +890,8 @@ func testEnsureStaff(t *testing.T, f *accountFixture) {
 	if _, err := f.svc.SignIn(f.ctx, account.Credentials{Username: "promoted", Password: "승진한-Password-77"}, ""); err != nil {
 		t.Errorf("signing in with the staff password: %v", err)
 	}
-	_, err = f.svc.EnsureStaff(f.ctx, "weak", "password")
-	wantFields(t, "EnsureStaff with a common password", err, "password")
+	_, err = f.svc.BootstrapStaff(f.ctx, "weak", "password")
+	wantFields(t, "BootstrapStaff with a common password", err, "password")
 }
 
 // staffMember makes a staff member and signs them in, for the staff-only
@@ -639,8 +899,8 @@ func testEnsureStaff(t *testing.T, f *accountFixture) {
 func (f *accountFixture) staffMember(t *testing.T, username string) (commerce.Actor, account.SignedIn) {
 	t.Helper()
 	const password = "관리자-Password-2026"
-	if _, err := f.svc.EnsureStaff(f.ctx, username, password); err != nil {
-		t.Fatalf("EnsureStaff(%q): %v", username, err)
+	if _, err := f.svc.BootstrapStaff(f.ctx, username, password); err != nil {
+		t.Fatalf("BootstrapStaff(%q): %v", username, err)
 	}
 	in, err := f.svc.SignIn(f.ctx, account.Credentials{Username: username, Password: password}, "")
 	if err != nil {

@@ -39,6 +39,7 @@ func runCatalogTests(t *testing.T, h Harness) {
 		{"NotFound", testCatalogNotFound},
 		{"DuplicateID", testCatalogDuplicateID},
 		{"Validation", testCatalogValidation},
+		{"ShopCurrency", testCatalogShopCurrency},
 		{"StaffOnly", testCatalogStaffOnly},
 		{"NewestFirst", testNewestFirst},
 		{"Paging", testProductPaging},
@@ -335,11 +336,14 @@ func testProductRoundTrip(t *testing.T, f *catalogFixture) {
 		{Name: "큰 금액", Price: commerce.MustMoney("999999999999", "KRW")},
 	}
 	for _, in := range cases {
-		p, err := f.svc.CreateProduct(f.ctx, staff, in)
+		// The catalog sells in one currency; each case is a shop of its
+		// price's.
+		svc := catalog.NewService(f.repo, &catalog.Options{Currency: in.Price.Currency})
+		p, err := svc.CreateProduct(f.ctx, staff, in)
 		if err != nil {
 			t.Fatalf("CreateProduct(%.20q): %v", in.Name, err)
 		}
-		got, err := f.svc.Product(f.ctx, p.ID)
+		got, err := svc.Product(f.ctx, p.ID)
 		if err != nil {
 			t.Fatalf("Product: %v", err)
 		}
@@ -406,6 +410,47 @@ func testCatalogDuplicateID(t *testing.T, f *catalogFixture) {
 	if got.Name != "폐그물 가방" {
 		t.Errorf("a refused duplicate changed the stored product: name %q", got.Name)
 	}
+}
+
+// testCatalogShopCurrency checks that the catalog takes prices in the
+// shop's currency only, so that it never holds a product that carts and
+// orders cannot sell.
+func testCatalogShopCurrency(t *testing.T, f *catalogFixture) {
+	_, err := f.svc.CreateProduct(f.ctx, staff, catalog.ProductInput{Name: "Mug", Price: commerce.MustMoney("9.50", "USD")})
+	wantFields(t, "CreateProduct in USD in a KRW shop", err, "price")
+	p := f.product(t, "머그컵", nil)
+	_, err = f.svc.UpdateProduct(f.ctx, staff, p.ID, catalog.ProductPatch{Price: commerce.Some(commerce.MustMoney("9.50", "USD"))})
+	wantFields(t, "UpdateProduct to USD in a KRW shop", err, "price")
+	if got, _ := f.svc.Product(f.ctx, p.ID); !got.Price.Equal(p.Price) {
+		t.Errorf("a refused edit changed the price to %s", got.Price)
+	}
+	if all := f.allProducts(t, catalog.ProductFilter{}); len(all) != 1 {
+		t.Errorf("after a refused create: %d products stored, want 1", len(all))
+	}
+
+	// A product stored in another currency before the rule (through the
+	// repository) is refused until its price is fixed.
+	old := p
+	old.Price, old.Version = commerce.MustMoney("9.50", "USD"), p.Version+1
+	if err := f.repo.UpdateProduct(f.ctx, old, p.Version); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.UpdateProduct(f.ctx, staff, p.ID, catalog.ProductPatch{Name: commerce.Some("새 머그컵")})
+	wantFields(t, "UpdateProduct of a product stored in USD", err, "price")
+	fixed, err := f.svc.UpdateProduct(f.ctx, staff, p.ID, catalog.ProductPatch{
+		Name: commerce.Some("새 머그컵"), Price: commerce.Some(commerce.MustMoney("9000", "KRW")),
+	})
+	if err != nil || fixed.Price.String() != "9000 KRW" {
+		t.Errorf("fixing the price: %v, %s", err, fixed.Price)
+	}
+
+	// Another shop's currency is set by Options.Currency.
+	usd := catalog.NewService(f.repo, &catalog.Options{Currency: "USD"})
+	if _, err := usd.CreateProduct(f.ctx, staff, catalog.ProductInput{Name: "Mug", Price: commerce.MustMoney("9.50", "USD")}); err != nil {
+		t.Errorf("CreateProduct in USD in a USD shop: %v", err)
+	}
+	_, err = usd.CreateProduct(f.ctx, staff, catalog.ProductInput{Name: "컵", Price: commerce.MustMoney("9000", "KRW")})
+	wantFields(t, "CreateProduct in KRW in a USD shop", err, "price")
 }
 
 func testCatalogValidation(t *testing.T, f *catalogFixture) {

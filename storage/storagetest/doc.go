@@ -15,6 +15,7 @@
 // The suite imports the domain packages and never an adapter. It checks the
 // contracts written on each repository interface: create, read, update and
 // delete; not-found and duplicates; validation through the services;
-// ordering and cursor paging; search; the rules about references; and
-// concurrent edits.
+// ordering and cursor paging; search; the rules about references;
+// concurrent edits; and calls made with a context that has ended, which
+// every adapter fails alike.
 package storagetest

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -103,6 +104,8 @@ func runOrderTests(t *testing.T, h Harness) {
 		{"Rollback", testCheckoutRollback},
 		{"Totals", testOrderTotals},
 		{"EditsKeepStockTaken", testEditsKeepStockTaken},
+		{"TxCatalog", testTxCatalog},
+		{"IdempotencyKeys", testIdempotencyKeys},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -662,7 +665,7 @@ func (t *failingTx) Carts() cart.Repository {
 	return t.Tx.Carts()
 }
 
-func (t *failingTx) Products() catalog.ProductRepository {
+func (t *failingTx) Products() order.ProductReader {
 	if t.step == "product" {
 		return failingProducts{t.Tx.Products()}
 	}
@@ -689,7 +692,7 @@ func (c failingCarts) Update(ctx context.Context, key cart.Key, at time.Time, fn
 	return errInjected // after the change, so the rollback must undo it
 }
 
-type failingProducts struct{ catalog.ProductRepository }
+type failingProducts struct{ order.ProductReader }
 
 func (failingProducts) GetProduct(context.Context, uuid.UUID) (catalog.Product, error) {
 	return catalog.Product{}, errInjected
@@ -745,5 +748,119 @@ func testEditsKeepStockTaken(t *testing.T, f *orderFixture) {
 	edited, err := f.catalog.UpdateProduct(f.ctx, staff, jam.ID, catalog.ProductPatch{Name: commerce.Some("사과잼 (고침)")})
 	if err != nil || *edited.Stock != 3 {
 		t.Errorf("edit after the checkout: %v, stock %v", err, edited.Stock)
+	}
+}
+
+// testTxCatalog checks what a transaction offers of the catalog: a read of
+// products that sees the transaction's own stock changes, and stock taken
+// and given back, undone with the transaction — and nothing else, so that
+// no adapter can be asked for a catalog write that another would refuse.
+func testTxCatalog(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", intp(5))
+	stockOf := func(ctx context.Context, tx order.Tx) int {
+		t.Helper()
+		p, err := tx.Products().GetProduct(ctx, jam.ID)
+		if err != nil || p.Stock == nil {
+			t.Fatalf("GetProduct in the transaction: %v, stock %v", err, p.Stock)
+		}
+		return *p.Stock
+	}
+	err := f.stores.Transactor.InTx(f.ctx, func(ctx context.Context, tx order.Tx) error {
+		for _, c := range []struct {
+			name string
+			v    any
+			want []string
+		}{
+			{"Products", tx.Products(), []string{"GetProduct"}},
+			{"Stock", tx.Stock(), []string{"ReturnStock", "TakeStock"}},
+		} {
+			// Exported methods only: a type assertion reaches no other.
+			var got []string
+			for m := range reflect.TypeOf(c.v).Methods() {
+				got = append(got, m.Name)
+			}
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("the transaction's %s offers more than it should (-want +got):\n%s", c.name, diff)
+			}
+		}
+		if got := stockOf(ctx, tx); got != 5 {
+			t.Errorf("stock read in the transaction before any change: %d, want 5", got)
+		}
+		if err := tx.Stock().TakeStock(ctx, jam.ID, 2); err != nil {
+			return err
+		}
+		if got := stockOf(ctx, tx); got != 3 {
+			t.Errorf("stock read in the transaction after taking 2: %d, want 3", got)
+		}
+		if err := tx.Stock().ReturnStock(ctx, jam.ID, 1); err != nil {
+			return err
+		}
+		if got := stockOf(ctx, tx); got != 4 {
+			t.Errorf("stock read in the transaction after giving 1 back: %d, want 4", got)
+		}
+		_, err := tx.Products().GetProduct(ctx, commerce.NewID())
+		wantErr(t, "GetProduct of a missing product in the transaction", err, catalog.ErrProductNotFound)
+		return errInjected
+	})
+	wantErr(t, "a failed transaction", err, errInjected)
+	if got := f.stock(t, jam); got == nil || *got != 5 {
+		t.Errorf("stock after a failed transaction: %v, want 5", got)
+	}
+	err = f.stores.Transactor.InTx(f.ctx, func(ctx context.Context, tx order.Tx) error {
+		return tx.Stock().TakeStock(ctx, jam.ID, 2)
+	})
+	if err != nil {
+		t.Fatalf("a transaction taking stock: %v", err)
+	}
+	if got := f.stock(t, jam); got == nil || *got != 3 {
+		t.Errorf("stock after a committed transaction: %v, want 3", got)
+	}
+}
+
+// testIdempotencyKeys checks that keys are printable ASCII compared byte
+// for byte: keys that differ in case or in one character are different
+// keys, and a key a store could change on the way in (bytes that are not
+// valid UTF-8, which MySQL stores as U+FFFD, so that "\xff\xfe" and
+// "\x80\x81" became one key) is refused, by Checkout and by OrderByKey.
+func testIdempotencyKeys(t *testing.T, f *orderFixture) {
+	jam := f.item(t, "사과잼", "12000", nil)
+	me := f.customer(t)
+	var every []byte
+	for c := byte(0x21); c <= 0x7e; c++ {
+		every = append(every, c)
+	}
+	keys := []string{"a", "A", "key", "Key", "KEY", "order-1", "order_1", "order 1", "order.1",
+		string(every), strings.Repeat("k", order.MaxKeyLen)}
+	placed := make(map[string]uuid.UUID)
+	for _, key := range keys {
+		o, err := f.orders.Checkout(f.ctx, me, buyNow(jam, 1, key))
+		if err != nil {
+			t.Fatalf("checkout with key %q: %v", key, err)
+		}
+		for other, id := range placed {
+			if o.ID == id {
+				t.Errorf("keys %q and %q gave one order", key, other)
+			}
+		}
+		placed[key] = o.ID
+	}
+	for _, key := range keys {
+		if o, err := f.orders.OrderByKey(f.ctx, me, key); err != nil || o.ID != placed[key] {
+			t.Errorf("OrderByKey(%q): %v, %v; want %v", key, o.ID, err, placed[key])
+		}
+		// The spaces around a key are not part of it.
+		if o, err := f.orders.Checkout(f.ctx, me, buyNow(jam, 1, " "+key+" ")); err != nil || o.ID != placed[key] {
+			t.Errorf("checkout with key %q between spaces: %v, %v; want the order of %q", key, o.ID, err, key)
+		}
+	}
+	for _, key := range []string{"\xff\xfe", "\x80\x81", "\xef\xbf\xbd", "caf\xc3\xa9", "사과잼", "a\tb", "a\x00b", "a\x7f",
+		strings.Repeat("k", order.MaxKeyLen+1), "", "   "} {
+		_, err := f.orders.Checkout(f.ctx, me, buyNow(jam, 1, key))
+		wantFields(t, fmt.Sprintf("checkout with key %q", key), err, "idempotency_key")
+		_, err = f.orders.OrderByKey(f.ctx, me, key)
+		wantFields(t, fmt.Sprintf("OrderByKey(%q)", key), err, "idempotency_key")
+	}
+	if got := len(f.allOrders(t)); got != len(keys) {
+		t.Errorf("%d orders, want %d: one per valid key", got, len(keys))
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +30,8 @@ func runSessionTests(t *testing.T, h Harness) {
 		{"ServiceTimeouts", testServiceTimeouts},
 		{"OnReplace", testOnReplace},
 		{"Attempts", testAttemptStore},
+		{"SignInStates", testSignInStates},
+		{"AttemptsCountedAtOnce", testAttemptsCountedAtOnce},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -288,6 +292,35 @@ func testAttemptStore(t *testing.T, f *accountFixture) {
 	}
 	if n, _, _ := store.Failures(f.ctx, key); n != 0 {
 		t.Errorf("Failures after ResetFailures: %d", n)
+	}
+}
+
+// testAttemptsCountedAtOnce: failures added to one key at the same time
+// each get their own count, 1 to n — the account service judges its
+// limits by the count AddFailure returns.
+func testAttemptsCountedAtOnce(t *testing.T, f *accountFixture) {
+	const n = 40
+	key := "signup:" + commerce.NewID().String()
+	counts := make([]int, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { counts[i], _, errs[i] = f.stores.Attempts.AddFailure(f.ctx, key, time.Minute) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(counts)
+	for i, c := range counts {
+		if c != i+1 {
+			t.Fatalf("counts of %d failures added at once: %v, want 1 to %d once each", n, counts, n)
+		}
+	}
+	if got, _, err := f.stores.Attempts.Failures(f.ctx, key); err != nil || got != n {
+		t.Errorf("Failures: %d, %v; want %d", got, err, n)
 	}
 }
 

@@ -72,4 +72,5 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 	t.Run("Board", func(t *testing.T) { runBoardTests(t, h) })
 	t.Run("Carts", func(t *testing.T) { runCartTests(t, h) })
 	t.Run("Orders", func(t *testing.T) { runOrderTests(t, h) })
+	t.Run("EndedContext", func(t *testing.T) { runContextTests(t, h) })
 }

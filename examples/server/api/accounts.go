@@ -70,7 +70,9 @@ type signUpBody struct {
 
 // SignUp serves POST /api/accounts: a new customer, signed in. It answers
 // 201 with the token and the account, and sets the session cookie; 422
-// names every failing field at once, 409 the taken ones.
+// names every failing field at once, 409 the taken ones. Too many
+// sign-ups from the client (Options.ClientIP), failed ones included, get
+// 429 with Retry-After.
 func (a *API) SignUp(w http.ResponseWriter, r *http.Request) {
 	var in signUpBody
 	if err := a.decodeBody(w, r, &in); err != nil {
@@ -84,6 +86,7 @@ func (a *API) SignUp(w http.ResponseWriter, r *http.Request) {
 		Nickname:        in.Nickname,
 		Email:           in.Email,
 		Interests:       parseIDs(in.Interests),
+		Client:          a.clientIP(r),
 	}, tokenFrom(r.Context()))
 	if err != nil {
 		a.bodyError(w, r, err)
@@ -99,24 +102,15 @@ type signInBody struct {
 
 // SignIn serves POST /api/session: a new session for a username and
 // password. It answers 200 with the token and the account and sets the
-// session cookie, replacing the client's previous session. An unknown
-// username and a wrong password get the same 401; too many failures for
-// the username or from the client (Options.ClientIP) get 429 with
-// Retry-After, whatever the password.
+// session cookie, replacing the client's previous session. An empty
+// username or password gets 422 naming it, and is not a failed attempt.
+// An unknown username and a wrong password get the same 401; too many
+// failures (for the username from this client, for the username from
+// every client, or from this client; Options.ClientIP says who the client
+// is) get 429 with Retry-After, whatever the password.
 func (a *API) SignIn(w http.ResponseWriter, r *http.Request) {
 	var in signInBody
 	if err := a.decodeBody(w, r, &in); err != nil {
-		a.bodyError(w, r, err)
-		return
-	}
-	var missing commerce.ValidationError
-	if in.Username == "" {
-		missing.Add("username", "required")
-	}
-	if in.Password == "" {
-		missing.Add("password", "required")
-	}
-	if err := missing.Err(); err != nil {
 		a.bodyError(w, r, err)
 		return
 	}

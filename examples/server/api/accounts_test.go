@@ -132,8 +132,8 @@ func (f *fixture) signUp(t *testing.T, username string) (string, obj) {
 // staff makes a staff account and returns its token.
 func (f *fixture) staff(t *testing.T, username string) string {
 	t.Helper()
-	if _, err := f.accounts.EnsureStaff(context.Background(), username, password); err != nil {
-		t.Fatalf("EnsureStaff: %v", err)
+	if _, err := f.accounts.BootstrapStaff(context.Background(), username, password); err != nil {
+		t.Fatalf("BootstrapStaff: %v", err)
 	}
 	res := f.call(t, call{method: "POST", path: "/api/session", body: obj{"username": username, "password": password}})
 	return f.secret(res.want(t, http.StatusOK)["token"].(string))
@@ -307,7 +307,7 @@ func TestSignInThrottled(t *testing.T) {
 	f := startAccounts(t, nil)
 	f.signUp(t, "yuna")
 	bad := obj{"username": "yuna", "password": f.secret("not-the-password")}
-	for i := range account.DefaultMaxUsernameFailures {
+	for i := range account.DefaultMaxUsernameClientFailures {
 		if res := f.call(t, call{method: "POST", path: "/api/session", body: bad}); res.status != 401 {
 			t.Fatalf("failure %d: status %d, want 401", i+1, res.status)
 		}
@@ -333,6 +333,56 @@ func TestSignInThrottlesClients(t *testing.T) {
 	}
 	res := f.call(t, call{method: "POST", path: "/api/session", body: obj{"username": "fresh", "password": password}})
 	res.want(t, http.StatusTooManyRequests)
+}
+
+// clientHeader tells the server of TestSignInLockIsPerClient and
+// TestSignUpThrottled which client a request comes from, as a proxy's
+// header would.
+const clientHeader = "X-Test-Client"
+
+func fromClient(ip string) http.Header { return http.Header{clientHeader: {ip}} }
+
+func TestSignInLockIsPerClient(t *testing.T) {
+	f := startAccounts(t, &api.Options{ClientIP: func(r *http.Request) string { return r.Header.Get(clientHeader) }})
+	f.signUp(t, "mina")
+	wrong := obj{"username": "mina", "password": f.secret("not-the-password")}
+	right := obj{"username": "mina", "password": password}
+	for range account.DefaultMaxUsernameClientFailures {
+		f.call(t, call{method: "POST", path: "/api/session", body: wrong, header: fromClient("198.51.100.7")}).
+			want(t, http.StatusUnauthorized)
+	}
+	f.call(t, call{method: "POST", path: "/api/session", body: right, header: fromClient("198.51.100.7")}).
+		want(t, http.StatusTooManyRequests)
+	// Someone else's failures do not lock the owner out.
+	f.call(t, call{method: "POST", path: "/api/session", body: right, header: fromClient("203.0.113.20")}).
+		want(t, http.StatusOK)
+}
+
+func TestSignUpThrottled(t *testing.T) {
+	f := startAccounts(t, &api.Options{ClientIP: func(r *http.Request) string { return r.Header.Get(clientHeader) }})
+	body := func(username string) obj {
+		return obj{"username": username, "password": password, "password_confirm": password,
+			"nickname": username + "-nick", "email": username + "@example.com"}
+	}
+	// Failed sign-ups count too.
+	f.call(t, call{method: "POST", path: "/api/accounts", body: obj{}, header: fromClient("198.51.100.7")}).
+		want(t, http.StatusUnprocessableEntity)
+	for i := range account.DefaultMaxClientSignUps - 1 {
+		f.call(t, call{method: "POST", path: "/api/accounts", body: body(fmt.Sprintf("maker%d", i)), header: fromClient("198.51.100.7")}).
+			want(t, http.StatusCreated)
+	}
+	res := f.call(t, call{method: "POST", path: "/api/accounts", body: body("late"), header: fromClient("198.51.100.7")})
+	doc := res.want(t, http.StatusTooManyRequests)
+	secs, err := strconv.Atoi(res.header.Get("Retry-After"))
+	if err != nil || secs < 1 || secs > int(account.DefaultSignUpWindow/time.Second) {
+		t.Errorf("Retry-After %q, want whole seconds within the window", res.header.Get("Retry-After"))
+	}
+	if detail, _ := doc["detail"].(string); !strings.Contains(detail, "sign-ups") {
+		t.Errorf("detail %q, want it to speak of sign-ups", detail)
+	}
+	// Another client signs up.
+	f.call(t, call{method: "POST", path: "/api/accounts", body: body("late"), header: fromClient("203.0.113.20")}).
+		want(t, http.StatusCreated)
 }
 
 func TestSignOut(t *testing.T) {

@@ -79,8 +79,8 @@ func newServices(store *memstore.Store, cat *catalog.Service) api.Services {
 	return api.Services{
 		Catalog: cat,
 		Accounts: account.NewService(store.Accounts(), store.Sessions(), store.Attempts(), &account.Options{
-			Hasher:    account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
-			OnReplace: api.MergeGuestCart(carts),
+			Hasher:     account.NewHasher(&account.HasherOptions{Iterations: testIterations}),
+			GuestCarts: carts,
 		}),
 		Carts: carts,
 		Orders: order.NewService(store.Orders(), store.Transactor(), &order.Options{
@@ -98,7 +98,7 @@ func newDemoStore(t *testing.T) (*memstore.Store, *catalog.Service) {
 	t.Helper()
 	store := memstore.New(nil)
 	cat := catalog.NewService(store.Catalog(), nil)
-	if err := demo.Load(context.Background(), cat, commerce.StaffActor(commerce.NewID())); err != nil {
+	if err := demo.Load(context.Background(), store, cat, commerce.StaffActor(commerce.NewID())); err != nil {
 		t.Fatalf("demo.Load: %v", err)
 	}
 	return store, cat

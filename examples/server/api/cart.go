@@ -1,33 +1,15 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce"
-	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
 )
-
-// MergeGuestCart returns the account.Options.OnReplace hook that moves the
-// cart of a guest session into the cart of the user who signs in from it.
-// It runs before the guest session ends, so a merge that fails fails the
-// sign-in and the guest can try again; cart.Service.Merge is idempotent.
-func MergeGuestCart(carts *cart.Service) func(ctx context.Context, old account.Session, userID uuid.UUID) error {
-	if carts == nil {
-		panic("api: MergeGuestCart: nil cart.Service")
-	}
-	return func(ctx context.Context, old account.Session, userID uuid.UUID) error {
-		if old.Guest() {
-			return carts.Merge(ctx, old.ID, userID)
-		}
-		return nil
-	}
-}
 
 // GetCart serves GET /api/cart: the cart of the signed-in customer or of
 // the guest session. A visitor without a session has an empty cart, and

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/examples/server/api"
 )
 
@@ -412,4 +414,56 @@ func (f *fixture) postJSON(t *testing.T, client *http.Client, path string, body 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	return f.roundTrip(t, client, req)
+}
+
+// TestCartUnavailableLine stores a product in the cart in another currency
+// through the repository, as data from before the catalog refused such
+// prices: the item says why it cannot be bought, count and subtotal leave
+// it out together, and checkout refuses the cart until it is removed.
+func TestCartUnavailableLine(t *testing.T) {
+	store, cat := newDemoStore(t)
+	f := startWith(t, newServices(store, cat), nil)
+	f.secret(password)
+	ps := demoProducts(t, f, 2)
+	p1, p2 := ps[0]["id"].(string), ps[1]["id"].(string)
+	token, _ := f.signUp(t, "mixed")
+	f.call(t, call{method: "POST", path: "/api/cart/items", bearer: token, body: obj{"product_id": p1, "quantity": 2}}).want(t, 200)
+	f.call(t, call{method: "POST", path: "/api/cart/items", bearer: token, body: obj{"product_id": p2, "quantity": 3}}).want(t, 200)
+
+	id := uuid.MustParse(p2)
+	p, err := store.Catalog().GetProduct(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := p
+	next.Price, next.Version = commerce.MustMoney("9.50", "USD"), p.Version+1
+	if err := store.Catalog().UpdateProduct(context.Background(), next, p.Version); err != nil {
+		t.Fatal(err)
+	}
+
+	c := f.call(t, call{method: "GET", path: "/api/cart", bearer: token}).want(t, http.StatusOK)
+	var unavailable obj
+	for _, it := range items(t, c) {
+		if it["product"].(obj)["id"] == p2 {
+			unavailable = it
+		} else if _, ok := it["unavailable"]; ok {
+			t.Errorf("a line that can be bought has unavailable: %v", it["unavailable"])
+		}
+	}
+	if why, _ := unavailable["unavailable"].(string); !strings.Contains(why, "USD") {
+		t.Errorf("the USD line: unavailable %q, want the reason", why)
+	}
+	price := amount(t, ps[0]["price"])
+	if c["count"] != float64(2) || amount(t, c["subtotal"]) != 2*price {
+		t.Errorf("count %v, subtotal %v; want the line that can be bought alone: 2 and %d", c["count"], c["subtotal"], 2*price)
+	}
+	if n := f.call(t, call{method: "GET", path: "/api/me", bearer: token}).want(t, http.StatusOK)["cart_count"]; n != float64(2) {
+		t.Errorf("cart_count %v, want 2", n)
+	}
+
+	addr := f.call(t, call{method: "POST", path: "/api/addresses", bearer: token, body: home()}).want(t, 201)
+	body := obj{"source": "cart", "address_id": addr["id"], "payment_method": "card"}
+	wantFields(t, f.checkout(t, token, "mixed-1", body).want(t, http.StatusUnprocessableEntity), "product_id")
+	f.call(t, call{method: "DELETE", path: "/api/cart/items/" + p2, bearer: token}).want(t, http.StatusOK)
+	f.checkout(t, token, "mixed-2", body).want(t, http.StatusCreated)
 }

@@ -85,8 +85,13 @@
 // A visitor without a session who puts something in the cart gets a guest
 // session and its cookie, as a sign-in does; reading the cart or removing
 // from it starts none. Signing in from a guest session merges its cart into
-// the customer's, through account.Options.OnReplace = [MergeGuestCart], and
-// replaces the cookie.
+// the customer's, when the account service was given the cart service as
+// account.Options.GuestCarts, and replaces the cookie.
+//
+// A cart item whose product can no longer be bought (priced in another
+// currency than the shop's, from before the catalog refused that) carries
+// "unavailable" with the reason; it is in neither "count" nor "subtotal",
+// and checkout refuses the cart until it is removed.
 //
 // POST /api/orders needs an Idempotency-Key header (400 without): the same
 // key with the same body returns the same order, with another body it is
@@ -111,17 +116,22 @@
 // an account of its choosing. Options.TrustedOrigins admits a front-end on
 // another origin.
 //
-// Failed sign-ins are counted per username and per client;
-// Options.ClientIP says who the client is (the TCP peer by default, as no
-// proxy header can be trusted unless the deployment says so).
+// Failed sign-ins are counted per username and client, per username and
+// per client, and sign-ups per client (package account documents the
+// limits); Options.ClientIP says who the client is (the TCP peer by
+// default, as no proxy header can be trusted unless the deployment says
+// so).
 //
-// Google and Kakao sign-in (Options.Providers) use the authorization-code
-// flow with PKCE. The login route keeps the state, the verifier and next in
-// a cookie (auth_state: HttpOnly, SameSite=Lax, Path=/auth/, ten minutes);
-// the callback checks the state against it in constant time, clears it at
-// once so that a replayed callback fails, and exchanges the code. A
-// signed-in visitor who completes it gets the identity linked to their
-// account. next must be a path of this site ("/…" but not "//…" or "/\…"),
+// Google and Kakao sign-in (Options.Providers) use OpenID Connect's
+// authorization-code flow with PKCE and a nonce (package account/social).
+// The login route has the provider keep the state, the verifier, the nonce
+// and next in its Config.States for ten minutes, and sets the state alone
+// in a cookie (auth_state: HttpOnly, SameSite=Lax, Path=/auth/, as long);
+// the callback clears the cookie, and the provider completes the sign-in
+// only for the cookie's state and only once, so that a replayed callback
+// fails (400). A provider that refuses the shop's settings (a wrong client
+// secret) gives 503 and an ERROR in the log. A signed-in visitor who
+// completes a sign-in gets the identity linked to their account. next must be a path of this site ("/…" but not "//…" or "/\…"),
 // else the callback goes to "/". A provider that is not configured answers
 // 404.
 //

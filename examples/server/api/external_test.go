@@ -1,8 +1,6 @@
 package api_test
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -10,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/account/social"
 	"github.com/impactmuseum/commerce/account/social/socialtest"
 	"github.com/impactmuseum/commerce/examples/server/api"
@@ -33,10 +32,12 @@ func startSocial(t *testing.T) *socialFixture {
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	f := startWith(t, newServices(store, cat), &api.Options{Providers: []*social.Provider{
-		social.Google(google.Config(srv.URL + "/auth/google/callback")),
-		social.Kakao(kakao.Config(srv.URL + "/auth/kakao/callback")),
-	}})
+	// Sign-ins in progress are kept with the sessions, as the server
+	// keeps them.
+	states := store.Sessions().(account.SignInStateStore)
+	gc, kc := google.Config(srv.URL+"/auth/google/callback"), kakao.Config(srv.URL+"/auth/kakao/callback")
+	gc.States, kc.States = states, states
+	f := startWith(t, newServices(store, cat), &api.Options{Providers: []*social.Provider{social.Google(gc), social.Kakao(kc)}})
 	h = f.srv.Config.Handler
 	f.srv = srv
 	f.secret(google.ClientSecret)
@@ -143,7 +144,10 @@ func TestSocialSignIn(t *testing.T) {
 				t.Errorf("the authorization URL shows a secret: %s", auth)
 			}
 
+			// This provider takes a code twice (see the replay below).
+			tc.fake.ReuseCodes(true)
 			cb := f.approve(t, tc.fake, auth, tc.userInfo)
+			held := b.Jar.Cookies(mustParse(t, f.srv.URL+"/auth/"))
 			res := f.browse(t, b, "GET", cb)
 			if res.status != http.StatusFound || res.header.Get("Location") != "/cart?step=2" {
 				t.Fatalf("callback: %d to %q, want 302 to /cart?step=2; body %s", res.status, res.header.Get("Location"), res.body)
@@ -165,6 +169,17 @@ func TestSocialSignIn(t *testing.T) {
 
 			// The same callback again: the state cookie is spent.
 			f.browse(t, b, "GET", cb).want(t, http.StatusBadRequest)
+
+			// The same callback with the state cookie the browser held
+			// (kept by whoever copied it), at a provider that takes a code
+			// twice: the sign-in is spent on the server.
+			copied := browser(t)
+			copied.Jar.SetCookies(mustParse(t, f.srv.URL+"/auth/"), held)
+			res = f.browse(t, copied, "GET", cb)
+			tc.fake.ReuseCodes(false)
+			if res.status != http.StatusBadRequest || res.cookie(api.SessionCookie) != nil {
+				t.Fatalf("a replayed callback: %d, session cookie %v; want 400 and no session", res.status, res.cookie(api.SessionCookie))
+			}
 
 			// The same code with a fresh state: the provider refuses it.
 			auth2 := f.login(t, b, tc.provider, "")
@@ -312,23 +327,54 @@ func TestSocialUnconfiguredAndDown(t *testing.T) {
 	}
 }
 
-// The challenge in the authorization URL is the verifier's, which only the
-// state cookie holds: checked by the fake provider's token endpoint, and
-// here once more by hand.
-func TestSocialPKCE(t *testing.T) {
+// The state cookie holds the state alone: the PKCE verifier and the nonce
+// stay on the server. The fake provider's token endpoint checks the
+// verifier against the challenge.
+func TestSocialCookieHoldsNoSecret(t *testing.T) {
 	f := startSocial(t)
 	b := browser(t)
-	auth := f.login(t, b, "google", "")
-	var verifier string
+	auth := f.login(t, b, "google", "/somewhere")
+	var value string
 	for _, c := range b.Jar.Cookies(mustParse(t, f.srv.URL+"/auth/")) {
 		if c.Name == "auth_state" {
-			raw, _ := base64.RawURLEncoding.DecodeString(c.Value)
-			verifier = strings.Split(strings.Split(string(raw), `"v":"`)[1], `"`)[0]
+			value = c.Value
 		}
 	}
-	sum := sha256.Sum256([]byte(verifier))
-	if got, want := auth.Query().Get("code_challenge"), base64.RawURLEncoding.EncodeToString(sum[:]); verifier == "" || got != want {
-		t.Errorf("code_challenge %q, want S256 of the verifier (%q)", got, want)
+	q := auth.Query()
+	if value == "" || value != q.Get("state") || q.Get("nonce") == "" || q.Get("code_challenge") == "" {
+		t.Errorf("state cookie %q, authorization URL %s: want the cookie to hold the URL's state alone, and a nonce and challenge in the URL", value, auth)
+	}
+}
+
+// A provider that refuses the shop's client (a wrong secret) is the
+// operator's problem: the log says so at ERROR with the provider's
+// answer, and the person is told that sign-in is unavailable.
+func TestSocialMisconfigured(t *testing.T) {
+	google := socialtest.New()
+	t.Cleanup(google.Close)
+	store, cat := newDemoStore(t)
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	c := google.Config(srv.URL + "/auth/google/callback")
+	c.States = store.Sessions().(account.SignInStateStore)
+	c.ClientSecret = "wrong-" + social.NewState()
+	f := startWith(t, newServices(store, cat), &api.Options{Providers: []*social.Provider{social.Google(c)}})
+	h = f.srv.Config.Handler
+	f.srv = srv
+	f.secret(google.ClientSecret)
+	f.secret(c.ClientSecret)
+	g := &socialFixture{fixture: f, google: google}
+
+	b := browser(t)
+	res := g.browse(t, b, "GET", g.approve(t, google, g.login(t, b, "google", ""), socialtest.GoogleUser("9", "", false, "")))
+	doc := res.want(t, http.StatusServiceUnavailable)
+	if detail, _ := doc["detail"].(string); !strings.Contains(detail, "google sign-in is unavailable") || strings.Contains(detail, "again") {
+		t.Errorf("detail %q: want it to say google sign-in is unavailable, not to start again", detail)
+	}
+	logs := f.logs.String()
+	if !strings.Contains(logs, "level=ERROR") || !strings.Contains(logs, "invalid_client") {
+		t.Errorf("the log does not give the provider's refusal at ERROR:\n%s", logs)
 	}
 }
 

@@ -194,7 +194,8 @@ func cursorOut(c string) *string {
 
 type cartJSON struct {
 	Items []cartLineJSON `json:"items"`
-	// Count is the number of units: the sum of the quantities.
+	// Count is the number of units that can be bought: the sum of the
+	// quantities of the items without "unavailable".
 	Count    int            `json:"count"`
 	Subtotal commerce.Money `json:"subtotal"`
 }
@@ -203,12 +204,17 @@ type cartLineJSON struct {
 	Product   productJSON    `json:"product"`
 	Quantity  int            `json:"quantity"`
 	LineTotal commerce.Money `json:"line_total"`
+	// Unavailable says why the line cannot be bought (its product is
+	// priced in another currency than the shop's); absent when it can.
+	// Such a line is in neither count nor subtotal, and checkout refuses
+	// it: remove it.
+	Unavailable string `json:"unavailable,omitempty"`
 }
 
 func (a *API) cartOut(c cart.Cart) cartJSON {
 	return cartJSON{
 		Items: mapOut(c.Lines, func(l cart.Line) cartLineJSON {
-			return cartLineJSON{Product: a.productOut(l.Product), Quantity: l.Quantity, LineTotal: l.LineTotal}
+			return cartLineJSON{Product: a.productOut(l.Product), Quantity: l.Quantity, LineTotal: l.LineTotal, Unavailable: l.Unavailable}
 		}),
 		Count:    c.Count,
 		Subtotal: c.Subtotal,

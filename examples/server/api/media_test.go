@@ -36,7 +36,7 @@ func startMedia(t *testing.T) (*fixture, *media.Store) {
 	t.Cleanup(func() { images.Close() })
 	store := memstore.New(nil)
 	cat := catalog.NewService(store.Catalog(), &catalog.Options{Media: images})
-	if err := demo.Load(context.Background(), cat, commerce.StaffActor(commerce.NewID())); err != nil {
+	if err := demo.Load(context.Background(), store, cat, commerce.StaffActor(commerce.NewID())); err != nil {
 		t.Fatal(err)
 	}
 	f := startWith(t, newServices(store, cat), nil)
@@ -181,7 +181,7 @@ func TestUploadMediaOverASlowConnection(t *testing.T) {
 	srv.Config.ReadTimeout = 300 * time.Millisecond
 	srv.Start()
 	t.Cleanup(srv.Close)
-	if _, err := svc.Accounts.EnsureStaff(context.Background(), "admin", password); err != nil {
+	if _, err := svc.Accounts.BootstrapStaff(context.Background(), "admin", password); err != nil {
 		t.Fatal(err)
 	}
 	signed, err := svc.Accounts.SignIn(context.Background(), account.Credentials{Username: "admin", Password: password}, "")

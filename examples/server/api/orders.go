@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -18,10 +16,6 @@ import (
 // IdempotencyKeyHeader is the request header that makes POST /api/orders
 // safe to retry.
 const IdempotencyKeyHeader = "Idempotency-Key"
-
-// keyField is the field that order.Checkout names for the idempotency
-// key, which the API takes from IdempotencyKeyHeader.
-const keyField = "idempotency_key"
 
 // ---- the address book ----
 
@@ -134,22 +128,26 @@ type checkoutBody struct {
 // the same key and body returns the same order, with the same 201; the
 // same key with another body is 409.
 //
-// It answers 201 with the order; 409 when a product is out of stock
-// (errors names product_id), when the payment is declined or the key was
-// used for another request; 422 for an empty cart (errors names source) or
-// invalid fields.
+// It answers 201 with the order; 400 when the key is missing or malformed
+// (errors names the header; order.CheckKey is the rule); 409 when a
+// product is out of stock (errors names product_id), when the payment is
+// declined or the key was used for another request; 422 for an empty cart
+// (errors names source) or invalid fields; 503 when the request's deadline
+// passed first — no order was stored then, unless the database applied a
+// commit it had not yet answered, which a retry with the same key finds.
 func (a *API) Checkout(w http.ResponseWriter, r *http.Request) {
 	if !a.needSignIn(w, r, order.ErrSignInRequired) {
 		return
 	}
-	key := strings.TrimSpace(r.Header.Get(IdempotencyKeyHeader))
-	if key == "" {
-		a.Error(w, r, &httpError{
-			status: http.StatusBadRequest,
-			detail: "send an " + IdempotencyKeyHeader + " header: a key of your choosing, such as a UUID, " +
-				"that is the same when you retry this checkout and new for the next",
-			fields: map[string]string{IdempotencyKeyHeader: "required"},
-		})
+	key, err := order.CheckKey(r.Header.Get(IdempotencyKeyHeader))
+	if err != nil {
+		msg := commerce.FieldErrors(err)["idempotency_key"]
+		detail := "the " + IdempotencyKeyHeader + " header " + msg
+		if strings.TrimSpace(r.Header.Get(IdempotencyKeyHeader)) == "" {
+			detail = "send an " + IdempotencyKeyHeader + " header: a key of your choosing, such as a UUID, " +
+				"that is the same when you retry this checkout and new for the next"
+		}
+		a.Error(w, r, &httpError{status: http.StatusBadRequest, detail: detail, fields: map[string]string{IdempotencyKeyHeader: msg}})
 		return
 	}
 	var body checkoutBody
@@ -192,29 +190,13 @@ func (a *API) Checkout(w http.ResponseWriter, r *http.Request) {
 	a.created(w, r, "/api/orders/"+o.ID.String(), orderOut(o))
 }
 
-// checkoutError names what the client sent for the errors of Checkout
-// that name something else: an empty cart is the fault of "source", and
-// the idempotency key came in a header, so a bad one alone is a 400.
+// checkoutError names what the client sent for an error of Checkout that
+// names something else: an empty cart is the fault of "source".
 func checkoutError(err error) error {
 	if errors.Is(err, order.ErrEmptyCart) {
 		return commerce.Invalid("source", "the cart is empty")
 	}
-	v, ok := errors.AsType[*commerce.ValidationError](err)
-	if !ok || !v.Has(keyField) {
-		return err
-	}
-	fields := maps.Clone(v.Fields)
-	fields[IdempotencyKeyHeader] = fields[keyField]
-	delete(fields, keyField)
-	status := http.StatusUnprocessableEntity
-	if len(fields) == 1 {
-		status = http.StatusBadRequest
-	}
-	return &httpError{
-		status: status,
-		detail: "invalid " + strings.Join(slices.Sorted(maps.Keys(fields)), ", ") + "; see errors",
-		fields: fields,
-	}
+	return err
 }
 
 // ---- orders ----

@@ -1,14 +1,17 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce/examples/server/api"
+	"github.com/impactmuseum/commerce/order"
 )
 
 var (
@@ -245,13 +248,64 @@ func TestCheckoutIdempotencyKey(t *testing.T) {
 	}
 	// Without the header, nothing is checked or bought.
 	f.checkout(t, token, "", obj{"nonsense": true}).want(t, http.StatusBadRequest)
-	wantFields(t, f.checkout(t, token, strings.Repeat("k", 101), body).want(t, http.StatusBadRequest), "Idempotency-Key")
-	// Named together with the body's fields.
-	wantFields(t, f.checkout(t, token, strings.Repeat("k", 101), obj{"product_id": p}).want(t, http.StatusUnprocessableEntity),
-		"Idempotency-Key", "address", "payment_method")
+	// A malformed key is a 400 naming the header, whatever the body:
+	// order.CheckKey's rule, printable ASCII of at most 100 bytes. Bytes
+	// that are not UTF-8 would be one key ("\xff\xfe", "\x80\x81") once
+	// MySQL stored them.
+	for _, key := range []string{strings.Repeat("k", 101), "\xff\xfe", "\x80\x81", "caf\xc3\xa9", "a\tb"} {
+		for _, b := range []obj{body, {"product_id": p}} {
+			doc := f.checkout(t, token, key, b).want(t, http.StatusBadRequest)
+			wantFields(t, doc, "Idempotency-Key")
+			if !strings.Contains(doc["detail"].(string), "Idempotency-Key") {
+				t.Errorf("key %q: detail %q does not name the header", key, doc["detail"])
+			}
+		}
+	}
 	list := f.call(t, call{method: "GET", path: "/api/orders", bearer: token}).want(t, 200)
 	if n := len(items(t, list)); n != 0 {
 		t.Errorf("%d orders after refused checkouts", n)
+	}
+	// Keys compare byte for byte: keys that differ in case are two orders.
+	lower := f.checkout(t, token, "order-a", body).want(t, http.StatusCreated)
+	upper := f.checkout(t, token, "ORDER-A", body).want(t, http.StatusCreated)
+	if lower["id"] == upper["id"] {
+		t.Errorf("keys order-a and ORDER-A gave one order %v", lower["id"])
+	}
+}
+
+// slowCard charges, but answers only after the request's deadline, as a
+// provider that does not watch the context would.
+type slowCard struct{ *order.FakeCardProvider }
+
+func (p slowCard) Charge(ctx context.Context, o order.Order) (order.Status, string, error) {
+	<-ctx.Done()
+	return p.FakeCardProvider.Charge(ctx, o)
+}
+
+// TestCheckoutPastDeadline checks that a checkout still working when its
+// request's deadline passes answers 503 and leaves no order and no charge.
+func TestCheckoutPastDeadline(t *testing.T) {
+	store, cat := newDemoStore(t)
+	svc := newServices(store, cat)
+	card := &order.FakeCardProvider{Record: true}
+	svc.Orders = order.NewService(store.Orders(), store.Transactor(), &order.Options{
+		Payments: map[order.PaymentMethod]order.PaymentProvider{order.Card: slowCard{card}},
+	})
+	f := startWith(t, svc, &api.Options{RequestTimeout: time.Second})
+	f.secret(password)
+	token, _ := f.signUp(t, "late")
+	p := demoProducts(t, f, 1)[0]["id"].(string)
+	res := f.checkout(t, token, "late-1", obj{"product_id": p, "address": home(), "payment_method": "card"})
+	res.want(t, http.StatusServiceUnavailable)
+	if res.header.Get("Retry-After") == "" {
+		t.Errorf("a 503 without Retry-After")
+	}
+	list := f.call(t, call{method: "GET", path: "/api/orders", bearer: token}).want(t, 200)
+	if n := len(items(t, list)); n != 0 {
+		t.Errorf("%d orders after a checkout past its deadline, want none", n)
+	}
+	if n, _ := card.Charged(); n != 0 {
+		t.Errorf("%d charges kept after a checkout past its deadline, want none", n)
 	}
 }
 
