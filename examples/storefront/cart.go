@@ -694,7 +694,7 @@ type orderView struct {
 func (v orderView) PageTitle() string { return "주문 " + v.Order.Number }
 
 func newOrderView(o order.Order) orderView {
-	return orderView{Order: o, Cancellable: o.Status == order.PendingPayment || o.Status == order.Paid}
+	return orderView{Order: o, Cancellable: o.Status.CanMove(order.Cancelled)}
 }
 
 // Order serves GET /orders/{id}: the order's number, date, status, lines,
