@@ -12,7 +12,11 @@
 // [errors.Is] without knowing which package or adapter produced it. Domain packages define their own
 // errors on top of these (catalog.ErrProductNotFound wraps ErrNotFound), and
 // [errors.Is] works at both levels. A [ValidationError] wraps ErrInvalid and
-// names every failing field.
+// names every failing field. Its [ValidationError.Text] is the one rule for
+// the text people type, used by every domain package: trimmed and put in
+// NFC ([CleanText]), then required or not, valid UTF-8, at most so many
+// characters, and without control characters (line breaks and tabs allowed
+// in multi-line texts), each with one message.
 //
 // A context that has ended is no exception: a storage adapter that stops
 // because its caller's context was cancelled or passed its deadline fails

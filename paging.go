@@ -2,7 +2,6 @@ package commerce
 
 import (
 	"encoding/base64"
-	"encoding/json"
 
 	"github.com/google/uuid"
 )
@@ -72,22 +71,4 @@ func PageOf[T any](items []T, limit int, idOf func(T) uuid.UUID) Page[T] {
 	}
 	items = items[:limit]
 	return Page[T]{Items: items, NextCursor: EncodeCursor(idOf(items[limit-1]))}
-}
-
-// Optional is one field of a partial update: the field changes only when
-// Set is true. Decoded from JSON, a field that is present sets Set, even
-// when it is null, so that "brand_id": null can remove a brand while a
-// missing "brand_id" leaves it alone.
-type Optional[T any] struct {
-	Value T
-	Set   bool
-}
-
-// Some returns an Optional that sets the field to v.
-func Some[T any](v T) Optional[T] { return Optional[T]{Value: v, Set: true} }
-
-// UnmarshalJSON decodes the value and marks the field as set.
-func (o *Optional[T]) UnmarshalJSON(data []byte) error {
-	o.Set = true
-	return json.Unmarshal(data, &o.Value)
 }

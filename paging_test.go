@@ -1,7 +1,6 @@
 package commerce_test
 
 import (
-	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -85,19 +84,5 @@ func TestClock(t *testing.T) {
 	got := c.Now()
 	if got.Location() != time.UTC || got.Nanosecond() != 123456000 || got.Hour() != 9 {
 		t.Errorf("Clock.Now() = %v, want UTC at microsecond precision", got)
-	}
-}
-
-func TestOptional(t *testing.T) {
-	var v struct {
-		Name  commerce.Optional[string]     `json:"name"`
-		Brand commerce.Optional[*uuid.UUID] `json:"brand_id"`
-		Stock commerce.Optional[*int]       `json:"stock"`
-	}
-	if err := json.Unmarshal([]byte(`{"brand_id": null, "stock": 3}`), &v); err != nil {
-		t.Fatal(err)
-	}
-	if v.Name.Set || !v.Brand.Set || v.Brand.Value != nil || !v.Stock.Set || *v.Stock.Value != 3 {
-		t.Errorf("got %+v", v)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/internal/retry"
 )
 
 // ExternalUser is what a provider (Google, Kakao) says about the person
@@ -58,7 +59,10 @@ func (s *Service) SignInExternal(ctx context.Context, actor commerce.Actor, ext 
 	if checkEmail(&mailCheck, ext.Email, false); mailCheck.Err() != nil {
 		ext.Email = ""
 	}
-	for attempt := 0; ; attempt++ {
+	// A lost race of the creation below is read again, as an optimistic
+	// edit is (retry.OnConflict), within the same bound; the loop is its
+	// own because the same errors are final when they are not a race.
+	for run := 1; ; run++ {
 		id, err := s.users.GetIdentity(ctx, ext.Provider, ext.Subject)
 		switch {
 		case err == nil:
@@ -102,7 +106,7 @@ func (s *Service) SignInExternal(ctx context.Context, actor commerce.Actor, ext 
 		switch {
 		case err == nil:
 			return signedIn, nil
-		case attempt < 3 && (errors.Is(err, ErrIdentityTaken) || errors.As(err, &taken)):
+		case run < retry.Runs && (errors.Is(err, ErrIdentityTaken) || errors.As(err, &taken)):
 			// Another sign-in with this identity, or another user taking the
 			// nickname, won the race: look again.
 			continue
@@ -128,7 +132,7 @@ func (s *Service) newExternalUser(ctx context.Context, ext ExternalUser) (User, 
 	if ext.EmailVerified {
 		u.Email = email
 	}
-	base := clean(ext.Nickname)
+	base := commerce.CleanText(ext.Nickname)
 	if base == "" && email != "" {
 		base = email[:max(strings.IndexByte(email, '@'), 0)]
 	}

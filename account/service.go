@@ -14,12 +14,11 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/internal/retry"
 )
 
 // Defaults of Options.
@@ -245,13 +244,11 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, current string) (S
 			return SignedIn{}, err
 		}
 	}
+	var bad commerce.ValidationError
 	u := User{
-		Username: clean(in.Username), Nickname: clean(in.Nickname), Email: strings.TrimSpace(in.Email),
+		Username: checkUsername(&bad, in.Username), Nickname: checkNickname(&bad, in.Nickname), Email: strings.TrimSpace(in.Email),
 		Interests: interestSet(in.Interests),
 	}
-	var bad commerce.ValidationError
-	checkUsername(&bad, u.Username)
-	checkNickname(&bad, u.Nickname)
 	checkEmail(&bad, u.Email, true)
 	checkInterests(&bad, u.Interests)
 	switch {
@@ -573,14 +570,6 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 	return s.sessions.DeleteSession(ctx, SessionID(token))
 }
 
-// SignOutEverywhere ends every session of the actor's user, this one too.
-func (s *Service) SignOutEverywhere(ctx context.Context, actor commerce.Actor) error {
-	if !actor.SignedIn() {
-		return ErrSignInRequired
-	}
-	return s.sessions.DeleteUserSessions(ctx, actor.UserID, "")
-}
-
 // Account returns the actor's own account.
 func (s *Service) Account(ctx context.Context, actor commerce.Actor) (Account, error) {
 	if !actor.SignedIn() {
@@ -639,7 +628,9 @@ func (s *Service) UpdateProfile(ctx context.Context, actor commerce.Actor, patch
 	if !actor.SignedIn() {
 		return Account{}, ErrSignInRequired
 	}
-	for attempt := 0; ; attempt++ {
+	// The edit applies to the user as it is: a lost race with another
+	// edit of the user is read again.
+	return retry.OnConflict(ctx, stale, func() (Account, error) {
 		cur, err := s.user(ctx, actor)
 		if err != nil {
 			return Account{}, err
@@ -647,12 +638,10 @@ func (s *Service) UpdateProfile(ctx context.Context, actor commerce.Actor, patch
 		next := cur
 		var bad commerce.ValidationError
 		if patch.Username.Set {
-			next.Username = clean(patch.Username.Value)
-			checkUsername(&bad, next.Username)
+			next.Username = checkUsername(&bad, patch.Username.Value)
 		}
 		if patch.Nickname.Set {
-			next.Nickname = clean(patch.Nickname.Value)
-			checkNickname(&bad, next.Nickname)
+			next.Nickname = checkNickname(&bad, patch.Nickname.Value)
 		}
 		if patch.Email.Set {
 			next.Email = strings.TrimSpace(patch.Email.Value)
@@ -674,15 +663,11 @@ func (s *Service) UpdateProfile(ctx context.Context, actor commerce.Actor, patch
 			return Account{}, Taken(taken...)
 		}
 		next.UpdatedAt, next.Version = s.now.Now(), cur.Version+1
-		err = s.users.UpdateUser(ctx, next, cur.Version)
-		switch {
-		case err == nil:
-			return s.account(ctx, next)
-		case errors.Is(err, ErrVersionConflict) && attempt < 3:
-			continue
+		if err := s.users.UpdateUser(ctx, next, cur.Version); err != nil {
+			return Account{}, interestError(err)
 		}
-		return Account{}, interestError(err)
-	}
+		return s.account(ctx, next)
+	})
 }
 
 // changed returns next if it differs from cur when folded, and "" (never
@@ -744,20 +729,22 @@ func (s *Service) ChangePassword(ctx context.Context, actor commerce.Actor, curr
 	if err != nil {
 		return err
 	}
-	for attempt := 0; ; attempt++ {
+	// u was read above; after a lost race with another edit of the user
+	// (a nickname, a staff flag), the next run reads it again.
+	reread := false
+	_, err = retry.OnConflict(ctx, stale, func() (struct{}, error) {
+		if reread {
+			if u, err = s.user(ctx, actor); err != nil {
+				return struct{}{}, err
+			}
+		}
+		reread = true
 		upd := u
 		upd.PasswordHash, upd.UpdatedAt, upd.Version = hash, s.now.Now(), u.Version+1
-		err := s.users.UpdateUser(ctx, upd, u.Version)
-		if errors.Is(err, ErrVersionConflict) && attempt < 3 {
-			if u, err = s.users.GetUser(ctx, actor.UserID); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		break
+		return struct{}{}, s.users.UpdateUser(ctx, upd, u.Version)
+	})
+	if err != nil {
+		return err
 	}
 	return s.sessions.DeleteUserSessions(ctx, u.ID, actor.SessionID)
 }
@@ -791,8 +778,6 @@ func (u User) attrs() []Attr {
 	return []Attr{{"username", u.Username}, {"nickname", u.Nickname}, {"email", u.Email}}
 }
 
-func clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
-
 func interestSet(ids []uuid.UUID) []uuid.UUID {
 	out := slices.Clone(ids)
 	slices.SortFunc(out, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
@@ -803,6 +788,10 @@ func interestSet(ids []uuid.UUID) []uuid.UUID {
 	return out
 }
 
+// stale reports whether err is a lost race of an optimistic edit of a
+// user, which retry.OnConflict runs again.
+func stale(err error) bool { return errors.Is(err, ErrVersionConflict) }
+
 func interestError(err error) error {
 	if errors.Is(err, ErrUnknownInterest) {
 		return commerce.Invalid("interests", "names a problem that does not exist")
@@ -810,29 +799,21 @@ func interestError(err error) error {
 	return err
 }
 
-// checkUsername applies Django's rule: letters, digits and @ . + - _ only.
-func checkUsername(bad *commerce.ValidationError, s string) {
-	switch {
-	case s == "":
-		bad.Add("username", "required")
-	case utf8.RuneCountInString(s) > maxUsernameLen:
-		bad.Add("username", fmt.Sprintf("must be at most %d characters", maxUsernameLen))
-	case strings.IndexFunc(s, func(r rune) bool {
+// checkUsername cleans s and checks it as a username: the engine's text
+// rule, then Django's: letters, digits and @ . + - _ only.
+func checkUsername(bad *commerce.ValidationError, s string) string {
+	s = bad.Text("username", s, commerce.TextRule{Max: maxUsernameLen, Required: true})
+	if !bad.Has("username") && strings.IndexFunc(s, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("@.+-_", r)
-	}) >= 0:
+	}) >= 0 {
 		bad.Add("username", "may contain only letters, digits and @ . + - _")
 	}
+	return s
 }
 
-func checkNickname(bad *commerce.ValidationError, s string) {
-	switch {
-	case s == "":
-		bad.Add("nickname", "required")
-	case utf8.RuneCountInString(s) > maxNicknameLen:
-		bad.Add("nickname", fmt.Sprintf("must be at most %d characters", maxNicknameLen))
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		bad.Add("nickname", "must not contain control characters")
-	}
+// checkNickname cleans s and checks it as a nickname.
+func checkNickname(bad *commerce.ValidationError, s string) string {
+	return bad.Text("nickname", s, commerce.TextRule{Max: maxNicknameLen, Required: true})
 }
 
 func checkEmail(bad *commerce.ValidationError, s string, required bool) {

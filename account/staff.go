@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/internal/retry"
 )
 
 // UserFilter selects a page of users for Service.Users.
@@ -38,7 +39,7 @@ func (s *Service) Users(ctx context.Context, actor commerce.Actor, f UserFilter)
 	for k, m := range commerce.FieldErrors(err) {
 		bad.Add(k, m)
 	}
-	query := clean(f.Query)
+	query := commerce.CleanText(f.Query)
 	switch {
 	case !utf8.ValidString(query):
 		bad.Add("query", "must be valid UTF-8")
@@ -108,22 +109,18 @@ func (s *Service) SetStaff(ctx context.Context, actor commerce.Actor, userID uui
 	if userID == actor.UserID && !staff {
 		return Account{}, ErrSelfDemotion
 	}
-	for attempt := 0; ; attempt++ {
+	return retry.OnConflict(ctx, stale, func() (Account, error) {
 		u, err := s.users.GetUser(ctx, userID)
 		if err != nil {
 			return Account{}, err
 		}
 		next := u
 		next.Staff = staff
-		next, err = s.setAccess(ctx, u, next, true, actor.SessionID)
-		if errors.Is(err, ErrVersionConflict) && attempt < 3 {
-			continue
-		}
-		if err != nil {
+		if next, err = s.setAccess(ctx, u, next, true, actor.SessionID); err != nil {
 			return Account{}, err
 		}
 		return s.account(ctx, next)
-	}
+	})
 }
 
 // BootstrapStaff makes sure that a staff account with username and
@@ -138,9 +135,8 @@ func (s *Service) SetStaff(ctx context.Context, actor commerce.Actor, userID uui
 // would let anyone make themselves staff. Staff make other users staff
 // with SetStaff, which checks the actor.
 func (s *Service) BootstrapStaff(ctx context.Context, username, password string) (Account, error) {
-	username = clean(username)
 	var bad commerce.ValidationError
-	checkUsername(&bad, username)
+	username = checkUsername(&bad, username)
 	if password == "" {
 		bad.Add("password", "required")
 	} else if problems := PasswordProblems(password, Attr{"username", username}); len(problems) > 0 {
@@ -149,16 +145,17 @@ func (s *Service) BootstrapStaff(ctx context.Context, username, password string)
 	if err := bad.Err(); err != nil {
 		return Account{}, err
 	}
-	for attempt := 0; ; attempt++ {
+	// Another start-up making the same account, or a user's edit, may
+	// win the race between the read and the write: read again.
+	lost := func(err error) bool {
+		var taken *TakenError
+		return stale(err) || errors.As(err, &taken)
+	}
+	return retry.OnConflict(ctx, lost, func() (Account, error) {
 		u, err := s.users.GetUserByUsername(ctx, username)
 		switch {
 		case errors.Is(err, ErrUserNotFound):
-			u, err = s.createStaff(ctx, username, password)
-			var taken *TakenError
-			if errors.As(err, &taken) && attempt < 3 {
-				continue
-			}
-			if err != nil {
+			if u, err = s.createStaff(ctx, username, password); err != nil {
 				return Account{}, err
 			}
 			return s.account(ctx, u)
@@ -180,15 +177,11 @@ func (s *Service) BootstrapStaff(ctx context.Context, username, password string)
 		}
 		next.Staff = true
 		// A re-hash of the same password leaves the sessions alone.
-		next, err = s.setAccess(ctx, u, next, !ok || !u.Staff, "")
-		if errors.Is(err, ErrVersionConflict) && attempt < 3 {
-			continue
-		}
-		if err != nil {
+		if next, err = s.setAccess(ctx, u, next, !ok || !u.Staff, ""); err != nil {
 			return Account{}, err
 		}
 		return s.account(ctx, next)
-	}
+	})
 }
 
 func (s *Service) createStaff(ctx context.Context, username, password string) (User, error) {

@@ -66,6 +66,9 @@ type Post struct {
 	Pinned    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Version counts the edits, from 1; an edit may require the version
+	// it read (PostPatch.Version).
+	Version int64
 	// Number is the post's place in a listing, counting down from the
 	// total across pages: the newest unpinned post is number Total. It is
 	// 0 for pinned posts and for posts read on their own.
@@ -106,4 +109,9 @@ type PostPatch struct {
 	Category commerce.Optional[Category]
 	Body     commerce.Optional[string]
 	Pinned   commerce.Optional[bool]
+	// Version, when not 0, makes the edit apply only to that version of
+	// the post (else ErrVersionConflict): an editor who read the post at
+	// that version does not overwrite a change made since. With 0 the
+	// edit applies to the current version, whatever it is.
+	Version int64
 }

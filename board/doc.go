@@ -5,7 +5,20 @@
 //
 // A [Post] has an author, a title of at most 100 characters, a [Category]
 // (NORMAL 일반, DISABLED 장애인, ENVIRONMENT 환경, EMPLOYMENT 고용,
-// EDUCATION 교육, ELDERS 노인), a body, a pinned flag and its times.
+// EDUCATION 교육, ELDERS 노인), a body, a pinned flag, its times and a
+// version.
+//
+// # Edits
+//
+// Every edit increments a post's Version. An editor who read the post
+// earlier — a form, a client — names the version read
+// (PostPatch.Version), and the edit applies only if no one else changed
+// the post since; otherwise it fails with [ErrVersionConflict], a
+// commerce.ErrConflict, and changes nothing. A patch that names no
+// version, such as staff pinning a post from a list, applies to the
+// current post: if another edit lands between its read and its write, it
+// is read again and applied to that, so it never undoes a change to the
+// fields it does not set.
 //
 // # Listing
 //

@@ -15,6 +15,9 @@ var (
 	// ErrDuplicateID is returned by a repository asked to create a post
 	// whose id exists.
 	ErrDuplicateID = fmt.Errorf("board: id already exists: %w", commerce.ErrConflict)
+	// ErrVersionConflict is returned when an edit names a version of the
+	// post that is no longer the stored one: someone else edited first.
+	ErrVersionConflict = fmt.Errorf("board: edited by someone else since it was read: %w", commerce.ErrConflict)
 
 	ErrSignInRequired = fmt.Errorf("board: sign in first: %w", commerce.ErrUnauthenticated)
 	// ErrStaffOnly is returned when someone other than staff writes or pins

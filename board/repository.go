@@ -14,9 +14,11 @@ type Repository interface {
 	CreatePost(ctx context.Context, p Post) error
 	// GetPost returns the post with id, or ErrPostNotFound.
 	GetPost(ctx context.Context, id uuid.UUID) (Post, error)
-	// UpdatePost replaces the title, category, body, pinned flag and
-	// update time of the post p.ID, or returns ErrPostNotFound.
-	UpdatePost(ctx context.Context, p Post) error
+	// UpdatePost replaces the title, category, body, pinned flag, update
+	// time and version of the post p.ID with p's if its stored Version is
+	// ifVersion; p.Version is the new version. It returns ErrPostNotFound
+	// or ErrVersionConflict and then changes nothing.
+	UpdatePost(ctx context.Context, p Post, ifVersion int64) error
 	// DeletePost deletes the post with id, or returns ErrPostNotFound.
 	DeletePost(ctx context.Context, id uuid.UUID) error
 	// ListPinned returns every pinned post of the category (all posts

@@ -2,15 +2,13 @@ package board
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/internal/retry"
 )
 
 // Limits of a post, in characters.
@@ -101,7 +99,7 @@ func (s *Service) Create(ctx context.Context, actor commerce.Actor, in PostInput
 	now := s.now.Now()
 	p := Post{
 		ID: s.newID(), Author: Author{ID: actor.UserID}, Title: in.Title, Category: in.Category,
-		Body: in.Body, Pinned: in.Pinned, CreatedAt: now, UpdatedAt: now,
+		Body: in.Body, Pinned: in.Pinned, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
 	if err := validate(&p); err != nil {
 		return Post{}, err
@@ -116,21 +114,50 @@ func (s *Service) Create(ctx context.Context, actor commerce.Actor, in PostInput
 // edits a post's title, category and body; pinning and unpinning take
 // staff, and any staff member may pin or unpin any post with a patch that
 // sets Pinned alone (the board is the staff's to arrange).
+//
+// Every edit increments the post's Version. A patch with a Version applies
+// only to that version of the post, and otherwise fails with
+// ErrVersionConflict, changing nothing. A patch without one applies to
+// the current version: when another edit lands between its read and its
+// write, it reads the post again and applies to that, so it never undoes
+// a change to the fields it does not set.
 func (s *Service) Update(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch PostPatch) (Post, error) {
 	if !actor.SignedIn() {
 		return Post{}, ErrSignInRequired
 	}
-	p, err := s.repo.GetPost(ctx, id)
+	edit := func() (struct{}, error) { return struct{}{}, s.update(ctx, actor, id, patch) }
+	var err error
+	if patch.Version != 0 {
+		_, err = edit()
+	} else {
+		_, err = retry.OnConflict(ctx, stale, edit)
+	}
 	if err != nil {
 		return Post{}, err
+	}
+	return s.repo.GetPost(ctx, id)
+}
+
+// stale reports whether err is a lost race of an edit.
+func stale(err error) bool { return errors.Is(err, ErrVersionConflict) }
+
+// update applies patch to the post as it is now, if the actor may, and
+// stores it unless the post changed since it was read.
+func (s *Service) update(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch PostPatch) error {
+	p, err := s.repo.GetPost(ctx, id)
+	if err != nil {
+		return err
 	}
 	pinOnly := patch.Pinned.Set && !patch.Title.Set && !patch.Category.Set && !patch.Body.Set
 	switch {
 	case pinOnly && actor.IsStaff():
 	case p.Author.ID != actor.UserID:
-		return Post{}, ErrAuthorOnly
+		return ErrAuthorOnly
 	case patch.Pinned.Set && patch.Pinned.Value != p.Pinned && !actor.IsStaff():
-		return Post{}, ErrStaffOnly
+		return ErrStaffOnly
+	}
+	if patch.Version != 0 && patch.Version != p.Version {
+		return ErrVersionConflict
 	}
 	if patch.Title.Set {
 		p.Title = patch.Title.Value
@@ -145,13 +172,11 @@ func (s *Service) Update(ctx context.Context, actor commerce.Actor, id uuid.UUID
 		p.Pinned = patch.Pinned.Value
 	}
 	if err := validate(&p); err != nil {
-		return Post{}, err
+		return err
 	}
-	p.UpdatedAt = s.now.Now()
-	if err := s.repo.UpdatePost(ctx, p); err != nil {
-		return Post{}, err
-	}
-	return s.repo.GetPost(ctx, id)
+	read := p.Version
+	p.UpdatedAt, p.Version = s.now.Now(), read+1
+	return s.repo.UpdatePost(ctx, p, read)
 }
 
 // Delete removes a post; its author or staff may.
@@ -174,33 +199,13 @@ func staffOnly(a commerce.Actor) error { return a.RequireStaff(ErrSignInRequired
 
 func validate(p *Post) error {
 	var bad commerce.ValidationError
-	p.Title = norm.NFC.String(strings.TrimSpace(p.Title))
-	p.Body = norm.NFC.String(strings.TrimSpace(p.Body))
-	switch {
-	case p.Title == "":
-		bad.Add("title", "required")
-	case !utf8.ValidString(p.Title):
-		bad.Add("title", "must be valid UTF-8")
-	case utf8.RuneCountInString(p.Title) > MaxTitleLen:
-		bad.Add("title", fmt.Sprintf("must be at most %d characters", MaxTitleLen))
-	case strings.IndexFunc(p.Title, unicode.IsControl) >= 0:
-		bad.Add("title", "must not contain control characters")
-	}
+	p.Title = bad.Text("title", p.Title, commerce.TextRule{Max: MaxTitleLen, Required: true})
 	if p.Category == "" {
 		bad.Add("category", "required")
 	} else if _, err := ParseCategory(string(p.Category)); err != nil {
 		bad.Add("category", commerce.FieldErrors(err)["category"])
 	}
-	switch {
-	case p.Body == "":
-		bad.Add("body", "required")
-	case !utf8.ValidString(p.Body):
-		bad.Add("body", "must be valid UTF-8")
-	case utf8.RuneCountInString(p.Body) > maxBodyLen:
-		bad.Add("body", fmt.Sprintf("must be at most %d characters", maxBodyLen))
-	case strings.IndexFunc(p.Body, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0:
-		bad.Add("body", "must not contain control characters other than line breaks and tabs")
-	}
+	p.Body = bad.Text("body", p.Body, commerce.TextRule{Max: maxBodyLen, Required: true, Multiline: true})
 	return bad.Err()
 }
 

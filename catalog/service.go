@@ -8,14 +8,13 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/internal/retry"
 	"github.com/impactmuseum/commerce/media"
 )
 
@@ -40,10 +39,6 @@ const (
 
 // maxPrice bounds prices well inside what every adapter stores exactly.
 var maxPrice = decimal.New(1, 12)
-
-// updateRetries bounds how often an edit that names no version is retried
-// after losing a race with another edit.
-const updateRetries = 5
 
 // Options configure a Service. The zero value, or nil, gives the defaults.
 type Options struct {
@@ -390,8 +385,9 @@ func (p *Product) stamp() (*int64, *time.Time) { return &p.Version, &p.UpdatedAt
 
 // edit runs a read-modify-write of one record under optimistic locking. With
 // want != 0 the edit applies only to that version; with want == 0 it applies
-// to the current version, and a lost race with another edit is retried, so a
-// patch never undoes a concurrent change to fields it does not set.
+// to the current version, and a lost race with another edit is read again
+// (retry.OnConflict), so a patch never undoes a concurrent change to fields
+// it does not set.
 func edit[T any, P record[T]](
 	ctx context.Context, s *Service, id uuid.UUID, want int64,
 	get func(context.Context, uuid.UUID) (T, error),
@@ -399,8 +395,8 @@ func edit[T any, P record[T]](
 	store func(context.Context, T, int64) error,
 	mapErr func(error) error,
 ) (T, error) {
-	var zero T
-	for attempt := 0; ; attempt++ {
+	run := func() (T, error) {
+		var zero T
 		cur, err := get(ctx, id)
 		if err != nil {
 			return zero, err
@@ -416,18 +412,22 @@ func edit[T any, P record[T]](
 		}
 		nv, updated := P(&next).stamp()
 		*nv, *updated = old+1, s.now.Now()
-		err = store(ctx, next, old)
-		switch {
-		case err == nil:
-			return next, nil
-		case errors.Is(err, ErrVersionConflict) && want == 0 && attempt < updateRetries:
-			continue
-		case mapErr != nil:
-			err = mapErr(err)
+		if err := store(ctx, next, old); err != nil {
+			if mapErr != nil {
+				err = mapErr(err)
+			}
+			return zero, err
 		}
-		return zero, err
+		return next, nil
 	}
+	if want != 0 {
+		return run()
+	}
+	return retry.OnConflict(ctx, stale, run)
 }
+
+// stale reports whether err is a lost race of an edit.
+func stale(err error) bool { return errors.Is(err, ErrVersionConflict) }
 
 // apply sets *dst to the patch value when the patch sets it.
 func apply[T any](dst *T, o commerce.Optional[T]) {
@@ -492,27 +492,6 @@ func brandID(b Brand) uuid.UUID     { return b.ID }
 
 // ---- validation ----
 
-// clean trims s and puts it in NFC, the form every stored text has.
-func clean(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
-
-// checkText cleans *s and checks it. Names (multiline false) may hold no
-// control characters at all; longer texts may hold line breaks and tabs.
-func checkText(bad *commerce.ValidationError, field string, s *string, max int, required, multiline bool) {
-	*s = clean(*s)
-	switch {
-	case required && *s == "":
-		bad.Add(field, "required")
-	case !utf8.ValidString(*s):
-		bad.Add(field, "must be valid UTF-8")
-	case utf8.RuneCountInString(*s) > max:
-		bad.Add(field, fmt.Sprintf("must be at most %d characters", max))
-	case strings.IndexFunc(*s, func(r rune) bool {
-		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
-	}) >= 0:
-		bad.Add(field, "must not contain control characters")
-	}
-}
-
 // checkURL accepts an empty string, an absolute http(s) URL or a
 // root-relative path such as /static/logo.png.
 func checkURL(bad *commerce.ValidationError, field string, s *string) {
@@ -541,18 +520,18 @@ func validURL(s string) bool {
 
 func validateProblem(p *Problem) error {
 	var bad commerce.ValidationError
-	checkText(&bad, "name", &p.Name, maxNameLen, true, false)
-	checkText(&bad, "summary", &p.Summary, maxSummaryLen, false, false)
-	checkText(&bad, "description", &p.Description, maxTextLen, false, true)
+	p.Name = bad.Text("name", p.Name, commerce.TextRule{Max: maxNameLen, Required: true})
+	p.Summary = bad.Text("summary", p.Summary, commerce.TextRule{Max: maxSummaryLen})
+	p.Description = bad.Text("description", p.Description, commerce.TextRule{Max: maxTextLen, Multiline: true})
 	checkURL(&bad, "image_url", &p.ImageURL)
 	return bad.Err()
 }
 
 func validateBrand(b *Brand) error {
 	var bad commerce.ValidationError
-	checkText(&bad, "name", &b.Name, maxNameLen, true, false)
-	checkText(&bad, "summary", &b.Summary, maxSummaryLen, false, false)
-	checkText(&bad, "story", &b.Story, maxTextLen, false, true)
+	b.Name = bad.Text("name", b.Name, commerce.TextRule{Max: maxNameLen, Required: true})
+	b.Summary = bad.Text("summary", b.Summary, commerce.TextRule{Max: maxSummaryLen})
+	b.Story = bad.Text("story", b.Story, commerce.TextRule{Max: maxTextLen, Multiline: true})
 	checkURL(&bad, "logo_url", &b.LogoURL)
 	checkURL(&bad, "image_url", &b.ImageURL)
 	checkURL(&bad, "homepage", &b.Homepage)
@@ -566,8 +545,8 @@ func validateBrand(b *Brand) error {
 // must be in the shop's currency.
 func validateProduct(p *Product, currency string) error {
 	var bad commerce.ValidationError
-	checkText(&bad, "name", &p.Name, maxProductNameLen, true, false)
-	checkText(&bad, "description", &p.Description, maxTextLen, false, true)
+	p.Name = bad.Text("name", p.Name, commerce.TextRule{Max: maxProductNameLen, Required: true})
+	p.Description = bad.Text("description", p.Description, commerce.TextRule{Max: maxTextLen, Multiline: true})
 	switch _, known := commerce.CurrencyDigits(p.Price.Currency); {
 	case p.Price.Currency == "":
 		bad.Add("price", "required")

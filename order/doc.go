@@ -4,13 +4,13 @@
 //
 // # Checkout
 //
-// [Service.Checkout] runs in one transaction ([Transactor]): the prices are
-// copied into the order's lines, tracked stock is taken by a conditional
-// update in product-id order (never below zero; an [*OutOfStockError]
-// names the product), the order is stored with a unique human-readable
-// number, the payment provider is charged and, from the cart, the bought
-// lines leave the cart. Any failure leaves nothing behind, and a charge
-// whose transaction fails is refunded.
+// [Service.Checkout] runs in one transaction ([Transactor]): from the cart,
+// its lines are taken (which empties it); the prices are copied into the
+// order's lines; tracked stock is taken by a conditional update in
+// product-id order (never below zero; an [*OutOfStockError] names the
+// product); the payment provider is charged; and the order is stored with
+// a unique human-readable number. Any failure leaves nothing behind, and a
+// charge whose transaction fails is refunded.
 //
 // Every checkout carries an idempotency key: the same key with the same
 // request returns the first order, the same key with another request is

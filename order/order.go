@@ -99,8 +99,8 @@ type Line struct {
 // Order is a placed order.
 type Order struct {
 	ID uuid.UUID
-	// Number is the human-readable order number, unique, such as
-	// "20261125-483122".
+	// Number is the human-readable order number, unique: the date in UTC
+	// and eight random digits, such as "20261125-48312207".
 	Number   string
 	UserID   uuid.UUID
 	Status   Status

@@ -11,11 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/cart"
@@ -140,26 +137,16 @@ func (s *Service) DeleteAddress(ctx context.Context, actor commerce.Actor, id uu
 // address validates in; prefix names the fields ("address." inside a
 // checkout).
 func (s *Service) address(in AddressInput, prefix string) (Address, error) {
-	a := Address{
-		Recipient: cleanText(in.Recipient), Phone: strings.TrimSpace(in.Phone), Line1: cleanText(in.Line1),
-		Line2: cleanText(in.Line2), City: cleanText(in.City), Zipcode: strings.TrimSpace(in.Zipcode), Note: cleanText(in.Note),
-	}
 	var bad commerce.ValidationError
-	text := func(field, v string, max int, required bool) {
-		switch {
-		case required && v == "":
-			bad.Add(prefix+field, "required")
-		case utf8.RuneCountInString(v) > max:
-			bad.Add(prefix+field, fmt.Sprintf("must be at most %d characters", max))
-		case strings.IndexFunc(v, unicode.IsControl) >= 0:
-			bad.Add(prefix+field, "must not contain control characters")
-		}
+	a := Address{
+		Recipient: bad.Text(prefix+"recipient", in.Recipient, commerce.TextRule{Max: maxRecipientLen, Required: true}),
+		Phone:     strings.TrimSpace(in.Phone),
+		Line1:     bad.Text(prefix+"line1", in.Line1, commerce.TextRule{Max: maxLineLen, Required: true}),
+		Line2:     bad.Text(prefix+"line2", in.Line2, commerce.TextRule{Max: maxLineLen}),
+		City:      bad.Text(prefix+"city", in.City, commerce.TextRule{Max: maxCityLen}),
+		Zipcode:   strings.TrimSpace(in.Zipcode),
+		Note:      bad.Text(prefix+"note", in.Note, commerce.TextRule{Max: maxNoteLen}),
 	}
-	text("recipient", a.Recipient, maxRecipientLen, true)
-	text("line1", a.Line1, maxLineLen, true)
-	text("line2", a.Line2, maxLineLen, false)
-	text("city", a.City, maxCityLen, false)
-	text("note", a.Note, maxNoteLen, false)
 	if !validPhone(a.Phone) {
 		bad.Add(prefix+"phone", "must be a phone number such as 010-1234-5678")
 	}
@@ -195,8 +182,6 @@ func validZipcode(s string) bool {
 	return true
 }
 
-func cleanText(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
-
 // ---- checkout ----
 
 // CheckoutInput is a checkout: the whole cart, or one product now.
@@ -218,11 +203,12 @@ type CheckoutInput struct {
 	IdempotencyKey string
 }
 
-// Checkout places an order in one transaction: prices are copied into the
-// lines, tracked stock is taken in product-id order (an *OutOfStockError
-// names a product that ran out), the order is stored with a new number, the
-// payment is charged, and — from the cart — the bought lines leave the
-// cart. Any failure leaves nothing behind.
+// Checkout places an order in one transaction: from the cart, its lines
+// are taken (the cart is left empty); prices are copied into the order's
+// lines; tracked stock is taken in product-id order (an *OutOfStockError
+// names a product that ran out); the payment is charged; and the order is
+// stored with a new number. Any failure leaves nothing behind, and a charge
+// already made is refunded.
 func (s *Service) Checkout(ctx context.Context, actor commerce.Actor, in CheckoutInput) (Order, error) {
 	if !actor.SignedIn() {
 		return Order{}, ErrSignInRequired

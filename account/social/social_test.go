@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -65,11 +63,6 @@ func newFake(t *testing.T) *socialtest.Provider {
 	fake := socialtest.New()
 	t.Cleanup(fake.Close)
 	return fake
-}
-
-func challenge(verifier string) string {
-	sum := sha256.Sum256([]byte(verifier))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 func TestBegin(t *testing.T) {

@@ -15,7 +15,7 @@
 //
 //	-addr                 COMMERCE_ADDR                 address to listen on (:8080)
 //	-mysql-dsn            COMMERCE_MYSQL_DSN            MySQL or MariaDB DSN; none means memory
-//	-redis-url            COMMERCE_REDIS_URL            Redis for sessions; none means memory
+//	-redis-url            COMMERCE_REDIS_URL            Redis for sessions and throttling; none means memory
 //	-redis-prefix         COMMERCE_REDIS_PREFIX         prefix of every Redis key (commerce:)
 //	-demo                 COMMERCE_DEMO                 load the demo catalog and board (1 in memory, 0 on MySQL)
 //	-log-format           COMMERCE_LOG_FORMAT           text or json (text)

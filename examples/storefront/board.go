@@ -163,6 +163,9 @@ type postFormView struct {
 	Categories []board.Category
 	// Staff may pin a notice.
 	Staff bool
+	// Conflict lists what the author had typed in the fields that someone
+	// else changed meanwhile; the form shows the current values.
+	Conflict []typedField
 }
 
 func (v postFormView) PageTitle() string {
@@ -260,16 +263,26 @@ func (s *Storefront) EditPostForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, board.ErrAuthorOnly)
 		return
 	}
-	f := form{Values: url.Values{"title": {p.Title}, "category": {string(p.Category)}, "body": {p.Body}}}
-	if p.Pinned {
-		f.Values.Set("pinned", "true")
-	}
-	s.renderPostForm(w, r, http.StatusOK, id, f)
+	s.renderPostForm(w, r, http.StatusOK, id, form{Values: postValues(p)})
 }
 
-// UpdatePost serves POST /board/{id}/edit: the author saves the notice. The
-// pinned box is only sent on for staff, who alone see it: an author who is
-// no longer staff keeps the pin as it is.
+// postValues are the fields of the edit form of p, with the version it
+// was read at.
+func postValues(p board.Post) url.Values {
+	v := url.Values{
+		"title": {p.Title}, "category": {string(p.Category)}, "body": {p.Body},
+		"version": {strconv.FormatInt(p.Version, 10)},
+	}
+	if p.Pinned {
+		v.Set("pinned", "true")
+	}
+	return v
+}
+
+// UpdatePost serves POST /board/{id}/edit: the author saves the notice, at
+// the version the form was read at. The pinned box is only sent on for
+// staff, who alone see it: an author who is no longer staff keeps the pin
+// as it is.
 func (s *Storefront) UpdatePost(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r, "id")
 	if !ok {
@@ -285,15 +298,47 @@ func (s *Storefront) UpdatePost(w http.ResponseWriter, r *http.Request) {
 		Title:    commerce.Some(f.Value("title")),
 		Category: commerce.Some(board.Category(f.Value("category"))),
 		Body:     commerce.Some(f.Value("body")),
+		Version:  formVersion(f),
 	}
 	if a.IsStaff() {
 		patch.Pinned = commerce.Some(pinned(f))
 	}
-	if _, err := s.board.Update(r.Context(), a, id, patch); err != nil {
+	_, err := s.board.Update(r.Context(), a, id, patch)
+	switch {
+	case errors.Is(err, board.ErrVersionConflict):
+		s.postConflict(w, r, id, f)
+		return
+	case err != nil:
 		s.postFailed(w, r, id, f, err)
 		return
 	}
 	redirect(w, r, "/board/"+id.String())
+}
+
+// postConflict shows a notice's form again after someone else changed it
+// since the form was read, 409: their values in the form, at their
+// version, and what was typed where it differs.
+func (s *Storefront) postConflict(w http.ResponseWriter, r *http.Request, id uuid.UUID, typed form) {
+	p, err := s.board.Post(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := postFormView{ID: id, Form: form{Values: postValues(p), Message: conflictMessage}, Categories: board.Categories, Staff: actor(r).IsStaff()}
+	differs(&v.Conflict, "제목", typed.Value("title"), p.Title)
+	label := func(c string) string {
+		if l := board.Category(c).Label(); l != "" {
+			return l
+		}
+		return c
+	}
+	differs(&v.Conflict, "분류", label(typed.Value("category")), label(string(p.Category)))
+	differs(&v.Conflict, "내용", typed.Value("body"), p.Body)
+	if v.Staff {
+		yes := map[bool]string{true: "예", false: "아니오"}
+		differs(&v.Conflict, "상단 고정", yes[pinned(typed)], yes[p.Pinned])
+	}
+	s.render(w, r, http.StatusConflict, "post_form", v)
 }
 
 // DeletePost serves POST /board/{id}/delete: its author or staff remove a

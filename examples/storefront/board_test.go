@@ -617,3 +617,74 @@ func TestBoardEditAndDelete(t *testing.T) {
 		})
 	}
 }
+
+// A notice saved from a form read before someone else changed it comes
+// back 409 with their values, at their version, and what was typed where
+// it differs; saved again from that form, it applies.
+func TestBoardStaleEditShowsTheirValues(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(string(b), func(t *testing.T) {
+			s := newShopOn(t, b)
+			ctx := context.Background()
+			post := boardAddPosts(t, s, 1, board.Education)[0]
+			editPath := "/board/" + post.ID.String() + "/edit"
+			author := s.client()
+			boardSignInAsStaff(author)
+			form := author.get(editPath)
+			if form.Status != http.StatusOK {
+				t.Fatalf("author GET edit: got %d", form.Status)
+			}
+			if v := inputValue(t, form.Body, "version"); v != strconv.FormatInt(post.Version, 10) {
+				t.Fatalf("version %s, want %d", v, post.Version)
+			}
+			// Another staff member pins it from the notices list, which
+			// names no version.
+			other := boardSignInAsOtherStaff(s.client(), "pinning-staff")
+			theirs, err := s.Board.Update(ctx, other, post.ID, board.PostPatch{Pinned: commerce.Some(true)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			typed := url.Values{
+				"title": {"내가 고친 제목"}, "category": {"EDUCATION"}, "body": {post.Body},
+				"version": {inputValue(t, form.Body, "version")},
+			}
+			p := author.post(editPath, typed)
+			if p.Status != http.StatusConflict {
+				t.Fatalf("stale edit: got %d, want 409; body:\n%s", p.Status, p.Body)
+			}
+			if !strings.Contains(p.Body, "그 사이에 다른 사람이 고쳤습니다") || !strings.Contains(p.Body, "입력하셨던 내용") {
+				t.Errorf("the page does not explain the conflict:\n%s", p.Body)
+			}
+			if got := inputValue(t, p.Body, "title"); got != post.Title {
+				t.Errorf("title field %q, want the stored %q", got, post.Title)
+			}
+			if got := inputValue(t, p.Body, "version"); got != strconv.FormatInt(theirs.Version, 10) {
+				t.Errorf("version %s, want theirs, %d", got, theirs.Version)
+			}
+			if !strings.Contains(p.Body, `value="true" checked`) {
+				t.Error("the form does not show their pin")
+			}
+			for _, want := range []string{"<dt>제목</dt>", "내가 고친 제목", "<dt>상단 고정</dt>", "아니오"} {
+				if !strings.Contains(p.Body, want) {
+					t.Errorf("what was typed lacks %s", want)
+				}
+			}
+			if strings.Contains(p.Body, "<dt>내용</dt>") || strings.Contains(p.Body, "<dt>분류</dt>") {
+				t.Error("fields that agree are listed as typed")
+			}
+			if got, _ := s.Board.Post(ctx, post.ID); got.Title != post.Title || !got.Pinned {
+				t.Errorf("the stale edit was saved: %q, pinned %v", got.Title, got.Pinned)
+			}
+			// Saved again from the form shown, it applies.
+			typed.Set("version", inputValue(t, p.Body, "version"))
+			typed.Set("pinned", "true")
+			if p := author.post(editPath, typed); p.Status != http.StatusSeeOther {
+				t.Fatalf("edit at the new version: got %d", p.Status)
+			}
+			if got, _ := s.Board.Post(ctx, post.ID); got.Title != "내가 고친 제목" || !got.Pinned || got.Version != theirs.Version+1 {
+				t.Errorf("after the edit: %q, pinned %v, version %d", got.Title, got.Pinned, got.Version)
+			}
+		})
+	}
+}

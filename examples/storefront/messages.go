@@ -9,6 +9,7 @@ import (
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/board"
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/order"
@@ -147,6 +148,7 @@ var known = []struct {
 	{order.ErrStatusConflict, "지금 상태에서는 할 수 없는 변경입니다."},
 	{catalog.ErrOutOfStock, "재고가 부족합니다."},
 	{catalog.ErrVersionConflict, "그 사이에 다른 사람이 고쳤습니다. 새로 고친 뒤 다시 시도해 주세요."},
+	{board.ErrVersionConflict, "그 사이에 다른 사람이 고쳤습니다. 새로 고친 뒤 다시 시도해 주세요."},
 	{cart.ErrProductNotFound, "판매하지 않는 상품입니다."},
 	{catalog.ErrProductNotFound, "판매하지 않는 상품입니다."},
 	{order.ErrAddressNotFound, "주소록에 없는 배송지입니다."},

@@ -29,9 +29,10 @@
 // # Search
 //
 // The names are chosen so that search can be tried at once: "사과" finds
-// several products by their own names (유기농사과잼, 사과즙, 사과파이, …)
-// and one only by its brand's name (사과꽃농원), and "할머니" finds the
-// products of 할머니손맛 although none of them is named so.
+// six products by their own names (유기농사과잼, 사과즙 30포, 통사과파이,
+// …) and one, 아카시아 벌꿀, only by its brand's name (사과꽃농원), and
+// "할머니" finds the products of 할머니손맛 although none of them is named
+// so.
 //
 // # Images
 //

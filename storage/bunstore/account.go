@@ -36,13 +36,6 @@ const (
 	keyIdentityProvider = "identities_user_id_provider"
 )
 
-// maxTxAttempts bounds how often a write transaction is run again after
-// InnoDB chose it as the victim of a deadlock.
-const maxTxAttempts = 3
-
-// errDeadlock is ER_LOCK_DEADLOCK: InnoDB rolled the transaction back.
-const errDeadlock = 1213
-
 // ---- rows ----
 
 type userRow struct {
@@ -171,7 +164,7 @@ func (r *accountRepo) CreateUser(ctx context.Context, u account.User, identity *
 		id.UserID = u.ID
 		idRow = identityIn(id)
 	}
-	err := r.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := r.inTx(ctx, func(ctx context.Context, tx bun.IDB) error {
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return userWriteError(err, true)
 		}
@@ -196,7 +189,7 @@ func (r *accountRepo) CreateUser(ctx context.Context, u account.User, identity *
 
 // insertInterests inserts a user's interests in one statement. A problem
 // that does not exist fails its foreign key.
-func insertInterests(ctx context.Context, tx bun.Tx, rows []interestRow) error {
+func insertInterests(ctx context.Context, tx bun.IDB, rows []interestRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -356,7 +349,7 @@ func (r *accountRepo) FindTaken(ctx context.Context, except uuid.UUID, username,
 func (r *accountRepo) UpdateUser(ctx context.Context, u account.User, ifVersion int64) error {
 	row := userIn(u)
 	interests := interestRows(u.ID, u.Interests)
-	err := r.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := r.inTx(ctx, func(ctx context.Context, tx bun.IDB) error {
 		res, err := tx.NewUpdate().Model(row).ExcludeColumn("id").
 			Where("id = ?", row.ID).Where("version = ?", ifVersion).Exec(ctx)
 		if err != nil {
@@ -380,7 +373,7 @@ func (r *accountRepo) UpdateUser(ctx context.Context, u account.User, ifVersion 
 // version = ?. No row affected means the user is missing, or its version is
 // not ifVersion — or the update matched and changed nothing, since MySQL
 // counts changed rows unless the DSN sets clientFoundRows.
-func userUpdated(ctx context.Context, tx bun.Tx, res sql.Result, id uuid.UUID, ifVersion int64) error {
+func userUpdated(ctx context.Context, tx bun.IDB, res sql.Result, id uuid.UUID, ifVersion int64) error {
 	n, err := res.RowsAffected()
 	if err != nil || n > 0 {
 		return err
@@ -563,19 +556,14 @@ func (r *accountRepo) explainIdentityDuplicate(ctx context.Context, id account.I
 	return account.ErrProviderLinked
 }
 
-// inTx runs fn in a transaction, and again, up to maxTxAttempts in all,
-// when InnoDB rolled it back to break a deadlock: the next run sees what
-// the other transaction committed, and usually fails cleanly on a unique
-// key. fn returns the domain's errors for what it recognises and the
-// database's otherwise; inTx translates the rest.
-func (r *accountRepo) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	for attempt := 1; ; attempt++ {
-		err := r.db.RunInTx(ctx, nil, fn)
-		if isErrno(err, errDeadlock) && attempt < maxTxAttempts && ctx.Err() == nil {
-			continue
-		}
-		return ended(ctx, engineError(err))
-	}
+// inTx runs fn in a transaction under the store's retry policy
+// (runInTx): one that InnoDB aborts with a deadlock or a lock wait timeout
+// runs again, and the next run sees what the other transaction committed —
+// usually to fail cleanly on a unique key. fn returns the domain's errors
+// for what it recognises and the database's otherwise; inTx translates the
+// rest.
+func (r *accountRepo) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.IDB) error) error {
+	return ended(ctx, engineError(runInTx(ctx, r.db, fn)))
 }
 
 // engineError returns err if it is already one of the engine's errors (or

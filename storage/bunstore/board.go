@@ -33,18 +33,19 @@ type postRow struct {
 	Pinned    bool      `bun:"pinned"`
 	CreatedAt time.Time `bun:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at"`
+	Version   int64     `bun:"version"`
 	// AuthorNickname is read by a join of users.
 	AuthorNickname string `bun:"author_nickname,scanonly"`
 }
 
 // postColumns reads a post with its author's nickname (join users AS u).
 const postColumns = "po.id, po.author_id, po.title, po.category, po.body, po.pinned, po.created_at, po.updated_at, " +
-	"u.nickname AS author_nickname"
+	"po.version, u.nickname AS author_nickname"
 
 func postIn(p board.Post) *postRow {
 	return &postRow{
 		ID: binID(p.ID), AuthorID: binID(p.Author.ID), Title: p.Title, Category: string(p.Category), Body: p.Body,
-		Pinned: p.Pinned, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+		Pinned: p.Pinned, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version,
 	}
 }
 
@@ -52,7 +53,7 @@ func (r *postRow) out() board.Post {
 	return board.Post{
 		ID: uuid.UUID(r.ID), Author: board.Author{ID: uuid.UUID(r.AuthorID), Nickname: r.AuthorNickname},
 		Title: r.Title, Category: board.Category(r.Category), Body: r.Body, Pinned: r.Pinned,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
 	}
 }
 
@@ -89,12 +90,13 @@ func (r *boardRepo) GetPost(ctx context.Context, id uuid.UUID) (board.Post, erro
 	return row.out(), nil
 }
 
-// UpdatePost rewrites the editable columns. MySQL counts changed rows, so
-// an update that writes what is there already changes none; one more query
-// then tells it from a missing post.
-func (r *boardRepo) UpdatePost(ctx context.Context, p board.Post) error {
-	res, err := r.db.NewUpdate().Model(postIn(p)).Column("title", "category", "body", "pinned", "updated_at").
-		Where("id = ?", binID(p.ID)).Exec(ctx)
+// UpdatePost rewrites the editable columns with one UPDATE … WHERE id = ?
+// AND version = ?. A row that matches always changes, since its version
+// does; so no row changed means a missing post or another version, and one
+// more query tells which.
+func (r *boardRepo) UpdatePost(ctx context.Context, p board.Post, ifVersion int64) error {
+	res, err := r.db.NewUpdate().Model(postIn(p)).Column("title", "category", "body", "pinned", "updated_at", "version").
+		Where("id = ?", binID(p.ID)).Where("version = ?", ifVersion).Exec(ctx)
 	if err != nil {
 		return translate(err)
 	}
@@ -110,7 +112,7 @@ func (r *boardRepo) UpdatePost(ctx context.Context, p board.Post) error {
 	if !exists {
 		return board.ErrPostNotFound
 	}
-	return nil
+	return board.ErrVersionConflict
 }
 
 func (r *boardRepo) DeletePost(ctx context.Context, id uuid.UUID) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/storage/bunstore"
 )
 
 // endKey carries, in a context, the function that ends it.
@@ -37,8 +38,12 @@ func (h endAfter) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
 func TestContextEndsInWrite(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, db := newStore(ctx, t)
-	db.AddQueryHook(endAfter{prefix: "INSERT INTO `users`"})
+	_, db := newStore(ctx, t)
+	// A second Store, over a copy of the DB that ends the context on cue.
+	s, err := bunstore.New(ctx, db.WithQueryHook(endAfter{prefix: "INSERT INTO `users`"}), &bunstore.Options{SkipMigrations: true})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
 	ends := []struct {
 		name string
 		want error

@@ -18,7 +18,8 @@
 // ([Store.Accounts]), the notice board ([Store.Board]), carts
 // ([Store.Carts]), orders and address books ([Store.Orders]), and runs
 // checkouts and status changes in MySQL transactions ([Store.Transactor]).
-// Sessions and failed sign-in counters are not kept in MySQL: take them from
+// Sessions, the counters that throttle sign-in and sign-up, and Google and
+// Kakao sign-ins in progress are not kept in MySQL: take them from
 // redisstore (sessions above), or from memstore in a single process.
 //
 // # Opening the database
@@ -79,9 +80,15 @@
 // change or an order with its lines is a transaction of its own; inside
 // one, it runs on it.
 //
-// A transaction that InnoDB aborts with a deadlock or a lock wait timeout
-// is rolled back and run again, up to five times in all — so the functions
-// given to Transactor.InTx and cart Update may run more than once. Every
+// Every transaction of the store — a checkout, a cart change, a catalog
+// or account write of several statements — runs under one retry policy: a
+// transaction that InnoDB aborts with a deadlock (1213) or a lock wait
+// timeout (1205) is rolled back and run again, after a random pause below
+// a ceiling that doubles each time (4, 8, 16, 32 ms), up to five runs in
+// all and never past the context's end; then it fails with
+// commerce.ErrUnavailable. No other error runs a transaction again: after
+// a lost connection a COMMIT may have gone through. So the functions given
+// to Transactor.InTx and cart Update may run more than once. Every
 // statement of a transaction runs on its one connection, so a transaction
 // never waits for a second connection while it holds one and concurrent
 // checkouts cannot starve the pool.

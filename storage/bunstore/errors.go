@@ -18,7 +18,8 @@ const (
 	errNoReferencedRow    = 1452 // ER_NO_REFERENCED_ROW_2: a foreign key names no row
 	errNoReferencedRowOld = 1216 // ER_NO_REFERENCED_ROW
 	errNoSuchTable        = 1146 // ER_NO_SUCH_TABLE
-	errLockWaitTimeout    = 1205 // ER_LOCK_WAIT_TIMEOUT
+	errLockWaitTimeout    = 1205 // ER_LOCK_WAIT_TIMEOUT: runInTx runs the transaction again
+	errDeadlock           = 1213 // ER_LOCK_DEADLOCK: InnoDB rolled the transaction back; runInTx runs it again
 )
 
 // invalidValue holds the errors a strict session raises for a value that

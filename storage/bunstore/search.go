@@ -308,7 +308,7 @@ func backfillSearch(ctx context.Context, db *bun.DB) error {
 				counts[g]++
 			}
 		}
-		err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		err = runInTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
 			return writeGrams(ctx, tx, changes)
 		})
 		if err != nil {

@@ -13,27 +13,49 @@ import (
 	"github.com/impactmuseum/commerce/order"
 )
 
-// maxTxRuns bounds how often a transaction of the shop (a checkout, a
-// status change, a cart change) runs when InnoDB keeps aborting it with a
-// deadlock or a lock wait timeout.
-const maxTxRuns = 5
-
-// txBackoff is the longest pause before the second run of an aborted
-// transaction; it grows with each run. The pause is random, so that the
-// transactions that collided do not collide again in step.
-const txBackoff = 4 * time.Millisecond
-
-// runInTx runs fn in a transaction on db and commits it. When the
-// transaction is aborted by a deadlock or a lock wait timeout — in fn or at
-// COMMIT — it is rolled back and run again from the start, up to maxTxRuns
-// in all: the next run sees what the winner committed. So fn may run more
-// than once, and must have no effect outside tx.
+// The retry policy of every transaction of the store: runInTx runs each
+// one — catalog and account writes, cart changes, checkouts and status
+// changes alike — and is the only place that decides when one runs again.
 //
-// fn's own error comes back as it is (a MySQL error in it translated, so
-// that no driver type leaks); an error of BEGIN or COMMIT is translated.
-// Everything fn does runs on tx's one connection: it never waits for a
-// second connection of the pool while holding one, so any number of
-// concurrent transactions share a pool of any size without starving it.
+//   - What: InnoDB aborts a transaction with ER_LOCK_DEADLOCK (1213) to
+//     break a deadlock, having rolled the whole transaction back, and with
+//     ER_LOCK_WAIT_TIMEOUT (1205) when a lock was not granted within
+//     innodb_lock_wait_timeout, having rolled back the statement; runInTx
+//     then rolls back the rest. Either way nothing of the run is left, and
+//     a new run, which sees what the other transactions committed, may
+//     well go through. Every other error is final: a lost or refused
+//     connection may have taken a COMMIT with it, so running again could
+//     apply the transaction twice.
+//   - How often: maxTxRuns runs in all. Past that the abort comes back,
+//     translated: an error that wraps commerce.ErrUnavailable.
+//   - How long between runs: a random pause (full jitter) below a ceiling
+//     that starts at txBackoff and doubles with each run — 4, 8, 16, 32 ms
+//     — so that the transactions that collided do not collide again in
+//     step, and a burst spreads out.
+//   - The context bounds it all: no run starts and no pause goes on once
+//     ctx has ended, and the error then says so (ended): the retries never
+//     keep a request past its deadline.
+const (
+	// maxTxRuns bounds the runs of one transaction.
+	maxTxRuns = 5
+	// txBackoff is the ceiling of the pause before the second run; it
+	// doubles before each run after that.
+	txBackoff = 4 * time.Millisecond
+)
+
+// runInTx runs fn in a transaction on db and commits it, under the store's
+// retry policy (above): when InnoDB aborts the transaction with a deadlock
+// or a lock wait timeout — in fn or at COMMIT — it is rolled back and run
+// again from the start. So fn may run more than once, and must have no
+// effect outside tx.
+//
+// fn's own error comes back as it is, a MySQL error in it translated so
+// that no driver type leaks; callers whose fn returns the driver's other
+// errors (a context's, database/sql's) translate those. An error of BEGIN
+// or COMMIT is translated. Everything fn does runs on tx's one connection:
+// it never waits for a second connection of the pool while holding one, so
+// any number of concurrent transactions share a pool of any size without
+// starving it.
 func runInTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.IDB) error) error {
 	for run := 1; ; run++ {
 		var fnErr error
@@ -44,25 +66,27 @@ func runInTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bu
 		if err == nil {
 			return nil
 		}
-		if aborted(err) && run < maxTxRuns && ctx.Err() == nil {
-			if pause(ctx, run) == nil {
-				continue
-			}
+		if aborted(err) && run < maxTxRuns && pause(ctx, run) == nil {
+			continue
 		}
 		if fnErr != nil {
-			if _, ok := mysqlErrno(fnErr); ok {
-				return ended(ctx, translate(fnErr))
+			if _, ok := mysqlErrno(fnErr); !ok {
+				return ended(ctx, fnErr)
 			}
-			return fnErr
+			err = fnErr
 		}
 		return ended(ctx, translate(err))
 	}
 }
 
-// pause waits a random time before run+1 of an aborted transaction, or
-// until ctx ends.
+// pause waits before run+1 of an aborted transaction: a random time below
+// txBackoff doubled run-1 times. It returns ctx's error at once if ctx has
+// ended or ends meanwhile.
 func pause(ctx context.Context, run int) error {
-	t := time.NewTimer(rand.N(time.Duration(run) * txBackoff))
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t := time.NewTimer(rand.N(txBackoff << (run - 1)))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -89,7 +113,8 @@ func inTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.I
 // statements, COMMIT included, is bounded by the context (runOnce), so no
 // order is committed after its request's deadline. A transaction that
 // InnoDB aborts with a deadlock or a lock wait timeout is rolled back and
-// run again, up to five times in all, as order.Transactor allows.
+// run again under the store's one retry policy (runInTx), as
+// order.Transactor allows.
 func (s *Store) Transactor() order.Transactor { return transactor{s.db} }
 
 type transactor struct{ db *bun.DB }

@@ -48,7 +48,7 @@ func (r boardRepo) GetPost(ctx context.Context, id uuid.UUID) (board.Post, error
 	return s.postOut(p), nil
 }
 
-func (r boardRepo) UpdatePost(ctx context.Context, p board.Post) error {
+func (r boardRepo) UpdatePost(ctx context.Context, p board.Post, ifVersion int64) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
@@ -56,10 +56,13 @@ func (r boardRepo) UpdatePost(ctx context.Context, p board.Post) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.posts[p.ID]
-	if !ok {
+	switch {
+	case !ok:
 		return board.ErrPostNotFound
+	case old.Version != ifVersion:
+		return board.ErrVersionConflict
 	}
-	old.Title, old.Category, old.Body, old.Pinned, old.UpdatedAt = p.Title, p.Category, p.Body, p.Pinned, p.UpdatedAt
+	old.Title, old.Category, old.Body, old.Pinned, old.UpdatedAt, old.Version = p.Title, p.Category, p.Body, p.Pinned, p.UpdatedAt, p.Version
 	s.posts[p.ID] = old
 	return nil
 }

@@ -1,5 +1,6 @@
 // Package memstore is the in-memory storage adapter: every repository of
-// the engine, kept in maps behind one lock. It is the default of the tests
+// the engine, kept in maps behind one lock (sessions, sign-ins in progress
+// and throttling counters behind a second). It is the default of the tests
 // and of the reference server, and it behaves exactly as the MySQL adapter
 // does — storage/storagetest runs the same cases on both.
 //

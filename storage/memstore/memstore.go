@@ -22,9 +22,11 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store keeps everything in memory behind one lock. It is safe for
-// concurrent use, and it copies values in and out: no pointer a caller
-// passes is ever stored, and no pointer it returns reaches the store.
+// Store keeps everything in memory: the records behind one lock (mu),
+// sessions, sign-ins in progress and throttling counters behind another
+// (sessMu). It is safe for concurrent use, and it copies values in and
+// out: no pointer a caller passes is ever stored, and no pointer it
+// returns reaches the store.
 type Store struct {
 	mu sync.RWMutex
 

@@ -39,7 +39,7 @@
 //
 // A signed-in user's sessions are listed in the user's sorted set, scored
 // by their absolute expiry, which no touch moves: DeleteUserSessions (a
-// password change, "sign out everywhere") reads it, and writes to it prune
+// password change, a change of the staff flag) reads it, and writes to it prune
 // the ids whose absolute expiry has passed. The set expires with its
 // longest-lived member. Guest sessions are in no set.
 //

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -41,6 +42,9 @@ func runBoardTests(t *testing.T, h Harness) {
 		{"Validation", testBoardValidation},
 		{"AuthorNickname", testBoardAuthorNickname},
 		{"ConcurrentPosts", testBoardConcurrentPosts},
+		{"Versions", testBoardVersions},
+		{"ConcurrentPatches", testBoardConcurrentPatches},
+		{"ConcurrentVersionedEdits", testBoardConcurrentVersionedEdits},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -291,7 +295,7 @@ func testBoardNotFound(t *testing.T, f *boardFixture) {
 	_, err = f.svc.Update(f.ctx, f.staff, missing, board.PostPatch{Title: commerce.Some("x")})
 	wantErr(t, "Update", err, board.ErrPostNotFound)
 	wantErr(t, "Delete", f.svc.Delete(f.ctx, f.staff, missing), board.ErrPostNotFound)
-	wantErr(t, "repo UpdatePost", f.repo.UpdatePost(f.ctx, board.Post{ID: missing, Title: "x"}), board.ErrPostNotFound)
+	wantErr(t, "repo UpdatePost", f.repo.UpdatePost(f.ctx, board.Post{ID: missing, Title: "x", Version: 2}, 1), board.ErrPostNotFound)
 	wantErr(t, "repo DeletePost", f.repo.DeletePost(f.ctx, missing), board.ErrPostNotFound)
 	now := commerce.Now()
 	err = f.repo.CreatePost(f.ctx, board.Post{ID: commerce.NewID(), Author: board.Author{ID: commerce.NewID()}, Title: "t", Category: board.Normal, Body: "b", CreatedAt: now, UpdatedAt: now})
@@ -361,5 +365,156 @@ func testBoardConcurrentPosts(t *testing.T, f *boardFixture) {
 	}
 	if l.Total != n || len(seen) != n {
 		t.Errorf("after %d concurrent posts: total %d, %d distinct across pages", n, l.Total, len(seen))
+	}
+}
+
+// testBoardVersions checks that every edit increments a post's version,
+// that an edit naming a version applies only to that one, and that the
+// repository refuses a stale write by itself.
+func testBoardVersions(t *testing.T, f *boardFixture) {
+	p := f.post(t, "버전 공지", board.Normal, false)
+	if p.Version != 1 {
+		t.Fatalf("a new post: version %d, want 1", p.Version)
+	}
+	edited, err := f.svc.Update(f.ctx, f.staff, p.ID, board.PostPatch{Title: commerce.Some("버전 공지 2")})
+	if err != nil || edited.Version != 2 {
+		t.Fatalf("an edit without a version: version %d, %v; want 2", edited.Version, err)
+	}
+	pinned, err := f.svc.Update(f.ctx, f.staff2, p.ID, board.PostPatch{Pinned: commerce.Some(true)})
+	if err != nil || pinned.Version != 3 || !pinned.Pinned {
+		t.Fatalf("pinning: version %d, pinned %v, %v; want 3, true", pinned.Version, pinned.Pinned, err)
+	}
+	current, err := f.svc.Update(f.ctx, f.staff, p.ID, board.PostPatch{Body: commerce.Some("고친 본문"), Version: 3})
+	if err != nil || current.Version != 4 || current.Body != "고친 본문" {
+		t.Fatalf("an edit at the current version: version %d, body %q, %v", current.Version, current.Body, err)
+	}
+	if got, _ := f.svc.Post(f.ctx, p.ID); got.Version != 4 {
+		t.Errorf("the post read again: version %d, want 4", got.Version)
+	}
+
+	_, err = f.svc.Update(f.ctx, f.staff, p.ID, board.PostPatch{Title: commerce.Some("늦은 수정"), Version: 3})
+	wantErr(t, "an edit at a stale version", err, board.ErrVersionConflict)
+	wantErr(t, "an edit at a stale version", err, commerce.ErrConflict)
+	_, err = f.svc.Update(f.ctx, f.staff2, p.ID, board.PostPatch{Pinned: commerce.Some(false), Version: 1})
+	wantErr(t, "unpinning at a stale version", err, board.ErrVersionConflict)
+	// Permissions come before versions: a stranger learns nothing.
+	_, err = f.svc.Update(f.ctx, f.customer, p.ID, board.PostPatch{Title: commerce.Some("x"), Version: 1})
+	wantErr(t, "an edit by a customer at a stale version", err, commerce.ErrForbidden)
+	_, err = f.svc.Update(f.ctx, f.staff, p.ID, board.PostPatch{Title: commerce.Some(" "), Version: 4})
+	wantFields(t, "an invalid edit", err, "title")
+	got, err := f.svc.Post(f.ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != "버전 공지 2" || got.Body != "고친 본문" || !got.Pinned || got.Version != 4 {
+		t.Errorf("after refused edits: %q %q pinned %v version %d; want them unchanged at version 4",
+			got.Title, got.Body, got.Pinned, got.Version)
+	}
+
+	// The repository's own check, without the service's read first.
+	stale := got
+	stale.Title, stale.Version = "raced", 3
+	wantErr(t, "repo UpdatePost at a stale version", f.repo.UpdatePost(f.ctx, stale, 2), board.ErrVersionConflict)
+	next := got
+	next.Title, next.Version = "저장소에서 고침", 5
+	if err := f.repo.UpdatePost(f.ctx, next, 4); err != nil {
+		t.Fatalf("repo UpdatePost at the current version: %v", err)
+	}
+	if again, _ := f.repo.GetPost(f.ctx, p.ID); again.Title != "저장소에서 고침" || again.Version != 5 {
+		t.Errorf("after repo UpdatePost: %q version %d, want %q version 5", again.Title, again.Version, next.Title)
+	}
+}
+
+// racedReads is a board repository whose first two reads of a post wait
+// for each other, so that two edits surely read the same version before
+// either writes.
+type racedReads struct {
+	board.Repository
+	mu      sync.Mutex
+	readers int
+	both    chan struct{}
+}
+
+func (r *racedReads) GetPost(ctx context.Context, id uuid.UUID) (board.Post, error) {
+	p, err := r.Repository.GetPost(ctx, id)
+	r.mu.Lock()
+	r.readers++
+	n := r.readers
+	r.mu.Unlock()
+	switch n {
+	case 1:
+		select {
+		case <-r.both:
+		case <-ctx.Done():
+		}
+	case 2:
+		close(r.both)
+	}
+	return p, err
+}
+
+// raceEdits runs edits a and b at once through a service whose first two
+// reads of a post wait for each other, and returns their errors.
+func (f *boardFixture) raceEdits(a, b func(*board.Service) (board.Post, error)) (errA, errB error) {
+	svc := board.NewService(&racedReads{Repository: f.repo, both: make(chan struct{})}, nil)
+	var wg sync.WaitGroup
+	wg.Go(func() { _, errA = a(svc) })
+	wg.Go(func() { _, errB = b(svc) })
+	wg.Wait()
+	return errA, errB
+}
+
+// testBoardConcurrentPatches races two patches without a version, of
+// different fields, that both read the post before either writes: the
+// loser reads the post again, so both land and neither undoes the other.
+func testBoardConcurrentPatches(t *testing.T, f *boardFixture) {
+	p := f.post(t, "함께 고치는 공지", board.Normal, false)
+	update := func(actor commerce.Actor, patch board.PostPatch) func(*board.Service) (board.Post, error) {
+		return func(svc *board.Service) (board.Post, error) { return svc.Update(f.ctx, actor, p.ID, patch) }
+	}
+	errTitle, errBody := f.raceEdits(
+		update(f.staff, board.PostPatch{Title: commerce.Some("새 제목")}),
+		update(f.staff, board.PostPatch{Body: commerce.Some("새 본문")}))
+	if errTitle != nil || errBody != nil {
+		t.Fatalf("concurrent patches: %v, %v; want both to land", errTitle, errBody)
+	}
+	// Staff pinning from a list send no version either.
+	errPin, errEdit := f.raceEdits(
+		update(f.staff2, board.PostPatch{Pinned: commerce.Some(true)}),
+		update(f.staff, board.PostPatch{Category: commerce.Some(board.Elders)}))
+	if errPin != nil || errEdit != nil {
+		t.Fatalf("a pin racing an edit: %v, %v; want both to land", errPin, errEdit)
+	}
+	got, err := f.svc.Post(f.ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != "새 제목" || got.Body != "새 본문" || !got.Pinned || got.Category != board.Elders || got.Version != 5 {
+		t.Errorf("after four racing patches: %q %q pinned %v %s version %d; want every change, version 5",
+			got.Title, got.Body, got.Pinned, got.Category, got.Version)
+	}
+}
+
+// testBoardConcurrentVersionedEdits races two edits that name the version
+// both read: exactly one lands, the other is a conflict.
+func testBoardConcurrentVersionedEdits(t *testing.T, f *boardFixture) {
+	p := f.post(t, "경쟁 공지", board.Normal, false)
+	edit := func(title string) func(*board.Service) (board.Post, error) {
+		return func(svc *board.Service) (board.Post, error) {
+			return svc.Update(f.ctx, f.staff, p.ID, board.PostPatch{Title: commerce.Some(title), Version: p.Version})
+		}
+	}
+	errA, errB := f.raceEdits(edit("가"), edit("나"))
+	var winner string
+	switch {
+	case errA == nil && errors.Is(errB, board.ErrVersionConflict):
+		winner = "가"
+	case errB == nil && errors.Is(errA, board.ErrVersionConflict):
+		winner = "나"
+	default:
+		t.Fatalf("two edits of version %d: %v, %v; want exactly one ErrVersionConflict", p.Version, errA, errB)
+	}
+	if got, _ := f.svc.Post(f.ctx, p.ID); got.Title != winner || got.Version != p.Version+1 {
+		t.Errorf("after the race: %q version %d, want %q version %d", got.Title, got.Version, winner, p.Version+1)
 	}
 }

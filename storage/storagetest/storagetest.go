@@ -15,8 +15,8 @@ import (
 // Stores are the repositories of one empty store, made for one test. A nil
 // repository means the adapter does not implement it, and the cases that
 // need it skip. An adapter that implements only part (redisstore keeps
-// sessions only) fills the rest from memstore in its own test, so that the
-// cases run on its part.
+// sessions, sign-ins in progress and throttling counters) fills the rest
+// from memstore in its own test, so that the cases run on its part.
 type Stores struct {
 	Catalog  catalog.Repository
 	Accounts account.Repository

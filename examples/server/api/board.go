@@ -75,6 +75,9 @@ type postPatchBody struct {
 	Category commerce.Optional[string] `json:"category"`
 	Body     commerce.Optional[string] `json:"body"`
 	Pinned   commerce.Optional[bool]   `json:"pinned"`
+	// Version, when not 0, makes the edit apply only to that version of
+	// the post (else 409).
+	Version int64 `json:"version"`
 }
 
 // CreatePost serves POST /api/posts: staff publish a notice, pinned or
@@ -100,6 +103,8 @@ func (a *API) CreatePost(w http.ResponseWriter, r *http.Request) {
 
 // UpdatePost serves PATCH /api/posts/{id}: the fields present change.
 // Only the post's author may; pinning or unpinning takes staff too.
+// "version" guards against a concurrent edit: a post changed since that
+// version is 409, and changes nothing.
 func (a *API) UpdatePost(w http.ResponseWriter, r *http.Request) {
 	if !a.needSignIn(w, r, board.ErrSignInRequired) {
 		return
@@ -114,7 +119,7 @@ func (a *API) UpdatePost(w http.ResponseWriter, r *http.Request) {
 		a.bodyError(w, r, err)
 		return
 	}
-	patch := board.PostPatch{Title: in.Title, Body: in.Body, Pinned: in.Pinned}
+	patch := board.PostPatch{Title: in.Title, Body: in.Body, Pinned: in.Pinned, Version: in.Version}
 	if in.Category.Set {
 		patch.Category = commerce.Some(board.Category(in.Category.Value))
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 var (
-	postFields   = sortedList("id", "number", "title", "category", "category_label", "body", "pinned", "author", "created_at", "updated_at")
+	postFields   = sortedList("id", "number", "title", "category", "category_label", "body", "pinned", "author", "created_at", "updated_at", "version")
 	boardFields  = sortedList("pinned", "items", "page", "pages", "total")
 	authorFields = sortedList("id", "nickname")
 )
@@ -168,7 +168,7 @@ func TestBoardWrites(t *testing.T) {
 	checkPost(t, p)
 	id := p["id"].(string)
 	if res.header.Get("Location") != "/api/posts/"+id || p["title"] != "새 소식" || p["pinned"] != true ||
-		p["category_label"] != "노인" || p["number"] != nil || p["author"].(obj)["id"] != staffID {
+		p["category_label"] != "노인" || p["number"] != nil || p["author"].(obj)["id"] != staffID || p["version"] != float64(1) {
 		t.Errorf("created %v at %q", p, res.header.Get("Location"))
 	}
 	var l obj
@@ -184,8 +184,19 @@ func TestBoardWrites(t *testing.T) {
 	f.call(t, call{method: "PATCH", path: path, bearer: otherStaff, body: obj{"title": "x"}}).want(t, http.StatusForbidden)
 	p = f.call(t, call{method: "PATCH", path: path, bearer: staff, body: obj{"body": "고친 본문", "pinned": false, "category": "NORMAL"}}).
 		want(t, http.StatusOK)
-	if p["body"] != "고친 본문" || p["title"] != "새 소식" || p["pinned"] != false || p["category_label"] != "일반" {
+	if p["body"] != "고친 본문" || p["title"] != "새 소식" || p["pinned"] != false || p["category_label"] != "일반" || p["version"] != float64(2) {
 		t.Errorf("after PATCH: %v", p)
+	}
+	// A stale version is a conflict and changes nothing; the current one
+	// applies; no version means no check.
+	f.call(t, call{method: "PATCH", path: path, bearer: staff, body: obj{"title": "늦은 제목", "version": 1}}).want(t, http.StatusConflict)
+	p = f.call(t, call{method: "PATCH", path: path, bearer: staff, body: obj{"title": "새 소식 2", "version": 2}}).want(t, http.StatusOK)
+	if p["title"] != "새 소식 2" || p["version"] != float64(3) {
+		t.Errorf("after a PATCH at the current version: %v", p)
+	}
+	p = f.call(t, call{method: "PATCH", path: path, bearer: staff, body: obj{"title": "새 소식"}}).want(t, http.StatusOK)
+	if p["title"] != "새 소식" || p["version"] != float64(4) {
+		t.Errorf("after a PATCH without a version: %v", p)
 	}
 	f.getJSON(t, "/api/posts", &l)
 	if items := posts(t, l, "items"); len(items) != 1 || items[0]["number"] != float64(1) {
@@ -237,6 +248,7 @@ func TestBoardBadInput(t *testing.T) {
 			body: obj{"title": "t", "category": "NORMAL", "body": "b"}}, 403, nil},
 		{"patch: category null", patch(`{"category": null}`), 422, []string{"category"}},
 		{"patch: title a number", patch(obj{"title": 1}), 400, []string{"title"}},
+		{"patch: version a string", patch(obj{"title": "t", "version": "1"}), 400, []string{"version"}},
 		{"patch: malformed id", call{method: "PATCH", path: "/api/posts/x", bearer: staff, body: obj{}}, 400, []string{"id"}},
 		{"patch: unknown post", call{method: "PATCH", path: "/api/posts/" + uuid.NewString(), bearer: staff, body: obj{}}, 404, nil},
 		{"delete: malformed id", call{method: "DELETE", path: "/api/posts/x", bearer: staff}, 400, []string{"id"}},

@@ -120,8 +120,9 @@ func jsonFields(t reflect.Type) map[string]int {
 }
 
 var (
-	moneyType = reflect.TypeFor[commerce.Money]()
-	uuidType  = reflect.TypeFor[uuid.UUID]()
+	moneyType    = reflect.TypeFor[commerce.Money]()
+	uuidType     = reflect.TypeFor[uuid.UUID]()
+	optionalType = reflect.TypeFor[commerce.OptionalField]()
 )
 
 // shaped is a body type that says itself what JSON it takes.
@@ -138,8 +139,9 @@ func describe(t reflect.Type) string {
 		return `money such as {"amount": "15000", "currency": "KRW"}`
 	case t == uuidType:
 		return "a UUID string"
-	case isOptional(t):
-		return describe(t.Field(0).Type)
+	case t.Kind() == reflect.Struct && t.Implements(optionalType):
+		value, _ := t.FieldByName("Value")
+		return describe(value.Type)
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -155,12 +157,6 @@ func describe(t reflect.Type) string {
 		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(describe(t.Elem()), "a "), "an ") + "s"
 	}
 	return "of another type"
-}
-
-// isOptional reports whether t is a commerce.Optional.
-func isOptional(t reflect.Type) bool {
-	return t.Kind() == reflect.Struct && t.PkgPath() == "github.com/impactmuseum/commerce" &&
-		strings.HasPrefix(t.Name(), "Optional[")
 }
 
 // parseIDs parses ids from a body. A malformed one becomes uuid.Nil, which

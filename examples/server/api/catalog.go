@@ -13,17 +13,13 @@ import (
 	"github.com/impactmuseum/commerce/catalog"
 )
 
-// maxQueryLen bounds the search query, in characters. No product or brand
-// name is longer, so a longer query could match nothing anyway.
-const maxQueryLen = 200
-
 // ListProducts serves GET /api/products: products newest first, filtered
 // by the query parameters q (product or brand name) and brand_id, paged by
 // limit and cursor.
 func (a *API) ListProducts(w http.ResponseWriter, r *http.Request) {
 	in := newInput(r)
 	f := catalog.ProductFilter{
-		Query:   in.text("q", maxQueryLen),
+		Query:   in.values.Get("q"), // the catalog checks it
 		BrandID: in.id("brand_id"),
 		Limit:   in.limit(),
 		Cursor:  in.cursor(),

@@ -30,6 +30,7 @@
 //	GET    /api/problems          every problem, oldest first
 //	GET    /api/problems/{id}     a problem with "brands" and "brands_next_cursor"
 //	POST, PATCH, DELETE /api/problems[/{id}]    staff; 409 for a problem with brands
+//	POST   /api/media             staff: multipart "file", an image: 201 its URL and sizes
 //	POST   /api/accounts          sign up: 201 {"token", "account"} and the cookie
 //	POST   /api/session           sign in: 200 {"token", "account"} and the cookie
 //	DELETE /api/session           sign out: 204, the session ends on every server

@@ -301,6 +301,8 @@ type postJSON struct {
 	Author        authorJSON     `json:"author"`
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
+	// Version counts the post's edits; a PATCH may name it.
+	Version int64 `json:"version"`
 }
 
 type authorJSON struct {
@@ -327,6 +329,7 @@ func postOut(p board.Post) postJSON {
 		Author:        authorJSON{ID: p.Author.ID, Nickname: p.Author.Nickname},
 		CreatedAt:     p.CreatedAt.UTC(),
 		UpdatedAt:     p.UpdatedAt.UTC(),
+		Version:       p.Version,
 	}
 	if p.Number > 0 {
 		n := p.Number
