@@ -1,6 +1,11 @@
 package storefront
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+
+	"github.com/impactmuseum/commerce"
+)
 
 // The staff pages, under /staff/: the shop run from a browser. Every one
 // answers a visitor by sending them to sign in and a customer with the 403
@@ -56,16 +61,17 @@ func (s *Storefront) staffRoutes() map[string]http.HandlerFunc {
 // page. It decides what a page shows; the services decide every change.
 func (s *Storefront) staffOnly(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a := actor(r)
-		switch {
-		case !a.SignedIn() && r.Method == http.MethodGet:
-			signInFirst(w, r, "")
-		case !a.SignedIn():
-			s.errorPage(w, r, http.StatusUnauthorized, "")
-		case !a.IsStaff():
-			s.errorPage(w, r, http.StatusForbidden, "관리 페이지는 쇼핑몰 운영자만 쓸 수 있습니다.")
-		default:
+		// The engine's one staff check decides; the page only picks how
+		// to say no.
+		switch err := actor(r).RequireStaff(commerce.ErrUnauthenticated, commerce.ErrForbidden); {
+		case err == nil:
 			next(w, r)
+		case errors.Is(err, commerce.ErrUnauthenticated) && r.Method == http.MethodGet:
+			signInFirst(w, r, "")
+		case errors.Is(err, commerce.ErrUnauthenticated):
+			s.errorPage(w, r, http.StatusUnauthorized, "")
+		default:
+			s.errorPage(w, r, http.StatusForbidden, "관리 페이지는 쇼핑몰 운영자만 쓸 수 있습니다.")
 		}
 	}
 }
