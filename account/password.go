@@ -8,11 +8,14 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
 	"hash"
 	"runtime"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/impactmuseum/commerce"
 )
 
 // DefaultIterations is the PBKDF2 work factor of new hashes. It is OWASP's
@@ -122,7 +125,8 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // unusable "!…" passwords, another algorithm, an iteration count above
 // MaxIterations) is not an error: Verify returns false after doing the work
 // of one verification at the Hasher's setting, so the time taken does not
-// tell such users apart. The only error is ctx's, when it ends the wait for
+// tell such users apart. The only error is ctx's, as
+// commerce.ErrUnavailable, when it ends the wait for
 // a slot.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, rehash bool, err error) {
 	if err := h.acquire(ctx); err != nil {
@@ -164,15 +168,16 @@ func (h *Hasher) VerifyNothing(ctx context.Context, password string) error {
 	return nil
 }
 
-// acquire takes a slot, or returns ctx's error if ctx ends first.
+// acquire takes a slot, or returns ctx's error, as unavailable (like
+// every engine error for an ended context), if ctx ends first.
 func (h *Hasher) acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return err
+		return fmt.Errorf("account: waiting to hash a password: %w: %w", commerce.ErrUnavailable, err)
 	}
 	select {
 	case h.slots <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return fmt.Errorf("account: waiting to hash a password: %w: %w", commerce.ErrUnavailable, ctx.Err())
 	}
 	if h.inSlot != nil {
 		h.inSlot()

@@ -58,8 +58,8 @@ func (s *Store) sweep(ctx context.Context, inUse func(url string) bool) (SweepRe
 	// point is seen as used, and one uploaded after the listing is not
 	// in it.
 	for _, id := range slices.Sorted(maps.Keys(families)) {
-		if err := ctx.Err(); err != nil {
-			return res, err
+		if ctx.Err() != nil {
+			return res, ended(ctx)
 		}
 		f := families[id]
 		if len(f.originals) == 0 {
@@ -184,7 +184,7 @@ func (s *Store) deleteOrphans(ctx context.Context, cutoff time.Time, id string, 
 // error if it was cancelled, else one wrapping ErrStorage.
 func storageError(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return ended(ctx)
 	}
 	return fmt.Errorf("%w: sweep: %s: %v", ErrStorage, op, err)
 }

@@ -92,8 +92,8 @@ func (s *Store) upload(ctx context.Context, field string, r io.Reader) (Image, e
 		return refuse(err)
 	}
 	buf = nil
-	if err := ctx.Err(); err != nil {
-		return Image{}, err
+	if ctx.Err() != nil {
+		return Image{}, ended(ctx)
 	}
 	// Decoding what is kept checks the whole file — a file cut short or
 	// damaged after its header fails here — and that stripping left an
@@ -106,8 +106,8 @@ func (s *Store) upload(ctx context.Context, field string, r io.Reader) (Image, e
 	if ext != "gif" && m.Bounds() != canvas {
 		return refuse(errCorrupt)
 	}
-	if err := ctx.Err(); err != nil {
-		return Image{}, err
+	if ctx.Err() != nil {
+		return Image{}, ended(ctx)
 	}
 
 	sum := sha256.Sum256(kept)
@@ -158,11 +158,16 @@ func (s *Store) writeVariant(ctx context.Context, n name, v *image.RGBA, colour 
 	return cw.n, nil
 }
 
+// ended is the error of an upload or sweep whose context ended: the
+// context's error, as ErrStorage (unavailable), like every engine error
+// for an ended context.
+func ended(ctx context.Context) error { return fmt.Errorf("%w: %w", ErrStorage, ctx.Err()) }
+
 // writeError reports a failed write of n: the context's error if it was
 // cancelled, else the bucket's, wrapping ErrStorage.
 func writeError(ctx context.Context, n name, err error) error {
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return ended(ctx)
 	}
 	return fmt.Errorf("%w: write %s: %v", ErrStorage, n, err)
 }
@@ -215,9 +220,9 @@ func readLimited(ctx context.Context, r io.Reader) ([]byte, error) {
 			case errors.As(err, &tooBig):
 				return nil, errTooBig
 			case ctx.Err() != nil:
-				return nil, ctx.Err()
+				return nil, ended(ctx)
 			case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-				return nil, err
+				return nil, fmt.Errorf("%w: %w", ErrStorage, err)
 			}
 			return nil, errIncomplete
 		}
