@@ -415,16 +415,25 @@ func (s *Service) checkAttempts(ctx context.Context, keys []attemptKey) error {
 // let through by checkAttempts before the others were counted; answering
 // them as the attempts after the limit are answered keeps a burst of
 // guesses from learning more than the limit allows.
+//
+// The (username, client) pair is counted first. A failure past the pair's
+// limit — one of a burst from one client, let through before the others
+// were counted — counts against nothing else: otherwise one client could
+// raise the username's count across all clients, the ceiling that locks
+// its owner out too, by sending its guesses at once.
 func (s *Service) fail(ctx context.Context, keys []attemptKey) error {
 	now := s.now.Now()
 	var wait time.Duration
-	for _, k := range keys {
+	for i, k := range keys {
 		n, reset, err := s.attempts.AddFailure(ctx, k.key, s.window)
 		if err != nil {
 			return err
 		}
 		if n > k.max && reset.After(now) {
 			wait = max(wait, reset.Sub(now))
+			if i == 0 {
+				break
+			}
 		}
 	}
 	if wait > 0 {

@@ -82,8 +82,8 @@ type ProductReader interface {
 // and waits for no statement, and returns an error wrapping
 // commerce.ErrUnavailable and ctx's error. A commit already sent whose
 // answer has not come when ctx ends is reported the same way, though the
-// database may yet apply it: the checkout's idempotency key tells, on a
-// retry, whether its order was stored.
+// database may yet apply it: the checkout looks its order up by key before
+// refunding its charge, and a retry with the same key finds it.
 type Transactor interface {
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 }

@@ -371,10 +371,34 @@ func (s *Service) place(ctx context.Context, userID uuid.UUID, in CheckoutInput,
 		return nil
 	})
 	if err != nil {
+		if charged != nil && errors.Is(err, commerce.ErrUnavailable) && s.stored(ctx, userID, charged.ID, in.IdempotencyKey) {
+			// The COMMIT went out but its answer did not come back in
+			// time (the context ended, or the connection dropped): the
+			// database applied it, so the order exists, paid. Its charge
+			// is kept; the caller's error stands, and a retry with the
+			// same key finds the order.
+			return Order{}, err
+		}
 		refund()
 		return Order{}, err
 	}
 	return placed, nil
+}
+
+// storedCheckTimeout bounds the look-up of an order whose COMMIT may have
+// been applied after the checkout's context ended.
+const storedCheckTimeout = 5 * time.Second
+
+// stored reports whether the order id, made with key, exists after all: a
+// transaction whose COMMIT was sent may have been applied though its
+// answer was lost. It looks without the checkout's context, which may have
+// ended, for at most storedCheckTimeout; when it cannot tell, it answers
+// false, and the charge is refunded as for any failed checkout.
+func (s *Service) stored(ctx context.Context, userID, id uuid.UUID, key string) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storedCheckTimeout)
+	defer cancel()
+	o, err := s.repo.GetOrderByKey(ctx, userID, key)
+	return err == nil && o.ID == id
 }
 
 // wanted returns the quantities to buy by product id. From the cart it

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -169,6 +168,46 @@ func TestCheckoutStopsAtDeadlineInCommit(t *testing.T) {
 	}
 }
 
+// TestCheckoutKeepsAChargeWhoseCommitWasApplied loses the answer to the
+// checkout's COMMIT after the database applied it: the checkout reports
+// its deadline, but the order exists, paid, so its charge must not be
+// refunded — and a retry with the same key finds the order.
+func TestCheckoutKeepsAChargeWhoseCommitWasApplied(t *testing.T) {
+	t.Parallel()
+	cfg, err := mysql.ParseDSN(testdb.MySQLDSN(t))
+	must(t, err)
+	p := newCommitProxy(t, cfg.Addr)
+	p.apply = true
+	cfg.Addr, cfg.TLSConfig = p.addr(), "false"
+	db := openDB(t, cfg.FormatDSN())
+	s, err := bunstore.New(context.Background(), db, nil)
+	must(t, err)
+	d := newDeadlineShop(t, s)
+
+	stall := newStall(p.hold())
+	t.Cleanup(func() { stall.release() })
+	wantDeadline(t, d.checkout(t, stall))
+	if p.held.Load() == 0 {
+		t.Fatal("the proxy held no COMMIT")
+	}
+	stored, err := d.s.Orders().GetOrderByKey(d.ctx, d.user.ID, "late")
+	if err != nil {
+		t.Fatalf("the order whose COMMIT was applied: %v", err)
+	}
+	if n, _ := d.card.Charged(); n != 1 {
+		t.Errorf("%d charges kept, want 1: the order exists, so its payment must stay", n)
+	}
+	ctx, cancel := context.WithTimeout(d.ctx, stalled)
+	defer cancel()
+	again, err := d.orders.Checkout(ctx, commerce.UserActor(d.user.ID), order.CheckoutInput{
+		ProductID: d.jam.ID, Quantity: 1, PaymentMethod: order.Card, IdempotencyKey: "late",
+		Address: &order.AddressInput{Recipient: "김민준", Phone: "010-1234-5678", Line1: "서울", Zipcode: "04524"},
+	})
+	if err != nil || again.ID != stored.ID {
+		t.Errorf("the retry: %v, %v; want the stored order %v", again.ID, err, stored.ID)
+	}
+}
+
 // commitProxy forwards TCP connections to MySQL and, while it holds,
 // keeps every COMMIT a client sends from reaching the server, as a network
 // that stopped delivering would: the COMMIT is dropped, and the connection
@@ -177,6 +216,10 @@ func TestCheckoutStopsAtDeadlineInCommit(t *testing.T) {
 type commitProxy struct {
 	ln   net.Listener
 	held atomic.Int64 // COMMITs held
+	// apply makes a hold deliver the COMMIT to the server and drop its
+	// answer instead, as a network that lost the answer would: the
+	// transaction is committed, and the client never learns it.
+	apply bool
 
 	mu       sync.Mutex
 	released chan struct{} // nil when not holding
@@ -240,9 +283,21 @@ func (p *commitProxy) serve(client net.Conn, target string) {
 	defer server.Close()
 	done := make(chan struct{})
 	defer close(done)
+	var mute atomic.Bool // drop what the server answers
 	go func() {
-		io.Copy(client, server)
-		client.Close()
+		defer client.Close()
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := server.Read(buf)
+			if n > 0 && !mute.Load() {
+				if _, err := client.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
 	}()
 	chunks := make(chan []byte)
 	go func() {
@@ -265,6 +320,12 @@ func (p *commitProxy) serve(client net.Conn, target string) {
 	for chunk := range chunks {
 		if released := p.holding(chunk); released != nil {
 			p.held.Add(1)
+			if p.apply {
+				mute.Store(true)
+				if _, err := server.Write(chunk); err != nil {
+					return
+				}
+			}
 			select {
 			case <-released:
 			case <-chunks: // the client gave up (closed, or sent more)

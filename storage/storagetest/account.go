@@ -563,6 +563,18 @@ func testThrottlingBurst(t *testing.T, f *accountFixture) {
 	if wrong > limit {
 		t.Errorf("%d wrong passwords sent at once were answered as wrong, want at most the limit of %d", wrong, limit)
 	}
+	// The burst counted against the username across clients no more than
+	// the pair's limit: one client cannot lock the owner out by sending its
+	// guesses at once.
+	if count, _, err := f.stores.Attempts.Failures(f.ctx, "user:burst"); err != nil || count > limit {
+		t.Errorf("the username's count across clients after a burst from one client: %d, %v; want at most %d", count, err, limit)
+	}
+	owner := account.NewService(f.stores.Accounts, f.stores.Sessions, f.stores.Attempts, &account.Options{
+		Now: f.now, Hasher: hasher, MaxUsernameClientFailures: limit, MaxUsernameFailures: n / 2,
+	})
+	if _, err := owner.SignIn(f.ctx, account.Credentials{Username: "burst", Password: strongPassword, Client: "10.0.0.9"}, ""); err != nil {
+		t.Errorf("the owner from another client after a burst of %d from one client: %v", n, err)
+	}
 
 	// The right password, while failures made at the same time reach the
 	// limit between its check and its answer.
