@@ -25,8 +25,8 @@ import (
 func (s *Store) Carts() cart.Repository { return s.carts }
 
 // cartRepo is the carts; db is the *bun.DB or, inside a transaction, the
-// bun.Tx, on which Update and UpdatePair then run without a transaction
-// of their own.
+// connection the transaction runs on (runInTx), on which Update and
+// UpdatePair then run without a transaction of their own.
 type cartRepo struct {
 	db bun.IDB
 }
