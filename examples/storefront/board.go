@@ -18,12 +18,9 @@ import (
 // not print a thousand links.
 const pageLinksShown = 10
 
-// boardView is a page of the notice board.
-type boardView struct {
-	Listing board.Listing
-	// Category is the category shown, or "" for all.
-	Category board.Category
-	Filters  []boardLink
+// boardPaging is the page links of a listing of the board, for /board
+// and the staff's notices alike.
+type boardPaging struct {
 	// Pages are the links of the block of pages around the current one.
 	Pages []boardLink
 	// Prev and Next are the previous and next pages' addresses, or "".
@@ -32,6 +29,32 @@ type boardView struct {
 	// empty; Last is the address of the last page.
 	PastEnd bool
 	Last    string
+}
+
+// pagingOf returns the page links of l, each page's address made by url.
+func pagingOf(l board.Listing, url func(page int) string) boardPaging {
+	var p boardPaging
+	first := (min(l.Page, l.Pages)-1)/pageLinksShown*pageLinksShown + 1
+	for n := first; n < first+pageLinksShown && n <= l.Pages; n++ {
+		p.Pages = append(p.Pages, boardLink{Label: strconv.Itoa(n), URL: url(n), Current: n == l.Page})
+	}
+	if l.Page > 1 {
+		p.Prev = url(min(l.Page-1, l.Pages))
+	}
+	if l.Page < l.Pages {
+		p.Next = url(l.Page + 1)
+	}
+	p.PastEnd, p.Last = l.Page > l.Pages, url(l.Pages)
+	return p
+}
+
+// boardView is a page of the notice board.
+type boardView struct {
+	Listing board.Listing
+	// Category is the category shown, or "" for all.
+	Category board.Category
+	Filters  []boardLink
+	boardPaging
 	// Problem says what was wrong with the address (a page that is not a
 	// number, an unknown category) and what is shown instead.
 	Problem string
@@ -100,18 +123,7 @@ func (s *Storefront) Board(w http.ResponseWriter, r *http.Request) {
 	for _, c := range board.Categories {
 		v.Filters = append(v.Filters, boardLink{Label: c.Label(), URL: boardURL(c, 1), Current: c == v.Category})
 	}
-	first := (min(l.Page, l.Pages)-1)/pageLinksShown*pageLinksShown + 1
-	for n := first; n < first+pageLinksShown && n <= l.Pages; n++ {
-		v.Pages = append(v.Pages, boardLink{Label: strconv.Itoa(n), URL: boardURL(v.Category, n), Current: n == l.Page})
-	}
-	if l.Page > 1 {
-		v.Prev = boardURL(v.Category, min(l.Page-1, l.Pages))
-	}
-	if l.Page < l.Pages {
-		v.Next = boardURL(v.Category, l.Page+1)
-	}
-	v.PastEnd = l.Page > l.Pages
-	v.Last = boardURL(v.Category, l.Pages)
+	v.boardPaging = pagingOf(l, func(n int) string { return boardURL(v.Category, n) })
 	status := http.StatusOK
 	if v.Problem != "" {
 		status = http.StatusBadRequest

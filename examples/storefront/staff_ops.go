@@ -247,12 +247,8 @@ type staffNoticesView struct {
 	// Others is true when a notice shown was written by someone else, to
 	// explain why it has fewer buttons.
 	Others bool
-	// Pages, Prev and Next page the board as /board does.
-	Pages      []boardLink
-	Prev, Next string
-	// PastEnd is true on a page after the last; Last is its address.
-	PastEnd bool
-	Last    string
+	// The page links, as /board's.
+	boardPaging
 	// Done says what was just done; Problem what was wrong with the
 	// address.
 	Done    string
@@ -341,17 +337,7 @@ func (s *Storefront) StaffNotices(w http.ResponseWriter, r *http.Request) {
 		return out
 	}
 	v.Pinned, v.Items = rows(l.Pinned), rows(l.Items)
-	first := (min(l.Page, l.Pages)-1)/pageLinksShown*pageLinksShown + 1
-	for n := first; n < first+pageLinksShown && n <= l.Pages; n++ {
-		v.Pages = append(v.Pages, boardLink{Label: strconv.Itoa(n), URL: staffNoticesURL(n, ""), Current: n == l.Page})
-	}
-	if l.Page > 1 {
-		v.Prev = staffNoticesURL(min(l.Page-1, l.Pages), "")
-	}
-	if l.Page < l.Pages {
-		v.Next = staffNoticesURL(l.Page+1, "")
-	}
-	v.PastEnd, v.Last = l.Page > l.Pages, staffNoticesURL(l.Pages, "")
+	v.boardPaging = pagingOf(l, func(n int) string { return staffNoticesURL(n, "") })
 	status := http.StatusOK
 	if v.Problem != "" {
 		status = http.StatusBadRequest
