@@ -72,3 +72,35 @@ func PageOf[T any](items []T, limit int, idOf func(T) uuid.UUID) Page[T] {
 	items = items[:limit]
 	return Page[T]{Items: items, NextCursor: EncodeCursor(idOf(items[limit-1]))}
 }
+
+// rankCursorVersion leads the cursors of lists ordered by a rank.
+const rankCursorVersion = 2
+
+// EncodeRankCursor returns the opaque cursor that continues a list ordered
+// by rank, then newest first, after the item of rank rank and id last.
+func EncodeRankCursor(rank uint8, last uuid.UUID) string {
+	var b [18]byte
+	b[0] = rankCursorVersion
+	b[1] = rank
+	copy(b[2:], last[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// DecodeRankCursor returns the rank and id that a cursor of
+// EncodeRankCursor continues after. An empty cursor is rank 0 and uuid.Nil
+// (the first page); a malformed one, or one of another kind of list, is a
+// ValidationError on field "cursor".
+func DecodeRankCursor(cursor string) (uint8, uuid.UUID, error) {
+	if cursor == "" {
+		return 0, uuid.Nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(b) != 18 || b[0] != rankCursorVersion {
+		return 0, uuid.Nil, Invalid("cursor", "malformed cursor; pass back next_cursor of the previous page unchanged")
+	}
+	id, _ := uuid.FromBytes(b[2:])
+	if id == uuid.Nil {
+		return 0, uuid.Nil, Invalid("cursor", "malformed cursor; pass back next_cursor of the previous page unchanged")
+	}
+	return b[1], id, nil
+}

@@ -110,10 +110,17 @@ type ProblemWithBrands struct {
 
 // ProductFilter selects a page of products, newest first.
 type ProductFilter struct {
-	// Query, when not blank, keeps the products whose name or whose brand's
-	// name contains it, compared case-insensitively after Unicode NFC
-	// normalisation (so "사과" finds "유기농사과잼").
+	// Query, when not blank, keeps the products that match it by the
+	// search rule of ParseSearch: every word of the query in the product's
+	// name or its brand's name, spacing, case, full-width letters and Latin
+	// accents ignored ("사과 잼" finds "유기농사과잼").
 	Query string
+	// Phrase makes Query one exact phrase, spaces included, as search
+	// matched before it split queries into words.
+	Phrase bool
+	// Sort orders the products: SortNewest (the default) or, with a
+	// Query, SortRelevance.
+	Sort Sort
 	// BrandID, when not uuid.Nil, keeps the products of that brand.
 	BrandID uuid.UUID
 	// Limit is the page size, 1..100; 0 means 20.
@@ -124,9 +131,11 @@ type ProductFilter struct {
 
 // BrandFilter selects a page of brands, newest first.
 type BrandFilter struct {
-	// Query, when not blank, keeps the brands whose name contains it,
-	// compared as ProductFilter.Query is.
+	// Query, when not blank, keeps the brands whose name contains every
+	// word of it, compared as ProductFilter.Query is.
 	Query string
+	// Phrase makes Query one exact phrase, as in ProductFilter.
+	Phrase bool
 	// ProblemID, when not uuid.Nil, keeps the brands working on that problem.
 	ProblemID uuid.UUID
 	Limit     int

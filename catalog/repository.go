@@ -76,8 +76,8 @@ type ProductRepository interface {
 	CreateProduct(ctx context.Context, p Product) error
 	// GetProduct returns the product with id, or ErrProductNotFound.
 	GetProduct(ctx context.Context, id uuid.UUID) (Product, error)
-	// ListProducts returns the products that q selects, newest (highest
-	// id) first, at most q.Limit of them.
+	// ListProducts returns the products that q selects, in the order of
+	// q.Sort, at most q.Limit of them.
 	ListProducts(ctx context.Context, q ProductQuery) ([]Product, error)
 	// UpdateProduct replaces the product p.ID with p if its stored Version
 	// is ifVersion. It returns ErrProductNotFound, ErrVersionConflict or
@@ -108,24 +108,36 @@ type StockRepository interface {
 // ProductQuery is what a repository's ListProducts selects. The service
 // builds it from a ProductFilter.
 type ProductQuery struct {
-	// Search, when not empty, is a SearchKey: keep the products for which
-	// SearchKey(name) contains Search, or whose brand has a name for which
-	// SearchKey(brand name) contains Search. It is a plain substring test —
-	// no wildcards, no word boundaries.
-	Search string
+	// Search, when not zero, keeps the products that it matches:
+	// Search.Rank(SearchKey(name), SearchKey(brand name)) reports true.
+	// An adapter may use an index to find candidates, but the matches and
+	// ranks are exactly Rank's.
+	Search Search
+	// Sort orders the products: with SortNewest (or a zero Search) by id,
+	// highest first; with SortRelevance by Search.Rank, then id, highest
+	// first.
+	Sort Sort
 	// BrandID, when not uuid.Nil, keeps the products of that brand.
 	BrandID uuid.UUID
-	// Before, when not uuid.Nil, keeps the products with a lower id.
-	Before uuid.UUID
+	// Before, when not uuid.Nil, keeps the products after it in the order
+	// of Sort: with SortNewest, those with a lower id; with SortRelevance,
+	// those with a higher rank than BeforeRank, or the same rank and a
+	// lower id.
+	Before     uuid.UUID
+	BeforeRank Rank
 	// Limit is the most products to return; always at least 1.
 	Limit int
 }
 
+// Ordered reports whether q lists products by rank: a search sorted by
+// relevance.
+func (q ProductQuery) Ordered() bool { return q.Sort == SortRelevance && !q.Search.IsZero() }
+
 // BrandQuery is what a repository's ListBrands selects.
 type BrandQuery struct {
-	// Search, when not empty, keeps the brands whose name's SearchKey
-	// contains it.
-	Search string
+	// Search, when not zero, keeps the brands whose name's SearchKey it
+	// matches (Search.Matches).
+	Search Search
 	// ProblemID, when not uuid.Nil, keeps the brands working on it.
 	ProblemID uuid.UUID
 	// Before, when not uuid.Nil, keeps the brands with a lower id.

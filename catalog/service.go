@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -93,28 +93,129 @@ func NewService(repo Repository, opts *Options) *Service {
 
 // ---- reads ----
 
-// Products returns a page of products, newest first, filtered by f.
+// Products returns a page of products filtered by f, newest first or, with
+// f.Sort = SortRelevance and a query, by relevance.
 func (s *Service) Products(ctx context.Context, f ProductFilter) (commerce.Page[Product], error) {
 	var bad commerce.ValidationError
 	limit, err := commerce.CheckLimit(f.Limit)
 	collect(&bad, err)
-	before, err := commerce.DecodeCursor(f.Cursor)
+	search, err := ParseSearch(f.Query, f.Phrase)
 	collect(&bad, err)
-	checkQuery(&bad, f.Query)
+	q := ProductQuery{Search: search, Sort: f.Sort, BrandID: f.BrandID, Limit: limit + 1}
+	switch f.Sort {
+	case "", SortNewest, SortRelevance:
+	default:
+		bad.Add("sort", `must be "newest" or "relevance"`)
+	}
+	if q.Ordered() {
+		rank, before, err := commerce.DecodeRankCursor(f.Cursor)
+		collect(&bad, err)
+		if rank >= uint8(NumRanks) {
+			collect(&bad, commerce.Invalid("cursor", "malformed cursor; pass back next_cursor of the previous page unchanged"))
+		}
+		q.Before, q.BeforeRank = before, Rank(rank)
+	} else {
+		q.Sort = SortNewest
+		q.Before, err = commerce.DecodeCursor(f.Cursor)
+		collect(&bad, err)
+	}
 	if err := bad.Err(); err != nil {
 		return commerce.Page[Product]{}, err
 	}
-	items, err := s.repo.ListProducts(ctx, ProductQuery{
-		Search:  SearchKey(f.Query),
-		BrandID: f.BrandID,
-		Before:  before,
-		Limit:   limit + 1,
-	})
+	items, err := s.repo.ListProducts(ctx, q)
 	if err != nil {
 		return commerce.Page[Product]{}, err
 	}
 	s.covers(items)
-	return commerce.PageOf(items, limit, productID), nil
+	if !q.Ordered() || len(items) <= limit {
+		return commerce.PageOf(items, limit, productID), nil
+	}
+	last := items[limit-1]
+	rank, _ := search.Rank(ProductKeys(last))
+	return commerce.Page[Product]{Items: items[:limit], NextCursor: commerce.EncodeRankCursor(uint8(rank), last.ID)}, nil
+}
+
+// ProductKeys returns the search keys of p's name and of its brand's name
+// ("" without a brand), as Search.Rank takes them.
+func ProductKeys(p Product) (nameKey, brandKey string) {
+	if p.Brand != nil {
+		brandKey = SearchKey(p.Brand.Name)
+	}
+	return SearchKey(p.Name), brandKey
+}
+
+// MaxSuggestions is the most names Suggest returns.
+const MaxSuggestions = 8
+
+// Suggestion is a name that a search box may offer as what was typed is
+// completed: a brand's or a product's.
+type Suggestion struct {
+	// Kind is "brand" or "product".
+	Kind string
+	ID   uuid.UUID
+	Name string
+}
+
+// Suggest returns up to MaxSuggestions brand and product names that match
+// query by the search rule (ParseSearch) through the name itself, for a
+// search box's drop-down: first the brands (at most half of them), then
+// the products, each those
+// whose name starts with the first word before the others, newest first. A
+// name is given once, though several products have it. A blank query has
+// no suggestions; a malformed one is a ValidationError on q, as for
+// Products.
+func (s *Service) Suggest(ctx context.Context, query string) ([]Suggestion, error) {
+	search, err := ParseSearch(query, false)
+	if err != nil || search.IsZero() {
+		return []Suggestion{}, err
+	}
+	brands, err := s.repo.ListBrands(ctx, BrandQuery{Search: search, Limit: MaxSuggestions})
+	if err != nil {
+		return nil, err
+	}
+	// Brands whose name starts with the first word come first.
+	first := search.Terms()[0]
+	slices.SortStableFunc(brands, func(a, b Brand) int {
+		return compareBool(!strings.HasPrefix(Compact(SearchKey(a.Name)), first), !strings.HasPrefix(Compact(SearchKey(b.Name)), first))
+	})
+	out := make([]Suggestion, 0, MaxSuggestions)
+	seen := make(map[string]bool)
+	for _, b := range brands {
+		if len(out) < MaxSuggestions/2 && !seen[b.Name] {
+			seen[b.Name] = true
+			out = append(out, Suggestion{Kind: "brand", ID: b.ID, Name: b.Name})
+		}
+	}
+	// Products by relevance: those matched through their brand's name
+	// (RankBrandStart and after) do not complete what was typed, so the
+	// walk stops at the first of them.
+	products, err := s.repo.ListProducts(ctx, ProductQuery{Search: search, Sort: SortRelevance, Limit: 2 * MaxSuggestions})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range products {
+		if len(out) == MaxSuggestions {
+			break
+		}
+		if rank, _ := search.Rank(ProductKeys(p)); rank >= RankBrandStart {
+			break
+		}
+		if !seen[p.Name] {
+			seen[p.Name] = true
+			out = append(out, Suggestion{Kind: "product", ID: p.ID, Name: p.Name})
+		}
+	}
+	return out, nil
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // Newest returns the HomePageSize newest products, with their brands.
@@ -140,12 +241,13 @@ func (s *Service) Brands(ctx context.Context, f BrandFilter) (commerce.Page[Bran
 	collect(&bad, err)
 	before, err := commerce.DecodeCursor(f.Cursor)
 	collect(&bad, err)
-	checkQuery(&bad, f.Query)
+	search, err := ParseSearch(f.Query, f.Phrase)
+	collect(&bad, err)
 	if err := bad.Err(); err != nil {
 		return commerce.Page[Brand]{}, err
 	}
 	items, err := s.repo.ListBrands(ctx, BrandQuery{
-		Search: SearchKey(f.Query), ProblemID: f.ProblemID, Before: before, Limit: limit + 1,
+		Search: search, ProblemID: f.ProblemID, Before: before, Limit: limit + 1,
 	})
 	if err != nil {
 		return commerce.Page[Brand]{}, err
@@ -166,16 +268,6 @@ func (s *Service) ImagesInUse(ctx context.Context, prefix string) (map[string]bo
 		return nil, err
 	}
 	return used, nil
-}
-
-// checkQuery adds to bad what is wrong with a search query, as the field
-// q of the API.
-func checkQuery(bad *commerce.ValidationError, query string) {
-	if !utf8.ValidString(query) {
-		bad.Add("q", "must be valid UTF-8")
-	} else if utf8.RuneCountInString(query) > maxQueryLen {
-		bad.Add("q", fmt.Sprintf("must be at most %d characters", maxQueryLen))
-	}
 }
 
 // Brand returns the brand with id and its newest products (up to

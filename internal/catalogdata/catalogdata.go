@@ -26,9 +26,14 @@ const (
 	SyllableTerm = "잼"
 	// MissTerm is in no name: no name has the syllable 딸.
 	MissTerm = "딸기잼"
-	// HardMissTerm is in no name, though each pair of letters in it is
-	// common.
+	// HardMissTerm is in no name, though each of its words, and each pair
+	// of letters in them, is common.
 	HardMissTerm = "사과 비누"
+	// TwoTerms finds the food products made of apple as jam: about 0.25%.
+	TwoTerms = "사과 잼"
+	// ThreeTerms finds the raw apples of one origin by one weight: about
+	// 0.025%, each of its words common.
+	ThreeTerms = "제주 사과 5kg"
 )
 
 // RarePeriod and RareOffset place RareTerm: product i has it exactly when

@@ -34,7 +34,7 @@ func TestProportions(t *testing.T) {
 		}
 	}
 	counts := make(map[string]int)
-	pairs := make(map[string]bool)
+	words := make(map[string]int)
 	for i := range size {
 		p := c.Product(i)
 		key := catalog.SearchKey(p.Name)
@@ -42,8 +42,8 @@ func TestProportions(t *testing.T) {
 		if p.Brand != nil {
 			brand = brandKeys[p.Brand.ID.String()]
 		}
-		for _, term := range []string{catalogdata.CommonTerm, catalogdata.RareTerm, catalogdata.SyllableTerm, catalogdata.MissTerm, catalogdata.HardMissTerm} {
-			if strings.Contains(key, term) || strings.Contains(brand, term) {
+		for _, term := range []string{catalogdata.CommonTerm, catalogdata.RareTerm, catalogdata.SyllableTerm, catalogdata.MissTerm, catalogdata.HardMissTerm, catalogdata.TwoTerms, catalogdata.ThreeTerms} {
+			if _, ok := catalog.MustParseSearch(term).Rank(key, brand); ok {
 				counts[term]++
 			}
 		}
@@ -56,9 +56,10 @@ func TestProportions(t *testing.T) {
 		if got, want := strings.Contains(key, catalogdata.RareTerm), i%catalogdata.RarePeriod == catalogdata.RareOffset; got != want {
 			t.Errorf("product %d %q: rare term %v, want %v", i, p.Name, got, want)
 		}
-		rs := []rune(key)
-		for k := 0; k+1 < len(rs); k++ {
-			pairs[string(rs[k:k+2])] = true
+		for _, word := range strings.Fields(catalogdata.HardMissTerm) {
+			if strings.Contains(key, word) {
+				words[word]++
+			}
 		}
 		if i > 0 && c.ProductID(i-1).String() >= p.ID.String() {
 			t.Fatalf("product %d's id %s is not above the last", i, p.ID)
@@ -77,6 +78,8 @@ func TestProportions(t *testing.T) {
 	within(catalogdata.CommonTerm, 0.045, 0.055)
 	within(catalogdata.BrandTerm, 0.17, 0.21)
 	within(catalogdata.SyllableTerm, 0.05, 0.07)
+	within(catalogdata.TwoTerms, 0.0015, 0.0035)
+	within(catalogdata.ThreeTerms, 0.0001, 0.0005)
 	if counts[catalogdata.RareTerm] != c.RareCount() || c.RareCount() != 1 {
 		t.Errorf("rare term in %d products, RareCount %d; want 1", counts[catalogdata.RareTerm], c.RareCount())
 	}
@@ -85,10 +88,9 @@ func TestProportions(t *testing.T) {
 			t.Errorf("%q is in %d products, want none", miss, counts[miss])
 		}
 	}
-	hard := []rune(catalogdata.HardMissTerm)
-	for k := 0; k+1 < len(hard); k++ {
-		if !pairs[string(hard[k:k+2])] {
-			t.Errorf("the hard miss's pair %q is in no name", string(hard[k:k+2]))
+	for _, word := range strings.Fields(catalogdata.HardMissTerm) {
+		if n := words[word]; n < size/100 {
+			t.Errorf("the hard miss's word %q is in %d names, want at least 1%%", word, n)
 		}
 	}
 }

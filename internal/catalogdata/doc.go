@@ -30,8 +30,11 @@
 //     product in about 6% of the catalog;
 //   - [MissTerm] ("딸기잼") matches nothing: no name has the syllable 딸;
 //   - [HardMissTerm] ("사과 비누") matches nothing either, although each of
-//     its two-letter pieces (사과, "과 ", " 비", 비누) is common: fruit is
-//     never made into soap.
+//     its words is common (사과 in about 8% of the names, 비누 in 2%): fruit
+//     is never made into soap;
+//   - [TwoTerms] ("사과 잼") finds apple jams, about 0.25% of the catalog,
+//     and [ThreeTerms] ("제주 사과 5kg") raw apples of one origin and
+//     weight, about 0.025%: queries of several common words.
 //
 // The package's tests check these proportions.
 package catalogdata

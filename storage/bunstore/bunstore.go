@@ -309,7 +309,8 @@ func newMigrator(db *bun.DB) (*migrate.Migrator, error) {
 	if err := ms.Discover(migrationFiles); err != nil {
 		return nil, fmt.Errorf("bunstore: reading the embedded migrations: %v: %w", err, commerce.ErrInvalid)
 	}
-	ms.Add(searchBackfill(db))
+	ms.Add(searchBackfill())
+	ms.Add(searchRebuild(db))
 	return migrate.NewMigrator(db, ms,
 		migrate.WithTableName(migrationsTable),
 		migrate.WithLocksTableName(migrationLocksTable),

@@ -16,6 +16,7 @@ import (
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/catalog/searchindex"
 )
 
 // catalogRepo is the catalog's repository. Its queries run on db, which is
@@ -74,6 +75,7 @@ type productRow struct {
 	bun.BaseModel `bun:"table:products,alias:p"`
 
 	ID            binID           `bun:"id,pk"`
+	Seq           uint32          `bun:"seq"` // see search.go; not read with the product
 	BrandID       nullBinID       `bun:"brand_id"`
 	Name          string          `bun:"name"`
 	NameKey       string          `bun:"name_key"`
@@ -292,11 +294,18 @@ func (r *catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]c
 	if q.ProblemID != uuid.Nil {
 		sel = sel.Where("b.problem_id = ?", binID(q.ProblemID))
 	}
-	if q.Search != "" {
+	if !q.Search.IsZero() {
 		// A shop has tens or hundreds of brands, not millions: a scan of
-		// their keys, in the binary collation the keys are stored in.
+		// their keys, in the binary collation the keys are stored in,
+		// each term in the key without its spaces (catalog.Search.Matches).
 		// LOCATE leaves % and _ ordinary characters.
-		sel = sel.Where("LOCATE(?, b.name_key) > 0", q.Search)
+		if q.Search.Phrase() {
+			sel = sel.Where("LOCATE(?, b.name_key) > 0", q.Search.String())
+		} else {
+			for _, t := range q.Search.Terms() {
+				sel = sel.Where("LOCATE(?, REPLACE(b.name_key, ' ', '')) > 0", t)
+			}
+		}
 	}
 	if q.Before != uuid.Nil {
 		sel = sel.Where("b.id < ?", binID(q.Before))
@@ -378,9 +387,10 @@ func lockBrand(ctx context.Context, db bun.IDB, id uuid.UUID) (lockedBrand, erro
 
 // ---- products ----
 
-// CreateProduct stores the product and its grams in one transaction. The
+// CreateProduct stores the product and its sets in one transaction. The
 // brand's name is read with a shared lock, which a concurrent rename waits
-// for (or is waited on), so the grams written are of the name that stays.
+// for (or is waited on), so the sets written are of the name that stays;
+// the product's seq comes from search_state (see nextSeq).
 func (r *catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error {
 	row, err := productIn(p)
 	if err != nil {
@@ -395,6 +405,11 @@ func (r *catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) erro
 		if !ok && uuid.UUID(row.BrandID) != uuid.Nil {
 			return catalog.ErrBrandNotFound
 		}
+		seq, outOfOrder, err := nextSeq(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		row.Seq = seq
 		_, err = tx.NewInsert().Model(row).Exec(ctx)
 		switch {
 		case isErrno(err, errDupEntry):
@@ -404,7 +419,11 @@ func (r *catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) erro
 		case err != nil:
 			return err
 		}
-		return writeGrams(ctx, tx, []gramChange{{id: p.ID, after: catalog.ProductGrams(row.NameKey, brandKey)}})
+		change := gramChange(seq, nil, &[2]string{row.NameKey, brandKey})
+		if outOfOrder {
+			change.added = append(change.added, searchindex.OutOfOrder)
+		}
+		return writeSets(ctx, tx, []setChange{change})
 	})
 }
 
@@ -423,39 +442,30 @@ func (r *catalogRepo) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Pro
 }
 
 // ListProducts reads a page of products with their brands' names in one
-// query. A search walks the n-gram index (see searchQuery) and tests each
-// candidate with LIKE on the stored search keys, the one substring test
-// that MariaDB and MySQL run alike for Korean. A search within a brand
-// walks the brand's products instead, newest first, with the same test.
+// query. A search goes through the index (package catalog/searchindex, see
+// search.go): it reads its grams' sets, then loads the candidates by seq.
 func (r *catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) ([]catalog.Product, error) {
 	if q.Limit < 1 {
 		return []catalog.Product{}, nil
 	}
 	var rows []productRow
-	sel := r.db.NewSelect().Model(&rows).ColumnExpr(productColumns)
-	order := "p.id DESC"
-	switch {
-	case q.Search != "" && q.BrandID == uuid.Nil:
-		sel = searchQuery(sel, q.Search)
-		order = "g.product_id DESC"
-		if q.Before != uuid.Nil {
-			sel = sel.Where("g.product_id < ?", binID(q.Before))
+	if !q.Search.IsZero() {
+		var err error
+		if rows, err = searchindex.Find[productRow](ctx, searchSource{r.db}, q); err != nil {
+			return nil, translate(err)
 		}
-	case q.Search != "":
-		pattern := likeContains(q.Search)
-		sel = sel.Where("(p.name_key LIKE ? ESCAPE '!' OR b.name_key LIKE ? ESCAPE '!')", pattern, pattern)
-		fallthrough
-	default:
+	} else {
+		sel := r.db.NewSelect().Model(&rows).ColumnExpr(productColumns).
+			Join("LEFT JOIN brands AS b ON b.id = p.brand_id")
 		if q.BrandID != uuid.Nil {
 			sel = sel.Where("p.brand_id = ?", binID(q.BrandID))
 		}
 		if q.Before != uuid.Nil {
 			sel = sel.Where("p.id < ?", binID(q.Before))
 		}
-	}
-	sel = sel.Join("LEFT JOIN brands AS b ON b.id = p.brand_id")
-	if err := sel.OrderExpr(order).Limit(int64(q.Limit)).Scan(ctx); err != nil {
-		return nil, translate(err)
+		if err := sel.OrderExpr("p.id DESC").Limit(int64(q.Limit)).Scan(ctx); err != nil {
+			return nil, translate(err)
+		}
 	}
 	out := make([]catalog.Product, len(rows))
 	for i := range rows {
@@ -495,7 +505,7 @@ func (r *catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVe
 				return catalog.ErrBrandNotFound
 			}
 		}
-		_, err = tx.NewUpdate().Model(row).ExcludeColumn("id").
+		_, err = tx.NewUpdate().Model(row).ExcludeColumn("id", "seq").
 			Where("id = ?", row.ID).Where("version = ?", ifVersion).Exec(ctx)
 		switch {
 		case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
@@ -506,11 +516,8 @@ func (r *catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVe
 		if !reindex {
 			return nil
 		}
-		return writeGrams(ctx, tx, []gramChange{{
-			id:     p.ID,
-			before: catalog.ProductGrams(before.NameKey, keys[oldBrand]),
-			after:  catalog.ProductGrams(row.NameKey, keys[newBrand]),
-		}})
+		return writeSets(ctx, tx, []setChange{gramChange(before.Seq,
+			&[2]string{before.NameKey, keys[oldBrand]}, &[2]string{row.NameKey, keys[newBrand]})})
 	})
 }
 
@@ -533,7 +540,9 @@ func (r *catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
 		if err := deleted(res, catalog.ErrProductNotFound); err != nil {
 			return err
 		}
-		return writeGrams(ctx, tx, []gramChange{{id: id, before: catalog.ProductGrams(before.NameKey, keys[brand])}})
+		change := gramChange(before.Seq, &[2]string{before.NameKey, keys[brand]}, nil)
+		change.removed = append(change.removed, searchindex.OutOfOrder)
+		return writeSets(ctx, tx, []setChange{change})
 	})
 }
 

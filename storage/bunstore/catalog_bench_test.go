@@ -3,13 +3,11 @@ package bunstore
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,14 +37,14 @@ func benchSizes(b *testing.B) []int {
 // BenchmarkCatalog measures the shop's reads, a cart and a checkout on a
 // generated catalog (internal/catalogdata) in a fresh database per size,
 // loaded once and shared by the sub-benchmarks. Beside each search through
-// the n-gram index ("indexed") runs the plain LIKE query the store used
-// before, on the same rows ("like"); beside the home page and a product
+// the index ("indexed") runs the search rule in SQL alone, LIKE on every
+// row, on the same rows ("like"); beside the home page and a product
 // through the store ("bun") runs hand-written database/sql ("sql").
 //
 //	COMMERCE_BENCH_SIZES=10000,100000,1000000 go test -run '^$' -bench Catalog -benchmem -count 5 -timeout 3h ./storage/bunstore/
 //
-// "load" reports how long loading took (multi-row INSERTs, the grams in
-// key order) and what it wrote.
+// "load" reports how long loading took (multi-row INSERTs, then
+// RebuildSearch) and the sizes of the index and of the products table.
 func BenchmarkCatalog(b *testing.B) {
 	for _, size := range benchSizes(b) {
 		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) { benchCatalog(b, size) })
@@ -66,11 +64,19 @@ func benchCatalog(b *testing.B, size int) {
 	}
 	data := catalogdata.New(size, catalogdata.DefaultSeed)
 	started := time.Now()
-	grams, err := loadCatalog(ctx, db, data)
+	index, err := loadCatalog(ctx, db, data)
 	if err != nil {
 		b.Fatal(err)
 	}
 	loaded := time.Since(started)
+	productBytes, err := tableBytes(ctx, db, "products")
+	if err != nil {
+		b.Fatal(err)
+	}
+	indexBytes, err := tableBytes(ctx, db, "search_sets")
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	svc := catalog.NewService(s.Catalog(), nil)
 	like := catalog.NewService(likeRepo{s.catalog}, nil)
@@ -85,7 +91,11 @@ func benchCatalog(b *testing.B, size int) {
 		b.ReportMetric(0, "ns/op")
 		b.ReportMetric(loaded.Seconds(), "s")
 		b.ReportMetric(float64(size), "products")
-		b.ReportMetric(float64(grams), "grams")
+		b.ReportMetric(float64(index.rows), "set-rows")
+		b.ReportMetric(float64(index.bytes)/float64(size), "set-B/product")
+		b.ReportMetric(float64(indexBytes)/float64(size), "index-disk-B/product")
+		b.ReportMetric(float64(productBytes)/float64(size), "products-disk-B/product")
+		b.ReportMetric(float64(indexBytes)/float64(productBytes), "index/products")
 	})
 	b.Run("home/bun", func(b *testing.B) {
 		b.ReportAllocs()
@@ -124,21 +134,46 @@ func benchCatalog(b *testing.B, size int) {
 		}
 	})
 	for _, term := range searchTerms(data) {
-		for _, way := range []struct {
-			name string
-			svc  *catalog.Service
-		}{{"indexed", svc}, {"like", like}} {
-			b.Run("search="+term.name+"/"+way.name, func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					page, err := way.svc.Products(ctx, catalog.ProductFilter{Query: term.query})
-					if err != nil || len(page.Items) != term.want {
-						b.Fatalf("search %q: %d products, %v; want %d", term.query, len(page.Items), err, term.want)
+		for _, sort := range []catalog.Sort{catalog.SortNewest, catalog.SortRelevance} {
+			filter := catalog.ProductFilter{Query: term.query, Sort: sort}
+			want, err := like.Products(ctx, filter)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if term.want >= 0 && len(want.Items) != term.want {
+				b.Fatalf("search %q: %d products by LIKE, want %d", term.query, len(want.Items), term.want)
+			}
+			name := "search=" + term.name
+			if sort == catalog.SortRelevance {
+				name = "relevance=" + term.name
+			}
+			for _, way := range []struct {
+				name string
+				svc  *catalog.Service
+			}{{"indexed", svc}, {"like", like}} {
+				b.Run(name+"/"+way.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						page, err := way.svc.Products(ctx, filter)
+						if err != nil || len(page.Items) != len(want.Items) {
+							b.Fatalf("search %q: %d products, %v; want %d", term.query, len(page.Items), err, len(want.Items))
+						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
+	for _, typed := range []string{"사", "사과", "제주 사", "늘봄"} {
+		b.Run("suggest="+typed, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if got, err := svc.Suggest(ctx, typed); err != nil || len(got) == 0 {
+					b.Fatalf("Suggest(%q): %d, %v", typed, len(got), err)
+				}
+			}
+		})
+	}
+	benchWrites(b, ctx, s, data)
 	brand := data.Brands[len(data.Brands)/2].ID
 	b.Run("brand", func(b *testing.B) {
 		b.ReportAllocs()
@@ -216,26 +251,61 @@ func searchTerms(data *catalogdata.Catalog) []benchTerm {
 		{"hardmiss", catalogdata.HardMissTerm, 0},
 		{"syllable", catalogdata.SyllableTerm, 20},
 		{"brand", catalogdata.BrandTerm, 20},
+		{"twoterms", catalogdata.TwoTerms, -1},
+		{"threeterms", catalogdata.ThreeTerms, -1},
 	}
 }
 
-// likeRepo is the store's catalog with the search it had before the
-// index: LIKE '%q%' on the products' and brands' search keys, newest
-// first. It is the baseline of the benchmarks.
+// likeRepo is the store's catalog with the search rule written in SQL
+// alone: every term LIKE '%t%' in the product's or the brand's search key
+// without spaces, ranked by CASE expressions, on every row newest first.
+// It is the baseline of the benchmarks and what the tests check the index
+// against.
 type likeRepo struct{ *catalogRepo }
 
 func (r likeRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) ([]catalog.Product, error) {
 	var rows []productRow
 	sel := r.db.NewSelect().Model(&rows).ColumnExpr(productColumns).
 		Join("LEFT JOIN brands AS b ON b.id = p.brand_id")
-	if q.Before != uuid.Nil {
+	if q.BrandID != uuid.Nil {
+		sel = sel.Where("p.brand_id = ?", binID(q.BrandID))
+	}
+	order := "p.id DESC"
+	if !q.Search.IsZero() {
+		name, brand := "REPLACE(p.name_key, ' ', '')", "REPLACE(b.name_key, ' ', '')"
+		terms := q.Search.Terms()
+		first := terms[0]
+		if q.Search.Phrase() {
+			name, brand = "p.name_key", "b.name_key"
+			terms = []string{q.Search.String()}
+			first = terms[0]
+		}
+		var inName []string
+		var args []any
+		for _, t := range terms {
+			pattern := likeContains(t)
+			sel = sel.Where("("+name+" LIKE ? ESCAPE '!' OR "+brand+" LIKE ? ESCAPE '!')", pattern, pattern)
+			inName = append(inName, name+" LIKE ? ESCAPE '!'")
+			args = append(args, pattern)
+		}
+		args = append(args, likeEscape(first)+"%")
+		rank := "(CASE WHEN " + strings.Join(inName, " AND ") + " THEN 0 ELSE 2 END + CASE WHEN " + name + " LIKE ? ESCAPE '!' THEN 0 ELSE 1 END)"
+		if q.Ordered() {
+			order = rank + " ASC, p.id DESC"
+			sel = sel.OrderExpr(order, args...)
+			if q.Before != uuid.Nil {
+				sel = sel.Where(rank+" > ? OR "+rank+" = ? AND p.id < ?", append(append(append(slices.Clone(args), q.BeforeRank), args...), q.BeforeRank, binID(q.Before))...)
+			}
+			order = ""
+		}
+	}
+	if q.Before != uuid.Nil && !q.Ordered() {
 		sel = sel.Where("p.id < ?", binID(q.Before))
 	}
-	if q.Search != "" {
-		pattern := likeContains(q.Search)
-		sel = sel.Where("p.name_key LIKE ? ESCAPE '!' OR b.name_key LIKE ? ESCAPE '!'", pattern, pattern)
+	if order != "" {
+		sel = sel.OrderExpr(order)
 	}
-	if err := sel.OrderExpr("p.id DESC").Limit(int64(q.Limit)).Scan(ctx); err != nil {
+	if err := sel.Limit(int64(q.Limit)).Scan(ctx); err != nil {
 		return nil, translate(err)
 	}
 	out := make([]catalog.Product, len(rows))
@@ -305,134 +375,111 @@ func sqlProduct(ctx context.Context, db *sql.DB, id uuid.UUID) (catalog.Product,
 }
 
 // loadCatalog writes data into the empty store on db with multi-row
-// INSERTs: problems, brands, products, then every product's grams sorted
-// by the primary key, so that InnoDB appends to its pages, and the counts.
-// It returns the number of gram rows.
-func loadCatalog(ctx context.Context, db *bun.DB, data *catalogdata.Catalog) (int, error) {
+// INSERTs — problems, brands, products — then builds the search index with
+// RebuildSearch, as after any load by plain SQL. It returns the index's
+// size: its rows and bytes.
+func loadCatalog(ctx context.Context, db *bun.DB, data *catalogdata.Catalog) (indexSize, error) {
 	repo := &catalogRepo{db: db}
 	for _, p := range data.Problems {
 		if err := repo.CreateProblem(ctx, p); err != nil {
-			return 0, err
+			return indexSize{}, err
 		}
 	}
-	brandKeys := make(map[uuid.UUID]string)
 	brands := make([]*brandRow, len(data.Brands))
 	for i, b := range data.Brands {
 		brands[i] = brandIn(b)
-		brandKeys[b.ID] = brands[i].NameKey
 	}
 	for chunk := range slices.Chunk(brands, 1000) {
 		if _, err := db.NewInsert().Model(&chunk).Exec(ctx); err != nil {
-			return 0, err
+			return indexSize{}, err
 		}
 	}
-
-	type pair struct {
-		gram int64
-		id   uuid.UUID
-	}
-	var pairs []pair
-	counts := make(map[int64]int)
 	const batch = 1000
 	rows := make([]*productRow, 0, batch)
 	flush := func() error {
 		if len(rows) == 0 {
 			return nil
 		}
-		_, err := db.NewInsert().Model(&rows).Exec(ctx)
+		_, err := db.NewInsert().Model(&rows).ExcludeColumn("seq").Exec(ctx)
 		rows = rows[:0]
 		return err
 	}
 	for i := range data.Len() {
-		p := data.Product(i)
-		row, err := productIn(p)
+		row, err := productIn(data.Product(i))
 		if err != nil {
-			return 0, err
+			return indexSize{}, err
 		}
 		rows = append(rows, row)
-		brandKey := ""
-		if p.Brand != nil {
-			brandKey = brandKeys[p.Brand.ID]
-		}
-		for _, g := range catalog.ProductGrams(row.NameKey, brandKey) {
-			pairs = append(pairs, pair{g, p.ID})
-			counts[g]++
-		}
 		if len(rows) == batch {
 			if err := flush(); err != nil {
-				return 0, err
+				return indexSize{}, err
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return 0, err
+		return indexSize{}, err
 	}
-	slices.SortFunc(pairs, func(a, b pair) int {
-		if a.gram != b.gram {
-			if a.gram < b.gram {
-				return -1
-			}
-			return 1
-		}
-		return compareUUID(a.id, b.id)
-	})
-
-	// Two connections write halves of the sorted grams, each appending at
-	// its own end of the index, while Go formats the next statement.
-	const gramsPerInsert = 5000
-	chunks := make(chan []pair)
-	errs := make(chan error, 2)
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Go(func() {
-			var q []byte
-			for chunk := range chunks {
-				q = append(q[:0], "INSERT INTO product_grams (gram, product_id) VALUES "...)
-				for i, p := range chunk {
-					if i > 0 {
-						q = append(q, ',')
-					}
-					q = append(q, '(')
-					q = strconv.AppendInt(q, p.gram, 10)
-					q = append(q, ",X'"...)
-					q = hex.AppendEncode(q, p.id[:])
-					q = append(q, "')"...)
-				}
-				if _, err := db.DB.ExecContext(ctx, string(q)); err != nil {
-					errs <- err
-					for range chunks {
-					}
-					return
-				}
-			}
-		})
+	if err := RebuildSearch(ctx, db); err != nil {
+		return indexSize{}, err
 	}
-	half := len(pairs) / 2
-	go func() {
-		// Interleave the two halves so each connection appends in order.
-		a, b := slices.Collect(slices.Chunk(pairs[:half], gramsPerInsert)), slices.Collect(slices.Chunk(pairs[half:], gramsPerInsert))
-		for i := 0; i < len(a) || i < len(b); i++ {
-			if i < len(a) {
-				chunks <- a[i]
-			}
-			if i < len(b) {
-				chunks <- b[i]
-			}
-		}
-		close(chunks)
-	}()
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return 0, err
-	}
-	if err := addCounts(ctx, db, counts, true); err != nil {
-		return 0, err
-	}
-	for _, table := range []string{"products", "brands", "product_grams", "product_gram_counts"} {
+	for _, table := range []string{"products", "brands", "search_sets"} {
 		if _, err := db.ExecContext(ctx, "ANALYZE TABLE "+table); err != nil {
-			return 0, err
+			return indexSize{}, err
 		}
 	}
-	return len(pairs), nil
+	var size indexSize
+	err := db.QueryRowContext(ctx, "SELECT COUNT(*), COALESCE(SUM(LENGTH(bits)), 0) FROM search_sets").Scan(&size.rows, &size.bytes)
+	return size, err
+}
+
+// indexSize is the size of search_sets: rows and bytes of sets.
+type indexSize struct{ rows, bytes int64 }
+
+// tableBytes returns the bytes that table takes on disk, data and indexes,
+// as information_schema tells after ANALYZE TABLE.
+func tableBytes(ctx context.Context, db *bun.DB, table string) (int64, error) {
+	var n int64
+	err := db.QueryRowContext(ctx, "SELECT data_length + index_length FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?", table).Scan(&n)
+	return n, err
+}
+
+// benchWrites times the writes that maintain the index: creating a
+// product, and renaming a brand with 1,000 products (back and forth).
+func benchWrites(b *testing.B, ctx context.Context, s *Store, data *catalogdata.Catalog) {
+	svc := catalog.NewService(s.Catalog(), nil)
+	staff := commerce.StaffActor(commerce.NewID())
+	brand := data.Brands[1]
+	b.Run("write=create", func(b *testing.B) {
+		for b.Loop() {
+			_, err := svc.CreateProduct(ctx, staff, catalog.ProductInput{
+				Name: "벤치 유기농 사과잼 500g", Price: commerce.MustMoney("9000", "KRW"), BrandID: brand.ID,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// A brand of its own with 1,000 products.
+	big, err := svc.CreateBrand(ctx, staff, catalog.BrandInput{Name: "천개상품협동조합", ProblemID: data.Problems[0].ID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 1000 {
+		_, err := svc.CreateProduct(ctx, staff, catalog.ProductInput{
+			Name: fmt.Sprintf("천개 상품 %d 선물세트", i), Price: commerce.MustMoney("1000", "KRW"), BrandID: big.ID,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	names := []string{"천개상품농원", "천개상품협동조합"}
+	b.Run("write=rename-brand-1000", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if _, err := svc.UpdateBrand(ctx, staff, big.ID, catalog.BrandPatch{Name: commerce.Some(names[i%2])}); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 }

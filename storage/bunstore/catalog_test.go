@@ -248,7 +248,8 @@ func TestSearch(t *testing.T) {
 		{"!", []string{"느낌!표 컵"}},
 		{"!표", []string{"느낌!표 컵"}},
 		{"éco", []string{"ÉCO Bag"}},
-		{"eco", nil}, // no accent folding: the in-memory store has none either
+		{"eco", []string{"ÉCO Bag"}}, // Latin accents are folded away
+		{"ＥＣＯ", []string{"ÉCO Bag"}}, // full-width letters too
 		{"'", nil},
 		{"없는말", nil},
 	} {

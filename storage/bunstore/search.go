@@ -10,168 +10,204 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/catalog/searchindex"
 )
 
-// The search index. product_grams holds, for every product, each gram of
-// catalog.SearchKey of its name and of its brand's name: each letter, and
-// each pair of adjacent letters. Its primary key (gram, product_id) makes
-// each gram's products a list in id order, so a search walks one list
-// newest first and stops as soon as the page is full. Every product that
-// contains a query of k ≥ 2 letters has each of its k-1 pairs, and every
-// product that contains a one-letter query has that letter, so one gram's
-// list holds every match; each candidate is then tested with the exact
-// substring rule (LIKE on the keys, % and _ escaped), and the results are
-// those of the plain rule whatever the index holds.
+// The search index (package catalog/searchindex). search_sets holds, for
+// each gram and each chunk of 65,536 sequence numbers, the set of the seqs
+// of the products that have the gram, serialized; products.seq is each
+// product's seq, and search_state.last_seq the last one given. A search
+// reads its grams' sets in one query, intersects them here and loads the
+// candidates by seq (the unique key products_seq), newest first, until the
+// page is full; searchindex decides what matches.
 //
-// product_gram_counts holds how many products have each gram. A query of
-// three or more letters walks the list of its rarest pair, which a
-// subquery of the search picks from the counts; a pair that no product has
-// counts 0, is picked, and ends the search at once.
-//
-// Both tables change in the transaction of every write that changes what
-// they hold: a product created, renamed, moved to another brand or deleted;
-// a brand renamed (its products' lists hold its name's grams, so its
-// products are re-indexed: the grams that change) or deleted. Stock changes
-// and edits that keep the name and brand do not touch them.
+// The sets change in the transaction of every write that changes what they
+// hold: a product created, renamed, moved to another brand or deleted; a
+// brand renamed (its products' sets hold its name's grams, so its products
+// are re-indexed: the grams that change) or deleted. A write reads the
+// rows it changes FOR UPDATE, in key order, and writes them back whole;
+// stock changes and edits that keep the name and brand do not touch them.
+// Creating a product takes the lock of search_state's row to give the next
+// seq, so products are created one at a time: the seqs then follow the
+// order in which the products are stored.
 
-// searchQuery adds to sel, a select of products AS p left-joined to brands
-// AS b, the search for q.Search through the index: sel reads from the
-// walked gram's list (product_grams AS g) and must be ordered by
-// g.product_id.
-func searchQuery(sel *bun.SelectQuery, search string) *bun.SelectQuery {
-	grams := catalog.QueryGrams(search)
-	sel = sel.ModelTableExpr("product_grams AS g").
-		Join("JOIN products AS p ON p.id = g.product_id")
-	if len(grams) == 1 {
-		sel = sel.Where("g.gram = ?", grams[0])
-	} else {
-		// The rarest pair, by the counts; a pair that no product has
-		// counts 0. Both MariaDB and MySQL evaluate the uncorrelated
-		// subquery once and walk g's primary key as for a constant.
-		var b strings.Builder
-		args := make([]any, len(grams))
-		b.WriteString("g.gram = (SELECT q.gram FROM (")
-		for i, g := range grams {
-			if i > 0 {
-				b.WriteString(" UNION ALL ")
-			}
-			b.WriteString("SELECT ? AS gram")
-			args[i] = g
+// chunkBits: a row of search_sets holds the seqs whose high bits are its
+// chunk — one container of a Roaring bitmap, at most 8 KiB.
+const chunkBits = 16
+
+// setKey names a row of search_sets.
+type setKey struct {
+	gram  int64
+	chunk uint32
+}
+
+func compareSetKeys(a, b setKey) int {
+	if c := cmp.Compare(a.gram, b.gram); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.chunk, b.chunk)
+}
+
+// setChange is the change of one product's grams.
+type setChange struct {
+	seq            uint32
+	removed, added []int64
+}
+
+// gramChange returns the change of the product seq whose grams go from
+// those of (nameKey, brandKey) before to those after; a side whose name
+// key is absent (a product created or deleted) has no grams.
+func gramChange(seq uint32, before, after *[2]string) setChange {
+	var a, b []int64
+	if before != nil {
+		a = searchindex.ProductGrams(before[0], before[1])
+	}
+	if after != nil {
+		b = searchindex.ProductGrams(after[0], after[1])
+	}
+	removed, added := searchindex.Diff(a, b)
+	return setChange{seq: seq, removed: removed, added: added}
+}
+
+// setBatch is how many rows one statement of writeSets writes at most.
+const setBatch = 200
+
+// writeSets applies changes on db, which is a transaction: it reads the
+// rows that change FOR UPDATE, in key order, adds and removes the seqs, and
+// writes back the rows that still hold some and deletes the others.
+func writeSets(ctx context.Context, db bun.IDB, changes []setChange) error {
+	type edit struct{ add, remove []uint32 }
+	edits := make(map[setKey]*edit)
+	at := func(g int64, seq uint32) *edit {
+		k := setKey{g, seq >> chunkBits}
+		e := edits[k]
+		if e == nil {
+			e = &edit{}
+			edits[k] = e
 		}
-		b.WriteString(") AS q LEFT JOIN product_gram_counts AS c ON c.gram = q.gram ORDER BY COALESCE(c.products, 0), q.gram LIMIT 1)")
-		sel = sel.Where(b.String(), args...)
+		return e
 	}
-	pattern := likeContains(search)
-	return sel.Where("(p.name_key LIKE ? ESCAPE '!' OR b.name_key LIKE ? ESCAPE '!')", pattern, pattern)
-}
-
-// ---- keeping the index ----
-
-// gramChange is the change of one product's grams.
-type gramChange struct {
-	id            uuid.UUID
-	before, after []int64 // sorted and distinct
-}
-
-// gramBatch is how many rows one statement of writeGrams writes at most.
-const gramBatch = 1000
-
-// writeGrams applies changes on db, which is a transaction: it deletes the
-// grams that a product no longer has, adds the new ones, and moves the
-// counts by the difference. Rows are written in key order, and counts in
-// gram order, so that concurrent writes lock them in one order.
-func writeGrams(ctx context.Context, db bun.IDB, changes []gramChange) error {
-	type pair struct {
-		gram int64
-		id   uuid.UUID
-	}
-	var removed, added []pair
-	delta := make(map[int64]int)
 	for _, c := range changes {
-		gone, come := catalog.DiffGrams(c.before, c.after)
-		for _, g := range gone {
-			removed = append(removed, pair{g, c.id})
-			delta[g]--
+		for _, g := range c.removed {
+			e := at(g, c.seq)
+			e.remove = append(e.remove, c.seq)
 		}
-		for _, g := range come {
-			added = append(added, pair{g, c.id})
-			delta[g]++
+		for _, g := range c.added {
+			e := at(g, c.seq)
+			e.add = append(e.add, c.seq)
 		}
 	}
-	byKey := func(a, b pair) int {
-		if c := cmp.Compare(a.gram, b.gram); c != 0 {
-			return c
-		}
-		return compareUUID(a.id, b.id)
+	if len(edits) == 0 {
+		return nil
 	}
-	slices.SortFunc(removed, byKey)
-	slices.SortFunc(added, byKey)
+	keys := slices.SortedFunc(maps.Keys(edits), compareSetKeys)
+	sets, err := readSets(ctx, db, keys, true)
+	if err != nil {
+		return err
+	}
+	var put []setKey
+	var drop []setKey
+	for _, k := range keys {
+		set := sets[k]
+		if set == nil {
+			set = roaring.New()
+			sets[k] = set
+		}
+		e := edits[k]
+		for _, seq := range e.remove {
+			set.Remove(seq)
+		}
+		set.AddMany(e.add)
+		if set.IsEmpty() {
+			drop = append(drop, k)
+		} else {
+			put = append(put, k)
+		}
+	}
+	return putSets(ctx, db, sets, put, drop)
+}
 
+// readSets reads the rows of keys (sorted), FOR UPDATE when lock is set; a
+// row that does not exist is missing from the map.
+func readSets(ctx context.Context, db bun.IDB, keys []setKey, lock bool) (map[setKey]*roaring.Bitmap, error) {
+	out := make(map[setKey]*roaring.Bitmap, len(keys))
+	var grams, chunks []any
+	for i, k := range keys {
+		if i == 0 || k.gram != keys[i-1].gram {
+			grams = append(grams, k.gram)
+		}
+		chunks = append(chunks, k.chunk)
+	}
+	slices.SortFunc(chunks, func(a, b any) int { return cmp.Compare(a.(uint32), b.(uint32)) })
+	chunks = slices.Compact(chunks)
+	q := "SELECT gram, chunk, bits FROM search_sets WHERE gram IN (?) AND chunk IN (?) ORDER BY gram, chunk"
+	if lock {
+		q += " FOR UPDATE"
+	}
+	rows, err := db.QueryContext(ctx, q, bun.List(grams), bun.List(chunks))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			k    setKey
+			bits []byte
+		)
+		if err := rows.Scan(&k.gram, &k.chunk, &bits); err != nil {
+			return nil, err
+		}
+		set := roaring.New()
+		if err := set.UnmarshalBinary(bits); err != nil {
+			return nil, fmt.Errorf("bunstore: search set (%d, %d): %w", k.gram, k.chunk, err)
+		}
+		out[k] = set
+	}
+	return out, rows.Err()
+}
+
+// putSets writes the sets of put and deletes the rows of drop.
+func putSets(ctx context.Context, db bun.IDB, sets map[setKey]*roaring.Bitmap, put, drop []setKey) error {
 	var q strings.Builder
-	args := make([]any, 0, 2*gramBatch)
-	for chunk := range slices.Chunk(removed, gramBatch) {
+	args := make([]any, 0, 3*setBatch)
+	for chunk := range slices.Chunk(put, setBatch) {
 		q.Reset()
 		args = args[:0]
-		q.WriteString("DELETE FROM product_grams WHERE ")
-		for i, p := range chunk {
+		q.WriteString("INSERT INTO search_sets (gram, chunk, bits) VALUES ")
+		for i, k := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			set := sets[k]
+			set.RunOptimize()
+			bits, err := set.ToBytes()
+			if err != nil {
+				return err
+			}
+			q.WriteString("(?, ?, ?)")
+			args = append(args, k.gram, k.chunk, bits)
+		}
+		q.WriteString(" ON DUPLICATE KEY UPDATE bits = VALUES(bits)")
+		if _, err := db.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	for chunk := range slices.Chunk(drop, setBatch) {
+		q.Reset()
+		args = args[:0]
+		q.WriteString("DELETE FROM search_sets WHERE ")
+		for i, k := range chunk {
 			if i > 0 {
 				q.WriteString(" OR ")
 			}
-			q.WriteString("(gram = ? AND product_id = ?)")
-			args = append(args, p.gram, binID(p.id))
-		}
-		if _, err := db.ExecContext(ctx, q.String(), args...); err != nil {
-			return err
-		}
-	}
-	for chunk := range slices.Chunk(added, gramBatch) {
-		q.Reset()
-		args = args[:0]
-		q.WriteString("INSERT INTO product_grams (gram, product_id) VALUES ")
-		for i, p := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?)")
-			args = append(args, p.gram, binID(p.id))
-		}
-		// A row that is already there (left by an interrupted backfill,
-		// say) is kept as it is.
-		q.WriteString(" ON DUPLICATE KEY UPDATE gram = gram")
-		if _, err := db.ExecContext(ctx, q.String(), args...); err != nil {
-			return err
-		}
-	}
-	return addCounts(ctx, db, delta, false)
-}
-
-// addCounts adds delta to the counts of grams, in gram order; with replace,
-// it sets them instead.
-func addCounts(ctx context.Context, db bun.IDB, delta map[int64]int, replace bool) error {
-	grams := slices.Sorted(maps.Keys(delta))
-	grams = slices.DeleteFunc(grams, func(g int64) bool { return delta[g] == 0 && !replace })
-	var q strings.Builder
-	args := make([]any, 0, 2*gramBatch)
-	for chunk := range slices.Chunk(grams, gramBatch) {
-		q.Reset()
-		args = args[:0]
-		q.WriteString("INSERT INTO product_gram_counts (gram, products) VALUES ")
-		for i, g := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?)")
-			args = append(args, g, delta[g])
-		}
-		if replace {
-			q.WriteString(" ON DUPLICATE KEY UPDATE products = VALUES(products)")
-		} else {
-			q.WriteString(" ON DUPLICATE KEY UPDATE products = products + VALUES(products)")
+			q.WriteString("(gram = ? AND chunk = ?)")
+			args = append(args, k.gram, k.chunk)
 		}
 		if _, err := db.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
@@ -180,11 +216,33 @@ func addCounts(ctx context.Context, db bun.IDB, delta map[int64]int, replace boo
 	return nil
 }
 
+// nextSeq gives the seq of a product with id about to be stored, on db, a
+// transaction: it locks search_state's row until the transaction ends, so
+// products are stored one at a time, and reports whether id is below the
+// highest stored id (out of order).
+func nextSeq(ctx context.Context, db bun.IDB, id uuid.UUID) (seq uint32, outOfOrder bool, err error) {
+	if _, err := db.ExecContext(ctx, "UPDATE search_state SET last_seq = last_seq + 1 WHERE id = 1"); err != nil {
+		return 0, false, err
+	}
+	if err := db.QueryRowContext(ctx, "SELECT last_seq FROM search_state WHERE id = 1").Scan(&seq); err != nil {
+		return 0, false, err
+	}
+	var top binID
+	err = db.QueryRowContext(ctx, "SELECT id FROM products ORDER BY id DESC LIMIT 1 LOCK IN SHARE MODE").Scan(&top)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return seq, false, nil
+	case err != nil:
+		return 0, false, err
+	}
+	return seq, compareUUID(id, uuid.UUID(top)) < 0, nil
+}
+
 func compareUUID(a, b uuid.UUID) int { return strings.Compare(string(a[:]), string(b[:])) }
 
 // brandKeys returns the search keys of the brands ids (uuid.Nil skipped)
 // with a shared lock on their rows, which a rename's exclusive lock waits
-// for, so that the grams written from them are of the names that stay.
+// for, so that the sets written from them are of the names that stay.
 // A brand that does not exist is missing from the map.
 func brandKeys(ctx context.Context, db bun.IDB, ids ...uuid.UUID) (map[uuid.UUID]string, error) {
 	var in []any
@@ -218,6 +276,7 @@ func brandKeys(ctx context.Context, db bun.IDB, ids ...uuid.UUID) (map[uuid.UUID
 // lockedProduct is what a write reads of a product, under an exclusive
 // lock, before changing it.
 type lockedProduct struct {
+	Seq     uint32    `bun:"seq"`
 	NameKey string    `bun:"name_key"`
 	BrandID nullBinID `bun:"brand_id"`
 	Version int64     `bun:"version"`
@@ -227,7 +286,7 @@ type lockedProduct struct {
 // catalog.ErrProductNotFound.
 func lockProduct(ctx context.Context, db bun.IDB, id uuid.UUID) (lockedProduct, error) {
 	var cur lockedProduct
-	err := db.NewRaw("SELECT name_key, brand_id, version FROM products WHERE id = ? FOR UPDATE", binID(id)).Scan(ctx, &cur)
+	err := db.NewRaw("SELECT seq, name_key, brand_id, version FROM products WHERE id = ? FOR UPDATE", binID(id)).Scan(ctx, &cur)
 	if errors.Is(err, sql.ErrNoRows) {
 		return cur, catalog.ErrProductNotFound
 	}
@@ -236,91 +295,278 @@ func lockProduct(ctx context.Context, db bun.IDB, id uuid.UUID) (lockedProduct, 
 
 // reindexBrand re-indexes the products of brand id, whose search key
 // changes from before to after ("" when the brand goes): it reads them
-// FOR UPDATE, so that no edit of theirs interleaves, and writes the grams
+// FOR UPDATE, so that no edit of theirs interleaves, and writes the sets
 // that change.
 func reindexBrand(ctx context.Context, db bun.IDB, id uuid.UUID, before, after string) error {
-	rows, err := db.QueryContext(ctx, "SELECT id, name_key FROM products WHERE brand_id = ? FOR UPDATE", binID(id))
+	rows, err := db.QueryContext(ctx, "SELECT seq, name_key FROM products WHERE brand_id = ? FOR UPDATE", binID(id))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var changes []gramChange
+	var changes []setChange
 	for rows.Next() {
 		var (
-			pid binID
+			seq uint32
 			key string
 		)
-		if err := rows.Scan(&pid, &key); err != nil {
+		if err := rows.Scan(&seq, &key); err != nil {
 			return err
 		}
-		changes = append(changes, gramChange{id: uuid.UUID(pid), before: catalog.ProductGrams(key, before), after: catalog.ProductGrams(key, after)})
+		changes = append(changes, gramChange(seq, &[2]string{key, before}, &[2]string{key, after}))
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	rows.Close()
-	return writeGrams(ctx, db, changes)
+	return writeSets(ctx, db, changes)
 }
 
-// ---- the backfill ----
+// ---- searching ----
 
-// searchBackfill is the migration that indexes the products a database
-// held before the search index came: it runs after the one that creates
-// the tables.
-func searchBackfill(db *bun.DB) migrate.Migration {
+// searchRow is a product as a search loads it.
+type searchRow struct {
+	productRow
+	BrandKey sql.NullString `bun:"brand_key,scanonly"`
+}
+
+// searchSource is the store as package searchindex reads it.
+type searchSource struct{ db bun.IDB }
+
+func (src searchSource) Sets(ctx context.Context, grams []int64) ([]*roaring.Bitmap, error) {
+	in := make([]any, len(grams))
+	for i, g := range grams {
+		in[i] = g
+	}
+	rows, err := src.db.QueryContext(ctx, "SELECT gram, bits FROM search_sets WHERE gram IN (?)", bun.List(in))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byGram := make(map[int64]*roaring.Bitmap, len(grams))
+	for rows.Next() {
+		var (
+			g    int64
+			bits []byte
+		)
+		if err := rows.Scan(&g, &bits); err != nil {
+			return nil, err
+		}
+		// bits is the row's own copy, which the set may keep.
+		chunk := roaring.New()
+		if _, err := chunk.FromUnsafeBytes(bits); err != nil {
+			return nil, fmt.Errorf("bunstore: search set of %d: %w", g, err)
+		}
+		if set := byGram[g]; set != nil {
+			set.Or(chunk)
+		} else {
+			byGram[g] = chunk
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*roaring.Bitmap, len(grams))
+	for i, g := range grams {
+		out[i] = byGram[g]
+	}
+	return out, nil
+}
+
+func (src searchSource) Load(ctx context.Context, seqs []uint32) ([]searchindex.Doc[productRow], error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	in := make([]any, len(seqs))
+	for i, s := range seqs {
+		in[i] = s
+	}
+	var rows []searchRow
+	err := src.db.NewRaw("SELECT "+productColumns+", p.seq, p.name_key, b.name_key AS brand_key "+
+		"FROM products AS p LEFT JOIN brands AS b ON b.id = p.brand_id WHERE p.seq IN (?)", bun.List(in)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]searchindex.Doc[productRow], len(rows))
+	for i, r := range rows {
+		out[i] = searchindex.Doc[productRow]{
+			Seq: r.Seq, ID: uuid.UUID(r.ID), BrandID: uuid.UUID(r.BrandID),
+			NameKey: r.NameKey, BrandKey: r.BrandKey.String, Item: r.productRow,
+		}
+	}
+	return out, nil
+}
+
+func (src searchSource) Below(ctx context.Context, id uuid.UUID, n int) ([]searchindex.Doc[productRow], error) {
+	var rows []struct {
+		ID  binID  `bun:"id"`
+		Seq uint32 `bun:"seq"`
+	}
+	err := src.db.NewRaw("SELECT id, seq FROM products WHERE id < ? ORDER BY id DESC LIMIT ?", binID(id), n).Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]searchindex.Doc[productRow], len(rows))
+	for i, r := range rows {
+		out[i] = searchindex.Doc[productRow]{Seq: r.Seq, ID: uuid.UUID(r.ID)}
+	}
+	return out, nil
+}
+
+func (src searchSource) Brand(ctx context.Context, id uuid.UUID) (*roaring.Bitmap, error) {
+	var seqs []uint32
+	if err := src.db.NewRaw("SELECT seq FROM products WHERE brand_id = ?", binID(id)).Scan(ctx, &seqs); err != nil {
+		return nil, err
+	}
+	return roaring.BitmapOf(seqs...), nil
+}
+
+// ---- the rebuild ----
+
+// searchRebuild is the migration that builds the index of the products a
+// database holds: it runs after the one that creates its tables.
+func searchRebuild(db *bun.DB) migrate.Migration {
 	return migrate.Migration{
-		Name:    "20260304000001",
-		Comment: "search_backfill",
+		Name:    "20261201000001",
+		Comment: "search_rebuild",
 		Up: func(ctx context.Context, _ *migrate.Migrator, _ *migrate.Migration) error {
-			return backfillSearch(ctx, db)
+			return RebuildSearch(ctx, db)
 		},
 	}
 }
 
-// backfillBatch is how many products the backfill indexes per transaction.
-const backfillBatch = 2000
+// rebuildBatch is how many rows the rebuild reads or writes per statement.
+const rebuildBatch = 2000
 
-// backfillSearch indexes every product, in id order and in batches, each in
-// a transaction of its own, and then sets every gram's count. It may run
-// again after it was interrupted: rows already there are kept.
-func backfillSearch(ctx context.Context, db *bun.DB) error {
-	counts := make(map[int64]int)
-	var after binID
+// RebuildSearch builds the search index afresh from the catalog's rows: it
+// computes every brand's and product's name_key with catalog.SearchKey
+// (which a new version of the package may define anew), numbers the
+// products in id order, so that none is out of order, and writes every
+// set. The migrations run it once; run it again after loading products
+// with plain SQL, or to renumber after many products were stored out of
+// order. It locks the catalog's tables for writing while it works, and it
+// holds the whole index in memory: about 50 MB for a million products.
+func RebuildSearch(ctx context.Context, db *bun.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "LOCK TABLES products WRITE, brands WRITE, search_sets WRITE, search_state WRITE"); err != nil {
+		return fmt.Errorf("bunstore: locking the catalog to rebuild search: %w", translate(err))
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "UNLOCK TABLES")
+	if err := rebuildKeys(ctx, conn, "brands"); err != nil {
+		return err
+	}
+	if err := rebuildKeys(ctx, conn, "products"); err != nil {
+		return err
+	}
+	brandKeys := make(map[binID]string)
+	var brands []struct {
+		ID      binID  `bun:"id"`
+		NameKey string `bun:"name_key"`
+	}
+	if err := conn.NewRaw("SELECT id, name_key FROM brands").Scan(ctx, &brands); err != nil {
+		return fmt.Errorf("bunstore: reading brands: %w", translate(err))
+	}
+	for _, b := range brands {
+		brandKeys[b.ID] = b.NameKey
+	}
+	if _, err := conn.ExecContext(ctx, "UPDATE products SET seq = NULL"); err != nil {
+		return fmt.Errorf("bunstore: clearing seqs: %w", translate(err))
+	}
+	sets := make(map[setKey]*roaring.Bitmap)
+	var (
+		seq   uint32
+		after binID
+	)
 	for {
 		var batch []struct {
-			ID       binID          `bun:"id"`
-			NameKey  string         `bun:"name_key"`
-			BrandKey sql.NullString `bun:"brand_key"`
+			ID      binID     `bun:"id"`
+			BrandID nullBinID `bun:"brand_id"`
+			NameKey string    `bun:"name_key"`
 		}
-		err := db.NewRaw("SELECT p.id, p.name_key, b.name_key AS brand_key FROM products AS p "+
-			"LEFT JOIN brands AS b ON b.id = p.brand_id WHERE p.id > ? ORDER BY p.id LIMIT ?", after, backfillBatch).Scan(ctx, &batch)
+		err := conn.NewRaw("SELECT id, brand_id, name_key FROM products WHERE id > ? ORDER BY id LIMIT ?", after, rebuildBatch).Scan(ctx, &batch)
 		if err != nil {
-			return fmt.Errorf("reading products: %w", err)
+			return fmt.Errorf("bunstore: reading products: %w", translate(err))
 		}
 		if len(batch) == 0 {
 			break
 		}
-		changes := make([]gramChange, len(batch))
-		for i, p := range batch {
-			grams := catalog.ProductGrams(p.NameKey, p.BrandKey.String)
-			changes[i] = gramChange{id: uuid.UUID(p.ID), after: grams}
-			for _, g := range grams {
-				counts[g]++
+		var q strings.Builder
+		args := make([]any, 0, 2*len(batch))
+		q.WriteString("UPDATE products SET seq = CASE id")
+		for _, p := range batch {
+			seq++
+			for _, g := range searchindex.ProductGrams(p.NameKey, brandKeys[binID(p.BrandID)]) {
+				k := setKey{g, seq >> chunkBits}
+				set := sets[k]
+				if set == nil {
+					set = roaring.New()
+					sets[k] = set
+				}
+				set.Add(seq)
 			}
+			q.WriteString(" WHEN ? THEN ?")
+			args = append(args, p.ID, seq)
 		}
-		err = runInTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
-			return writeGrams(ctx, tx, changes)
-		})
-		if err != nil {
-			return fmt.Errorf("indexing products: %w", err)
+		q.WriteString(" END WHERE id >= ? AND id <= ?")
+		args = append(args, batch[0].ID, batch[len(batch)-1].ID)
+		if _, err := conn.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("bunstore: numbering products: %w", translate(err))
 		}
 		after = batch[len(batch)-1].ID
 	}
-	// writeGrams counted what each batch added; a run after an interrupted
-	// one adds nothing new for the rows it finds, so the counts are set
-	// from what the products hold.
-	if err := addCounts(ctx, db, counts, true); err != nil {
-		return fmt.Errorf("counting grams: %w", err)
+	if _, err := conn.ExecContext(ctx, "DELETE FROM search_sets"); err != nil {
+		return fmt.Errorf("bunstore: clearing search sets: %w", translate(err))
+	}
+	keys := slices.SortedFunc(maps.Keys(sets), compareSetKeys)
+	if err := putSets(ctx, conn, sets, keys, nil); err != nil {
+		return fmt.Errorf("bunstore: writing search sets: %w", translate(err))
+	}
+	if _, err := conn.ExecContext(ctx, "UPDATE search_state SET last_seq = ? WHERE id = 1", seq); err != nil {
+		return fmt.Errorf("bunstore: writing the last seq: %w", translate(err))
 	}
 	return nil
+}
+
+// rebuildKeys sets name_key to catalog.SearchKey(name) in every row of
+// table (brands or products) where it differs.
+func rebuildKeys(ctx context.Context, db bun.IDB, table string) error {
+	var after binID
+	for {
+		var batch []struct {
+			ID      binID  `bun:"id"`
+			Name    string `bun:"name"`
+			NameKey string `bun:"name_key"`
+		}
+		err := db.NewRaw("SELECT id, name, name_key FROM "+table+" WHERE id > ? ORDER BY id LIMIT ?", after, rebuildBatch).Scan(ctx, &batch)
+		if err != nil {
+			return fmt.Errorf("bunstore: reading %s: %w", table, translate(err))
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, r := range batch {
+			if key := catalog.SearchKey(r.Name); key != r.NameKey {
+				if _, err := db.ExecContext(ctx, "UPDATE "+table+" SET name_key = ? WHERE id = ?", key, r.ID); err != nil {
+					return fmt.Errorf("bunstore: writing %s: %w", table, translate(err))
+				}
+			}
+		}
+		after = batch[len(batch)-1].ID
+	}
+}
+
+// searchBackfill is the migration that indexed the products of a database
+// made before the first search index came. That index is gone: the
+// migration search_rebuild, which runs after, builds the present one from
+// every product, so this one does nothing. It stays so that databases
+// where it ran and databases where it did not have the same history.
+func searchBackfill() migrate.Migration {
+	return migrate.Migration{
+		Name:    "20260304000001",
+		Comment: "search_backfill",
+		Up:      func(context.Context, *migrate.Migrator, *migrate.Migration) error { return nil },
+	}
 }

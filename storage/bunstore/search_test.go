@@ -12,13 +12,14 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/catalog/searchindex"
 	"github.com/impactmuseum/commerce/internal/catalogdata"
 	"github.com/impactmuseum/commerce/internal/testdb"
 )
@@ -67,16 +68,18 @@ func TestSearchIndexWrites(t *testing.T) {
 	brands := slices.Clone(data.Brands)
 	next := 0
 	for round := range 4 {
-		for range 100 {
-			if next < data.Len() {
-				p := data.Product(next)
-				next++
+		// Shuffled, so that many products come below an id already stored.
+		batch := r.Perm(min(100, data.Len()-next))
+		for _, k := range batch {
+			{
+				p := data.Product(next + k)
 				if p.Brand != nil && !slices.ContainsFunc(brands, func(b catalog.Brand) bool { return b.ID == p.Brand.ID }) {
 					p.Brand = brands[r.IntN(len(brands))].Ref()
 				}
 				must(t, repo.CreateProduct(ctx, p))
 			}
 		}
+		next += len(batch)
 		for range 12 {
 			switch op := r.IntN(6); {
 			case op == 0:
@@ -122,50 +125,67 @@ func TestSearchIndexWrites(t *testing.T) {
 	}
 }
 
-// checkSearchIndex compares product_grams and product_gram_counts with what
-// the products and brands rows make afresh.
+// checkSearchIndex compares search_sets with what the products and brands
+// rows make afresh, and checks that the seqs follow the ids but for the
+// products in the out-of-order set.
 func checkSearchIndex(t *testing.T, db *bun.DB) {
 	t.Helper()
 	ctx := context.Background()
 	var products []struct {
 		ID       binID          `bun:"id"`
+		Seq      uint32         `bun:"seq"`
 		NameKey  string         `bun:"name_key"`
 		BrandKey sql.NullString `bun:"brand_key"`
 	}
-	must(t, db.NewRaw("SELECT p.id, p.name_key, b.name_key AS brand_key FROM products AS p LEFT JOIN brands AS b ON b.id = p.brand_id").Scan(ctx, &products))
-	var want []string
-	wantCounts := make(map[int64]int)
+	must(t, db.NewRaw("SELECT p.id, p.seq, p.name_key, b.name_key AS brand_key FROM products AS p LEFT JOIN brands AS b ON b.id = p.brand_id ORDER BY p.id").Scan(ctx, &products))
+	want := make(map[int64][]uint32)
 	for _, p := range products {
-		for _, g := range catalog.ProductGrams(p.NameKey, p.BrandKey.String) {
-			want = append(want, fmt.Sprintf("%d %x", g, p.ID[:]))
-			wantCounts[g]++
+		for _, g := range searchindex.ProductGrams(p.NameKey, p.BrandKey.String) {
+			want[g] = append(want[g], p.Seq)
 		}
 	}
-	slices.Sort(want)
+	for _, seqs := range want {
+		slices.Sort(seqs)
+	}
+	grams := make([]int64, 0, len(want)+1)
+	for g := range want {
+		grams = append(grams, g)
+	}
+	grams = append(grams, searchindex.OutOfOrder)
 	var rows []struct {
 		Gram int64 `bun:"gram"`
-		ID   binID `bun:"product_id"`
 	}
-	must(t, db.NewRaw("SELECT gram, product_id FROM product_grams").Scan(ctx, &rows))
-	var got []string
+	must(t, db.NewRaw("SELECT DISTINCT gram FROM search_sets").Scan(ctx, &rows))
 	for _, r := range rows {
-		got = append(got, fmt.Sprintf("%d %x", r.Gram, r.ID[:]))
+		if _, ok := want[r.Gram]; !ok && r.Gram != searchindex.OutOfOrder {
+			t.Fatalf("search_sets holds gram %x, which no product has", r.Gram)
+		}
 	}
-	slices.Sort(got)
+	sets, err := searchSource{db}.Sets(ctx, grams)
+	must(t, err)
+	got := make(map[int64][]uint32)
+	var outOfOrder *roaring.Bitmap
+	for i, g := range grams {
+		if g == searchindex.OutOfOrder {
+			outOfOrder = sets[i]
+			continue
+		}
+		if sets[i] != nil {
+			got[g] = sets[i].ToArray()
+		}
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("product_grams differs from a fresh build (-fresh +kept):\n%s", diff)
+		t.Fatalf("search_sets differs from a fresh build (-fresh +kept):\n%s", diff)
 	}
-	var counts []struct {
-		Gram     int64 `bun:"gram"`
-		Products int   `bun:"products"`
-	}
-	must(t, db.NewRaw("SELECT gram, products FROM product_gram_counts WHERE products <> 0").Scan(ctx, &counts))
-	gotCounts := make(map[int64]int)
-	for _, c := range counts {
-		gotCounts[c.Gram] = c.Products
-	}
-	if diff := cmp.Diff(wantCounts, gotCounts); diff != "" {
-		t.Fatalf("product_gram_counts differs from a fresh count (-fresh +kept):\n%s", diff)
+	var last uint32
+	for _, p := range products {
+		if outOfOrder != nil && outOfOrder.Contains(p.Seq) {
+			continue
+		}
+		if p.Seq <= last {
+			t.Fatalf("product %x has seq %d, not above %d of a lower id, and is not out of order", p.ID[:], p.Seq, last)
+		}
+		last = p.Seq
 	}
 }
 
@@ -181,27 +201,37 @@ func compareWithLike(t *testing.T, s *Store, r *rand.Rand) {
 		catalogdata.CommonTerm, catalogdata.RareTerm, catalogdata.BrandTerm, catalogdata.SyllableTerm,
 		catalogdata.MissTerm, catalogdata.HardMissTerm, "사과", "사과꽃", "과", "배", "공방", "happy", "새",
 		"g", "0", "5kg", "%", "0%", "_", "%_", "!", "100%_농", "사과 비누 선물세트",
+		catalogdata.TwoTerms, catalogdata.ThreeTerms, "공방 사과", "제주 사과", "happy 새", "사과 100%",
 	}
 	for range 15 {
 		name := []rune(catalog.SearchKey(all[r.IntN(len(all))].Name))
 		i := r.IntN(len(name))
 		j := i + 1 + r.IntN(min(5, len(name)-i))
 		queries = append(queries, string(name[i:j]))
+		k := r.IntN(len(name))
+		queries = append(queries, string(name[k:min(k+2, len(name))])+" "+string(name[i:j]))
 	}
 	for _, q := range queries {
-		key := catalog.SearchKey(q)
-		for _, limit := range []int{1, 7, 1000} {
-			var before uuid.UUID
-			if limit == 7 && len(all) > 10 {
-				before = all[len(all)/3].ID
-			}
-			query := catalog.ProductQuery{Search: key, Limit: limit, Before: before}
-			want, err := like.ListProducts(ctx, query)
+		search := catalog.MustParseSearch(q)
+		for _, sort := range []catalog.Sort{catalog.SortNewest, catalog.SortRelevance} {
+			whole, err := like.ListProducts(ctx, catalog.ProductQuery{Search: search, Sort: sort, Limit: 1 << 20})
 			must(t, err)
-			got, err := s.Catalog().ListProducts(ctx, query)
-			must(t, err)
-			if diff := cmp.Diff(names(want), names(got)); diff != "" {
-				t.Fatalf("search %q, limit %d, before %s (-like +index):\n%s", key, limit, before, diff)
+			for _, limit := range []int{1, 7, 1000} {
+				query := catalog.ProductQuery{Search: search, Sort: sort, Limit: limit}
+				if limit == 7 && len(whole) > 10 {
+					last := whole[len(whole)/3]
+					query.Before = last.ID
+					if rank, ok := search.Rank(catalog.ProductKeys(last)); ok && query.Ordered() {
+						query.BeforeRank = rank
+					}
+				}
+				want, err := like.ListProducts(ctx, query)
+				must(t, err)
+				got, err := s.Catalog().ListProducts(ctx, query)
+				must(t, err)
+				if diff := cmp.Diff(names(want), names(got)); diff != "" {
+					t.Fatalf("search %q by %s, limit %d, before %s (-like +index):\n%s", q, sort, limit, query.Before, diff)
+				}
 			}
 		}
 	}
@@ -215,9 +245,11 @@ func names(ps []catalog.Product) []string {
 	return out
 }
 
-// TestSearchBackfill migrates a database that holds products from before
-// the search index, and wants them found.
-func TestSearchBackfill(t *testing.T) {
+// TestSearchRebuild migrates a database that holds products indexed by
+// the first search index, and wants them found; then it rebuilds a search
+// index that products stored out of order and rows written by plain SQL
+// have left behind.
+func TestSearchRebuild(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, err := Open(testdb.MySQLDSN(t))
@@ -227,10 +259,10 @@ func TestSearchBackfill(t *testing.T) {
 	db.SetMaxOpenConns(4)
 	t.Cleanup(func() { db.Close() })
 
-	// The schema as it was: the migrations before the search index.
+	// The schema as it was: the migrations before the present index.
 	old := fstest.MapFS{}
 	must(t, fs.WalkDir(migrationFiles, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.Contains(path, "_search.") {
+		if err != nil || d.IsDir() || path >= "migrations/20261201" {
 			return err
 		}
 		b, err := fs.ReadFile(migrationFiles, path)
@@ -244,19 +276,27 @@ func TestSearchBackfill(t *testing.T) {
 	_, err = m.Migrate(ctx)
 	must(t, err)
 
-	// Rows written as the store wrote them then: no grams.
+	// Rows written as the store wrote them then: keys folded the old way
+	// (no NFKC), no seq.
 	data := catalogdata.New(3000, 9)
-	repo := &catalogRepo{db: db}
 	for _, p := range data.Problems {
-		must(t, repo.CreateProblem(ctx, p))
+		must(t, (&catalogRepo{db: db}).CreateProblem(ctx, p))
 	}
 	for _, b := range data.Brands {
-		must(t, repo.CreateBrand(ctx, b))
+		row := brandIn(b)
+		row.NameKey = commerce.Fold(b.Name)
+		_, err = db.NewInsert().Model(row).Exec(ctx)
+		must(t, err)
 	}
 	for i := range data.Len() {
-		row, err := productIn(data.Product(i))
+		p := data.Product(i)
+		if i == 7 {
+			p.Name = "ＥＣＯ 사과잼" // full width: its old key is not the new one
+		}
+		row, err := productIn(p)
 		must(t, err)
-		_, err = db.NewInsert().Model(row).Exec(ctx)
+		row.NameKey = commerce.Fold(p.Name)
+		_, err = db.NewInsert().Model(row).ExcludeColumn("seq").Exec(ctx)
 		must(t, err)
 	}
 
@@ -264,13 +304,35 @@ func TestSearchBackfill(t *testing.T) {
 	must(t, err)
 	checkSearchIndex(t, db)
 	compareWithLike(t, s, rand.New(rand.NewPCG(5, 6)))
-	page, err := s.Catalog().ListProducts(ctx, catalog.ProductQuery{Search: catalogdata.CommonTerm, Limit: 5})
+	page, err := s.Catalog().ListProducts(ctx, catalog.ProductQuery{Search: catalog.MustParseSearch(catalogdata.CommonTerm), Limit: 5})
 	if err != nil || len(page) != 5 {
-		t.Fatalf("search after the backfill: %d products, %v", len(page), err)
+		t.Fatalf("search after the migration: %d products, %v", len(page), err)
 	}
-	// An interrupted backfill runs again without harm.
-	_, err = db.ExecContext(ctx, "DELETE FROM product_grams WHERE product_id > ?", binID(data.ProductID(1000)))
+	page, err = s.Catalog().ListProducts(ctx, catalog.ProductQuery{Search: catalog.MustParseSearch("eco 사과 잼"), Limit: 5})
+	if err != nil || len(page) != 1 || page[0].ID != data.ProductID(7) {
+		t.Fatalf("search for a name whose key the migration changed: %v, %v", page, err)
+	}
+
+	// Products stored out of order, then a product inserted by plain SQL,
+	// which RebuildSearch indexes and numbers in id order.
+	ids := commerce.SequentialIDs(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	for i := range 5 {
+		p := data.Product(i)
+		p.ID, p.Name = ids(), fmt.Sprintf("늦게 온 사과잼 %d", i)
+		must(t, s.Catalog().CreateProduct(ctx, p))
+	}
+	p := data.Product(8)
+	p.ID, p.Name = ids(), "평문으로 넣은 사과잼"
+	row, err := productIn(p)
 	must(t, err)
-	must(t, backfillSearch(ctx, db))
+	_, err = db.NewInsert().Model(row).ExcludeColumn("seq").Exec(ctx)
+	must(t, err)
+	must(t, RebuildSearch(ctx, db))
 	checkSearchIndex(t, db)
+	sets, err := searchSource{db}.Sets(ctx, []int64{searchindex.OutOfOrder})
+	must(t, err)
+	if sets[0] != nil && !sets[0].IsEmpty() {
+		t.Errorf("after the rebuild, %d products are out of order", sets[0].GetCardinality())
+	}
+	compareWithLike(t, s, rand.New(rand.NewPCG(7, 8)))
 }

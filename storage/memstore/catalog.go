@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/catalog/searchindex"
 )
 
 // Catalog returns the store's catalog repository.
@@ -36,6 +37,7 @@ type brandRecord struct {
 type productRecord struct {
 	p   catalog.Product
 	key string // catalog.SearchKey(p.Name)
+	seq uint32 // see catalogIndex
 }
 
 // ---- problems ----
@@ -174,7 +176,7 @@ func (r catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]ca
 		if q.ProblemID != uuid.Nil && rec.b.Problem.ID != q.ProblemID {
 			continue
 		}
-		if q.Search != "" && !strings.Contains(rec.key, q.Search) {
+		if !q.Search.IsZero() && !q.Search.Matches(rec.key) {
 			continue
 		}
 		out = append(out, s.brandOut(rec))
@@ -264,9 +266,14 @@ func (r catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error
 	if err != nil {
 		return err
 	}
+	seq, outOfOrder := s.newSeq(p.ID)
+	rec.seq = seq
 	s.products[p.ID] = rec
 	s.productOrder.insert(p.ID)
 	s.search.indexProduct(p.ID, productRecord{}, rec, "", s.brandKey(rec))
+	if outOfOrder {
+		s.search.add(searchindex.OutOfOrder, seq)
+	}
 	return nil
 }
 
@@ -289,41 +296,18 @@ func (r catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) (
 	}
 	s := r.s
 	defer r.rlock()()
-	var out []catalog.Product
-	// The index gives lists whose intersection holds every product q
-	// selects; each is still checked against q, newest first, until the
-	// page is full.
-	lists, ok := s.candidates(q)
-	if !ok {
-		return out, nil
+	if !q.Search.IsZero() {
+		return s.searchProducts(ctx, q)
 	}
-	walk := newIntersection(lists, q.Before)
-	for len(out) < q.Limit {
-		id, more := walk.next()
-		if !more {
-			break
-		}
-		rec := s.products[id]
-		if q.BrandID != uuid.Nil && (rec.p.Brand == nil || rec.p.Brand.ID != q.BrandID) {
-			continue
-		}
-		if q.Search != "" && !s.matches(rec, q.Search) {
-			continue
-		}
-		out = append(out, s.productOut(rec))
+	list := s.productOrder
+	if q.BrandID != uuid.Nil {
+		list = s.search.brands[q.BrandID]
+	}
+	out := make([]catalog.Product, 0, min(q.Limit, len(list)))
+	for i := list.below(q.Before) - 1; i >= 0 && len(out) < q.Limit; i-- {
+		out = append(out, s.productOut(s.products[list[i]]))
 	}
 	return out, nil
-}
-
-// matches applies the search rule of catalog.ProductQuery.
-func (s *Store) matches(rec productRecord, search string) bool {
-	if strings.Contains(rec.key, search) {
-		return true
-	}
-	if rec.p.Brand == nil {
-		return false
-	}
-	return strings.Contains(s.brands[rec.p.Brand.ID].key, search)
 }
 
 func (r catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVersion int64) error {
@@ -346,6 +330,7 @@ func (r catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVer
 	if err != nil {
 		return err
 	}
+	rec.seq = old.seq
 	oldBrandKey := s.brandKey(old)
 	s.products[p.ID] = rec
 	s.search.indexProduct(p.ID, old, rec, oldBrandKey, s.brandKey(rec))
@@ -366,6 +351,9 @@ func (r catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
 		return catalog.ErrProductNotFound
 	}
 	s.search.indexProduct(id, old, productRecord{}, s.brandKey(old), "")
+	if set := s.search.sets[searchindex.OutOfOrder]; set != nil {
+		set.Remove(old.seq)
+	}
 	delete(s.products, id)
 	s.productOrder.remove(id)
 	return nil

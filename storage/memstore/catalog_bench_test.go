@@ -67,11 +67,13 @@ func benchCatalog(b *testing.B, size int) {
 		b.ReportMetric(0, "ns/op")
 		b.ReportMetric(loaded.Seconds(), "s")
 		b.ReportMetric(float64(size), "products")
-		grams := 0
-		for _, l := range s.search.grams {
-			grams += len(l)
+		var entries, bytes uint64
+		for _, set := range s.search.sets {
+			entries += set.GetCardinality()
+			bytes += set.GetSizeInBytes()
 		}
-		b.ReportMetric(float64(grams), "grams")
+		b.ReportMetric(float64(entries), "entries")
+		b.ReportMetric(float64(bytes)/float64(size), "index-B/product")
 	})
 	b.Run("home", func(b *testing.B) {
 		b.ReportAllocs()
@@ -103,7 +105,12 @@ func benchCatalog(b *testing.B, size int) {
 		{"hardmiss", catalogdata.HardMissTerm, 0},
 		{"syllable", catalogdata.SyllableTerm, 20},
 		{"brand", catalogdata.BrandTerm, 20},
+		{"twoterms", catalogdata.TwoTerms, -1},
+		{"threeterms", catalogdata.ThreeTerms, -1},
 	} {
+		if term.want < 0 {
+			term.want = len(s.scanProducts(catalog.ProductQuery{Search: catalog.MustParseSearch(term.query), Limit: 20}))
+		}
 		for _, way := range []struct {
 			name string
 			svc  *catalog.Service

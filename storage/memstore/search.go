@@ -1,36 +1,30 @@
 package memstore
 
 import (
-	"slices"
+	"context"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/catalog/searchindex"
 )
 
 // catalogIndex holds the store's secondary indexes of products: a brand's
-// products, and the n-gram index that search walks. It lives under the
-// store's lock and is changed by every write that changes what it holds.
-// Its zero value is empty and ready.
+// products, and the search index of package searchindex. It lives under
+// the store's lock and is changed by every write that changes what it
+// holds. Its zero value is empty and ready.
 //
-// The search index maps each gram — a letter, or a pair of adjacent letters,
-// of catalog.SearchKey — to the ids of the products that have it in their
-// own name or in their brand's name, in ascending order. Every product that
-// contains a query of k ≥ 2 letters has each of its k-1 pairs, and every
-// product that contains a one-letter query has that letter; so the
-// shortest list among the query's grams holds every match. Search walks
-// that list newest first and keeps the products that pass the exact
-// substring test of catalog.ProductQuery, stopping when the page is full:
-// the index only narrows the candidates, and the results are those of the
-// plain rule. A gram that no product has ends a search at once.
-//
-// Brand names are indexed into their products' lists, so that one ordered
-// walk finds the matches by name and by brand alike; renaming a brand
-// re-indexes its products (only the grams that change), and deleting one
-// removes its grams from them.
+// Each product has a seq (productRecord.seq), given when it is created;
+// the index maps each of its grams — of its name and of its brand's name —
+// to the set of the seqs that have it. Renaming a brand re-indexes its
+// products (only the grams that change), and deleting one removes its
+// grams from them.
 type catalogIndex struct {
-	grams  map[int64]idList
-	brands map[uuid.UUID]idList // brand id → its products
+	sets    map[int64]*roaring.Bitmap
+	brands  map[uuid.UUID]idList // brand id → its products
+	bySeq   map[uint32]uuid.UUID // seq → product
+	lastSeq uint32
 }
 
 // brandKey returns the search key of the brand of rec, or "".
@@ -41,14 +35,24 @@ func (s *Store) brandKey(rec productRecord) string {
 	return s.brands[rec.p.Brand.ID].key
 }
 
+// newSeq returns the seq of a product with id, about to be stored, and
+// whether it is out of order: below the id of a stored product.
+func (s *Store) newSeq(id uuid.UUID) (seq uint32, outOfOrder bool) {
+	x := &s.search
+	x.lastSeq++
+	n := len(s.productOrder)
+	return x.lastSeq, n > 0 && compareIDs(id, s.productOrder[n-1]) < 0
+}
+
 // indexProduct changes the indexes for a product whose record was old and
 // is now new; either may be the zero record (a product created or
-// deleted). oldBrandKey and newBrandKey are its brand's search key before
-// and after.
+// deleted), and both have the same seq otherwise. oldBrandKey and
+// newBrandKey are its brand's search key before and after.
 func (x *catalogIndex) indexProduct(id uuid.UUID, old, new productRecord, oldBrandKey, newBrandKey string) {
-	if x.grams == nil {
-		x.grams = make(map[int64]idList)
+	if x.sets == nil {
+		x.sets = make(map[int64]*roaring.Bitmap)
 		x.brands = make(map[uuid.UUID]idList)
+		x.bySeq = make(map[uint32]uuid.UUID)
 	}
 	oldBrand, newBrand := brandOf(old), brandOf(new)
 	if oldBrand != newBrand {
@@ -64,30 +68,41 @@ func (x *catalogIndex) indexProduct(id uuid.UUID, old, new productRecord, oldBra
 			x.brands[newBrand] = l
 		}
 	}
-	if old.p.ID != uuid.Nil && new.p.ID != uuid.Nil && old.key == new.key && oldBrandKey == newBrandKey {
+	switch {
+	case old.p.ID == uuid.Nil:
+		x.bySeq[new.seq] = id
+	case new.p.ID == uuid.Nil:
+		delete(x.bySeq, old.seq)
+	case old.key == new.key && oldBrandKey == newBrandKey:
 		return
 	}
 	var before, after []int64
 	if old.p.ID != uuid.Nil {
-		before = catalog.ProductGrams(old.key, oldBrandKey)
+		before = searchindex.ProductGrams(old.key, oldBrandKey)
 	}
 	if new.p.ID != uuid.Nil {
-		after = catalog.ProductGrams(new.key, newBrandKey)
+		after = searchindex.ProductGrams(new.key, newBrandKey)
 	}
-	removed, added := catalog.DiffGrams(before, after)
+	removed, added := searchindex.Diff(before, after)
 	for _, g := range removed {
-		l := removeID(x.grams[g], id)
-		if len(l) == 0 {
-			delete(x.grams, g)
-		} else {
-			x.grams[g] = l
+		set := x.sets[g]
+		set.Remove(old.seq)
+		if set.IsEmpty() {
+			delete(x.sets, g)
 		}
 	}
 	for _, g := range added {
-		l := x.grams[g]
-		l.insert(id)
-		x.grams[g] = l
+		x.add(g, new.seq)
 	}
+}
+
+func (x *catalogIndex) add(gram int64, seq uint32) {
+	set := x.sets[gram]
+	if set == nil {
+		set = roaring.New()
+		x.sets[gram] = set
+	}
+	set.Add(seq)
 }
 
 func brandOf(rec productRecord) uuid.UUID {
@@ -102,96 +117,62 @@ func removeID(l idList, id uuid.UUID) idList {
 	return l
 }
 
-// candidates returns the lists whose intersection holds every product q
-// selects — those of q.Search's grams, and the brand's products when
-// q.BrandID is set — shortest first, or all products when q selects by
-// neither. ok is false when q can select nothing (a gram or the brand has
-// no product).
-func (s *Store) candidates(q catalog.ProductQuery) (lists []idList, ok bool) {
-	x := &s.search
-	if q.BrandID != uuid.Nil {
-		l := x.brands[q.BrandID]
-		if len(l) == 0 {
-			return nil, false
-		}
-		lists = append(lists, l)
+// searchSource is the store as package searchindex reads it; the store's
+// read lock is held while it is used.
+type searchSource struct{ s *Store }
+
+func (src searchSource) Sets(_ context.Context, grams []int64) ([]*roaring.Bitmap, error) {
+	out := make([]*roaring.Bitmap, len(grams))
+	for i, g := range grams {
+		out[i] = src.s.search.sets[g]
 	}
-	for _, g := range catalog.QueryGrams(q.Search) {
-		l := x.grams[g]
-		if len(l) == 0 {
-			return nil, false
-		}
-		lists = append(lists, l)
-	}
-	if len(lists) == 0 {
-		return []idList{s.productOrder}, true
-	}
-	slices.SortFunc(lists, func(a, b idList) int { return len(a) - len(b) })
-	return lists, true
+	return out, nil
 }
 
-// intersection walks the ids that all its lists hold, newest first: the
-// first (shortest) list's ids, each looked up in the others by galloping
-// down from where the last lookup ended. The lists are walked once, in
-// order, so a query whose every gram is common but which matches few
-// products costs about the length of its shortest list, not a lookup of
-// each candidate's record.
-type intersection struct {
-	lists []idList
-	// ends[k]: the ids of lists[k] still to consider are lists[k][:ends[k]].
-	ends []int
-}
-
-func newIntersection(lists []idList, before uuid.UUID) *intersection {
-	x := &intersection{lists: lists, ends: make([]int, len(lists))}
-	for k, l := range lists {
-		x.ends[k] = l.below(before)
-	}
-	return x
-}
-
-// next returns the next id, going down, that every list holds.
-func (x *intersection) next() (uuid.UUID, bool) {
-	first := x.lists[0]
-next:
-	for x.ends[0] > 0 {
-		x.ends[0]--
-		id := first[x.ends[0]]
-		for k := 1; k < len(x.lists); k++ {
-			if !x.has(k, id) {
-				continue next
-			}
-		}
-		return id, true
-	}
-	return uuid.Nil, false
-}
-
-// has reports whether lists[k] holds id, which is below every id asked
-// before, and moves its end down to id.
-func (x *intersection) has(k int, id uuid.UUID) bool {
-	l, hi := x.lists[k], x.ends[k]
-	// Gallop down while the ids are above id, then search the last step.
-	for step := 1; hi > 0; step *= 2 {
-		probe := max(hi-step, 0)
-		if compareIDs(l[probe], id) > 0 {
-			hi = probe
+func (src searchSource) Load(_ context.Context, seqs []uint32) ([]searchindex.Doc[productRecord], error) {
+	s := src.s
+	out := make([]searchindex.Doc[productRecord], 0, len(seqs))
+	for _, seq := range seqs {
+		id, ok := s.search.bySeq[seq]
+		if !ok {
 			continue
 		}
-		n, _ := slices.BinarySearchFunc(l[probe+1:hi], id, func(e, t uuid.UUID) int {
-			if compareIDs(e, t) > 0 {
-				return 1
-			}
-			return -1
+		rec := s.products[id]
+		out = append(out, searchindex.Doc[productRecord]{
+			Seq: seq, ID: id, BrandID: brandOf(rec), NameKey: rec.key, BrandKey: s.brandKey(rec), Item: rec,
 		})
-		hi = probe + 1 + n
-		break
 	}
-	// l[:hi] are the ids at or below id.
-	if hi > 0 && l[hi-1] == id {
-		x.ends[k] = hi - 1
-		return true
+	return out, nil
+}
+
+func (src searchSource) Below(_ context.Context, id uuid.UUID, n int) ([]searchindex.Doc[productRecord], error) {
+	s := src.s
+	var out []searchindex.Doc[productRecord]
+	for i := s.productOrder.below(id) - 1; i >= 0 && len(out) < n; i-- {
+		pid := s.productOrder[i]
+		out = append(out, searchindex.Doc[productRecord]{Seq: s.products[pid].seq, ID: pid})
 	}
-	x.ends[k] = hi
-	return false
+	return out, nil
+}
+
+func (src searchSource) Brand(_ context.Context, id uuid.UUID) (*roaring.Bitmap, error) {
+	s := src.s
+	set := roaring.New()
+	for _, pid := range s.search.brands[id] {
+		set.Add(s.products[pid].seq)
+	}
+	return set, nil
+}
+
+// search answers a ListProducts with a search; the read lock is held.
+func (s *Store) searchProducts(ctx context.Context, q catalog.ProductQuery) ([]catalog.Product, error) {
+	recs, err := searchindex.Find[productRecord](ctx, searchSource{s}, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]catalog.Product, len(recs))
+	for i, rec := range recs {
+		out[i] = s.productOut(rec)
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -13,25 +14,50 @@ import (
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/catalog/searchindex"
 	"github.com/impactmuseum/commerce/internal/catalogdata"
 )
 
 // scanProducts is ListProducts without the index: every product, newest
-// first, tested against q — the plain rule the index must answer alike,
-// and the baseline of the benchmarks.
+// first, tested against q and, for a relevance sort, ordered by rank — the
+// plain rule the index must answer alike, and the baseline of the
+// benchmarks.
 func (s *Store) scanProducts(q catalog.ProductQuery) []catalog.Product {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []catalog.Product
-	for i := s.productOrder.below(q.Before) - 1; i >= 0 && len(out) < q.Limit; i-- {
+	type hit struct {
+		rec  productRecord
+		rank catalog.Rank
+	}
+	var hits []hit
+	ordered := q.Ordered()
+	for i := len(s.productOrder) - 1; i >= 0; i-- {
 		rec := s.products[s.productOrder[i]]
 		if q.BrandID != uuid.Nil && (rec.p.Brand == nil || rec.p.Brand.ID != q.BrandID) {
 			continue
 		}
-		if q.Search != "" && !s.matches(rec, q.Search) {
+		rank, ok := q.Search.Rank(rec.key, s.brandKey(rec))
+		if !ok {
 			continue
 		}
-		out = append(out, s.productOut(rec))
+		after := q.Before == uuid.Nil || compareIDs(rec.p.ID, q.Before) < 0
+		if ordered {
+			after = q.Before == uuid.Nil || rank > q.BeforeRank || rank == q.BeforeRank && compareIDs(rec.p.ID, q.Before) < 0
+		}
+		if !after {
+			continue
+		}
+		hits = append(hits, hit{rec, rank})
+		if !ordered && len(hits) == q.Limit {
+			break
+		}
+	}
+	if ordered {
+		slices.SortStableFunc(hits, func(a, b hit) int { return int(a.rank) - int(b.rank) })
+	}
+	out := []catalog.Product{}
+	for _, h := range hits[:min(len(hits), q.Limit)] {
+		out = append(out, s.productOut(h.rec))
 	}
 	return out
 }
@@ -47,18 +73,28 @@ func checkIndex(t *testing.T, s *Store) {
 		rec := s.products[id]
 		want.indexProduct(id, productRecord{}, rec, "", s.brandKey(rec))
 	}
-	if want.grams == nil {
-		want.grams, want.brands = map[int64]idList{}, map[uuid.UUID]idList{}
+	flat := func(x catalogIndex) (map[int64][]uint32, map[uuid.UUID]idList, map[uint32]uuid.UUID) {
+		sets := map[int64][]uint32{}
+		for g, set := range x.sets {
+			if g != searchindex.OutOfOrder {
+				sets[g] = set.ToArray()
+			}
+		}
+		brands, seqs := map[uuid.UUID]idList{}, map[uint32]uuid.UUID{}
+		maps.Copy(brands, x.brands)
+		maps.Copy(seqs, x.bySeq)
+		return sets, brands, seqs
 	}
-	got := s.search
-	if got.grams == nil {
-		got.grams, got.brands = map[int64]idList{}, map[uuid.UUID]idList{}
-	}
-	if diff := cmp.Diff(want.grams, got.grams); diff != "" {
+	wantSets, wantBrands, wantSeqs := flat(want)
+	gotSets, gotBrands, gotSeqs := flat(s.search)
+	if diff := cmp.Diff(wantSets, gotSets); diff != "" {
 		t.Fatalf("gram index differs from a fresh one (-fresh +kept):\n%s", diff)
 	}
-	if diff := cmp.Diff(want.brands, got.brands); diff != "" {
+	if diff := cmp.Diff(wantBrands, gotBrands); diff != "" {
 		t.Fatalf("brand index differs from a fresh one (-fresh +kept):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantSeqs, gotSeqs); diff != "" {
+		t.Fatalf("seqs differ from the records' (-fresh +kept):\n%s", diff)
 	}
 }
 
@@ -83,16 +119,19 @@ func TestSearchIndex(t *testing.T) {
 	brands := slices.Clone(data.Brands)
 	next := 0
 	for round := range 5 {
-		for range 80 {
-			if next < data.Len() {
-				p := data.Product(next)
-				next++
+		// A round's products are created in a shuffled order, so that many
+		// come below an id already stored: out of order (searchindex).
+		batch := r.Perm(min(80, data.Len()-next))
+		for _, k := range batch {
+			{
+				p := data.Product(next + k)
 				if p.Brand != nil && !slices.ContainsFunc(brands, func(b catalog.Brand) bool { return b.ID == p.Brand.ID }) {
 					p.Brand = brands[r.IntN(len(brands))].Ref()
 				}
 				must(t, repo.CreateProduct(ctx, p))
 			}
 		}
+		next += len(batch)
 		for range 10 {
 			switch op := r.IntN(6); {
 			case op == 0 && len(brands) > 1: // rename a brand
@@ -144,33 +183,52 @@ func compareSearches(t *testing.T, s *Store, r *rand.Rand) {
 	all := s.scanProducts(catalog.ProductQuery{Limit: 1 << 30})
 	queries := []string{
 		catalogdata.CommonTerm, catalogdata.RareTerm, catalogdata.BrandTerm, catalogdata.SyllableTerm,
-		catalogdata.MissTerm, catalogdata.HardMissTerm, "사과", "사과꽃", "과", "배", "공방", "happy", "새", " ", "g", "0", "5kg",
+		catalogdata.MissTerm, catalogdata.HardMissTerm, catalogdata.TwoTerms, catalogdata.ThreeTerms,
+		"사과", "사과꽃", "과", "배", "공방", "happy", "새", " ", "g", "0", "5kg", "사과 공방", "공방 사과",
+		"제주 사과", "유기농 잼", "사과잼 500g", "새 브랜드 사과", "ＥＣＯ", "쨈",
 	}
 	for range 20 {
 		name := []rune(catalog.SearchKey(all[r.IntN(len(all))].Name))
 		i := r.IntN(len(name))
 		j := i + 1 + r.IntN(min(4, len(name)-i))
 		queries = append(queries, string(name[i:j]))
+		// Two pieces of one name, the later first.
+		k := r.IntN(len(name))
+		queries = append(queries, string(name[k:min(k+2, len(name))])+" "+string(name[i:j]))
 	}
 	for _, q := range queries {
-		key := catalog.SearchKey(q)
-		for _, limit := range []int{1, 7, 1000} {
-			var before uuid.UUID
-			if limit == 7 && len(all) > 10 {
-				before = all[len(all)/3].ID
-			}
-			query := catalog.ProductQuery{Search: key, Limit: limit, Before: before}
-			got, err := s.Catalog().ListProducts(ctx, query)
-			must(t, err)
-			if diff := cmp.Diff(s.scanProducts(query), got); diff != "" {
-				t.Fatalf("search %q, limit %d, before %s (-scan +index):\n%s", key, limit, before, diff)
-			}
-			if len(all) > 0 && all[0].Brand != nil {
-				query.BrandID = all[0].Brand.ID
+		search := catalog.MustParseSearch(q)
+		if search.IsZero() {
+			continue
+		}
+		for _, sort := range []catalog.Sort{catalog.SortNewest, catalog.SortRelevance} {
+			query := catalog.ProductQuery{Search: search, Sort: sort, Limit: 1 << 30}
+			whole := s.scanProducts(query)
+			for _, limit := range []int{1, 7, 1000} {
+				query.Limit = limit
+				query.Before, query.BeforeRank = uuid.Nil, 0
+				if limit == 7 && len(whole) > 10 {
+					// From the middle of the results, as a next page does.
+					last := whole[len(whole)/3]
+					query.Before = last.ID
+					if rank, ok := search.Rank(catalog.ProductKeys(last)); ok && sort == catalog.SortRelevance {
+						query.BeforeRank = rank
+					}
+				}
 				got, err := s.Catalog().ListProducts(ctx, query)
 				must(t, err)
 				if diff := cmp.Diff(s.scanProducts(query), got); diff != "" {
-					t.Fatalf("search %q in a brand (-scan +index):\n%s", key, diff)
+					t.Fatalf("search %q by %s, limit %d, before %s (-scan +index):\n%s", q, sort, limit, query.Before, diff)
+				}
+				if len(all) > 0 && all[0].Brand != nil {
+					query := query
+					query.BrandID = all[0].Brand.ID
+					query.Before = uuid.Nil
+					got, err := s.Catalog().ListProducts(ctx, query)
+					must(t, err)
+					if diff := cmp.Diff(s.scanProducts(query), got); diff != "" {
+						t.Fatalf("search %q by %s in a brand (-scan +index):\n%s", q, sort, diff)
+					}
 				}
 			}
 		}

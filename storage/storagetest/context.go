@@ -172,7 +172,7 @@ func testEndedCatalog(t *testing.T, h Harness) {
 			return err
 		}},
 		{"ListProducts search", func(ctx context.Context) error {
-			_, err := repo.ListProducts(ctx, catalog.ProductQuery{Search: catalog.SearchKey("사과"), Limit: 10})
+			_, err := repo.ListProducts(ctx, catalog.ProductQuery{Search: catalog.MustParseSearch("사과"), Limit: 10})
 			return err
 		}},
 		{"CreateProduct", func(ctx context.Context) error { _, _, p2 := fresh(); return repo.CreateProduct(ctx, p2) }},
