@@ -12,11 +12,16 @@
 //
 // # Search
 //
-// A query matches a product when the product's name or its brand's name
-// contains it, ignoring case, after Unicode NFC normalisation of both sides
-// ([SearchKey]). Korean substrings match: "사과" finds "유기농사과잼", and a
-// query typed as decomposed jamo finds the same products as one typed as
-// syllables. Results are newest first and paged like any list.
+// A query is split into words, and a product matches when every word occurs
+// in its name or its brand's name with spaces ignored on both sides, after
+// both are normalised by [SearchKey]: NFKC (full-width letters, jamo), case
+// folding, Latin accents removed, 쨈 read as 잼. So "사과 잼", "사과잼" and
+// "잼 사과" all find "유기농사과잼", and "cafe" finds "Café 블렌드" ([ParseSearch]
+// has the rule; [ProductFilter].Phrase keeps the exact phrase instead).
+// Results are newest first, or by relevance ([SortRelevance], [Rank]), and
+// paged like any list. [Service.Suggest] completes what a search box holds.
+// Adapters find candidates through package catalog/searchindex; the rule
+// decides.
 //
 // # Writes
 //

@@ -22,13 +22,31 @@ type Doc[P any] struct {
 	Item     P
 }
 
+// ChunkBits divides seqs into chunks: the chunk of a seq is seq >>
+// ChunkBits, 65,536 seqs, one container of a Roaring bitmap. An adapter
+// keeps each gram's set per chunk, so that a search reads only the chunks
+// it needs — the newest first.
+const ChunkBits = 16
+
+// Window names the chunks of a read of sets.
+type Window struct {
+	// Top, when set, is the window of the newest chunk: the chunks from
+	// the one of the highest seq given so far up. From and To are then
+	// ignored.
+	Top bool
+	// From and To are the first and last chunk of the window, inclusive.
+	From, To uint32
+}
+
 // Source is an adapter's side of a search. Its reads need not be one
 // snapshot: a product written between two of them is judged by what Load
 // reads of it.
 type Source[P any] interface {
-	// Sets returns the set of each of grams, in order; a gram that no
-	// product has may be nil. Find only reads them.
-	Sets(ctx context.Context, grams []int64) ([]*roaring.Bitmap, error)
+	// Sets returns the sets of grams within the chunks of w: each set
+	// holds only seqs of those chunks, and a gram that no product of them
+	// has may be missing. With w.Top it also returns the chunk the window
+	// starts at. Find only reads the sets.
+	Sets(ctx context.Context, grams []int64, w Window) (sets map[int64]*roaring.Bitmap, from uint32, err error)
 	// Load returns the products with the seqs, in any order; a seq that is
 	// no product's is left out.
 	Load(ctx context.Context, seqs []uint32) ([]Doc[P], error)
@@ -40,57 +58,88 @@ type Source[P any] interface {
 }
 
 // Find returns the products that q selects, in its order, at most q.Limit
-// of them; q.Search is not zero. It reads the sets of q's grams, walks the
-// candidates newest first — by rank first with catalog.SortRelevance —
-// loading them from src in batches, and keeps those that q.Search.Rank
-// matches (of the rank walked, and of q.BrandID when set).
+// of them; q.Search is not zero. It reads its grams' sets in two windows —
+// the newest chunk (or, for a later page, the chunks from the one where the
+// page starts up), then, only if the page is not full, all the chunks
+// below — and in each it intersects the candidates, walks them from the
+// highest seq, loading them from src in batches, and keeps those that
+// q.Search.Rank matches (of the rank walked, with catalog.SortRelevance,
+// and of q.BrandID when set). A common query so reads one chunk of each
+// set, whatever the size of the catalog.
 func Find[P any](ctx context.Context, src Source[P], q catalog.ProductQuery) ([]P, error) {
-	grams := QueryGrams(q.Search)
-	got, err := src.Sets(ctx, grams)
-	if err != nil {
-		return nil, err
-	}
-	m := make(sets, len(grams))
-	for i, g := range grams {
-		m[g] = got[i]
-	}
-	ranked := q.Ordered()
-	c := newCandidates(m, q.Search, ranked)
+	w := &walk[P]{src: src, q: q, grams: QueryGrams(q.Search)}
 	if q.BrandID != uuid.Nil {
 		brand, err := src.Brand(ctx, q.BrandID)
 		if err != nil {
 			return nil, err
 		}
-		c.any.And(brand)
-		c.name.And(brand)
+		w.brand = brand
 	}
-	w := walk[P]{src: src, q: q, outOfOrder: m[OutOfOrder]}
-	if !ranked {
-		err := w.tier(ctx, c.any, -1, q.Before)
-		return w.out, err
-	}
-	first := catalog.RankNameStart
+	first := Window{Top: true}
 	if q.Before != uuid.Nil {
-		first = q.BeforeRank
+		// A later page: the walk of the rank it continues starts at the
+		// newest in-order product below the cursor (the out-of-order
+		// products above it are read too: they may come below).
+		top, ok, err := w.seqBelow(ctx, q.Before)
+		if err != nil {
+			return nil, err
+		}
+		w.bound, w.bounded = top, ok
+		first = Window{From: top >> ChunkBits, To: ^uint32(0)}
+		if !ok {
+			first.From = 0
+		}
 	}
-	for r := first; r < catalog.NumRanks && len(w.out) < q.Limit; r++ {
+	if err := w.read(ctx, first); err != nil {
+		return nil, err
+	}
+	if !q.Ordered() {
+		return w.out, w.tier(ctx, -1, q.Before)
+	}
+	rank := catalog.RankNameStart
+	if q.Before != uuid.Nil {
+		rank = q.BeforeRank
+	}
+	for ; rank < catalog.NumRanks && len(w.out) < q.Limit; rank++ {
 		before := uuid.Nil
-		if r == q.BeforeRank {
+		if rank == q.BeforeRank {
 			before = q.Before
 		}
-		if err := w.tier(ctx, c.tier(r), int(r), before); err != nil {
+		if err := w.tier(ctx, int(rank), before); err != nil {
 			return nil, err
 		}
 	}
 	return w.out, nil
 }
 
-// walk is one search's walk through its tiers.
+// walk is one search's walk through its windows and tiers.
 type walk[P any] struct {
-	src        Source[P]
-	q          catalog.ProductQuery
-	outOfOrder *roaring.Bitmap // may be nil
-	out        []P
+	src   Source[P]
+	q     catalog.ProductQuery
+	grams []int64
+	brand *roaring.Bitmap // the products of q.BrandID, or nil
+	// bound is the highest seq of the walk of q.BeforeRank, when bounded.
+	bound   uint32
+	bounded bool
+	// windows are the windows read so far, newest first; below is the
+	// last chunk not yet read, plus one (0: none left).
+	windows []sets
+	below   uint32
+	out     []P
+}
+
+// read reads the sets of window w and notes what is left below it.
+func (w *walk[P]) read(ctx context.Context, win Window) error {
+	m, from, err := w.src.Sets(ctx, w.grams, win)
+	if err != nil {
+		return err
+	}
+	if !win.Top {
+		from = win.From
+	}
+	w.windows = append(w.windows, sets(m))
+	w.below = from
+	return nil
 }
 
 // keep reports whether d is a result of the tier of rank (-1: any).
@@ -102,42 +151,19 @@ func (w *walk[P]) keep(d Doc[P], rank int) bool {
 	return ok && (rank < 0 || int(r) == rank)
 }
 
-// tier appends to w.out, newest first, the products among cand (a set of
-// its own, which tier changes) that keep accepts for rank, with an id
-// below before unless it is uuid.Nil, until w.out holds q.Limit.
-func (w *walk[P]) tier(ctx context.Context, cand *roaring.Bitmap, rank int, before uuid.UUID) error {
-	// The out-of-order candidates are few: load them all, keep those
-	// that qualify, newest first.
+// tier appends to w.out, newest first, the products that keep accepts for
+// rank (-1: any), with an id below before unless it is uuid.Nil, until
+// w.out holds q.Limit: it walks the windows read, and reads the rest when
+// they are not enough.
+//
+// In each window the candidates in order (not in the out-of-order set)
+// come by seq, highest first, which is their id order; the out-of-order
+// ones are loaded at once into late, kept by id, and each goes out before
+// the first in-order product of a lower id. A late product never belongs
+// before an in-order product of a newer window: that one was stored after
+// it, above every id then stored.
+func (w *walk[P]) tier(ctx context.Context, rank int, before uuid.UUID) error {
 	var late []Doc[P]
-	if w.outOfOrder != nil && !w.outOfOrder.IsEmpty() {
-		odd := roaring.And(cand, w.outOfOrder)
-		cand.AndNot(w.outOfOrder)
-		if !odd.IsEmpty() {
-			docs, err := w.src.Load(ctx, odd.ToArray())
-			if err != nil {
-				return err
-			}
-			for _, d := range docs {
-				if (before == uuid.Nil || compareIDs(d.ID, before) < 0) && w.keep(d, rank) {
-					late = append(late, d)
-				}
-			}
-			slices.SortFunc(late, func(a, b Doc[P]) int { return compareIDs(b.ID, a.ID) })
-		}
-	}
-	// The others are in id order: those below before are those at or
-	// below the seq of the newest in-order product below before.
-	if before != uuid.Nil && !cand.IsEmpty() {
-		top, ok, err := w.seqBelow(ctx, before)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			cand.Clear()
-		} else if uint64(top)+1 <= uint64(cand.Maximum()) {
-			cand.RemoveRange(uint64(top)+1, 1<<32)
-		}
-	}
 	emit := func(d Doc[P]) bool {
 		for len(late) > 0 && compareIDs(late[0].ID, d.ID) > 0 && len(w.out) < w.q.Limit {
 			w.out = append(w.out, late[0].Item)
@@ -148,27 +174,61 @@ func (w *walk[P]) tier(ctx context.Context, cand *roaring.Bitmap, rank int, befo
 		}
 		return len(w.out) < w.q.Limit
 	}
-	it := cand.ReverseIterator()
-	batch := make([]uint32, 0, 64)
-	size := w.q.Limit - len(w.out) + 4
-	for it.HasNext() && len(w.out) < w.q.Limit {
-		batch = batch[:0]
-		for it.HasNext() && len(batch) < size {
-			batch = append(batch, it.Next())
+	for i := 0; len(w.out) < w.q.Limit; i++ {
+		if i == len(w.windows) {
+			if w.below == 0 {
+				break
+			}
+			if err := w.read(ctx, Window{From: 0, To: w.below - 1}); err != nil {
+				return err
+			}
 		}
-		size = min(2*size, 1024)
-		docs, err := w.src.Load(ctx, batch)
-		if err != nil {
-			return err
+		m := w.windows[i]
+		cand := newCandidates(m, w.q.Search, rank >= 0).tier(rank)
+		if w.brand != nil {
+			cand.And(w.brand)
 		}
-		bySeq := make(map[uint32]Doc[P], len(docs))
-		for _, d := range docs {
-			bySeq[d.Seq] = d
+		if odd := m[OutOfOrder]; odd != nil && cand.Intersects(odd) {
+			docs, err := w.src.Load(ctx, roaring.And(cand, odd).ToArray())
+			if err != nil {
+				return err
+			}
+			for _, d := range docs {
+				if (before == uuid.Nil || compareIDs(d.ID, before) < 0) && w.keep(d, rank) {
+					late = append(late, d)
+				}
+			}
+			slices.SortFunc(late, func(a, b Doc[P]) int { return compareIDs(b.ID, a.ID) })
+			cand.AndNot(odd)
 		}
-		for _, seq := range batch {
-			d, ok := bySeq[seq]
-			if ok && w.keep(d, rank) && !emit(d) {
-				return nil
+		if before != uuid.Nil {
+			if !w.bounded {
+				cand.Clear()
+			} else if !cand.IsEmpty() && uint64(w.bound) < uint64(cand.Maximum()) {
+				cand.RemoveRange(uint64(w.bound)+1, 1<<32)
+			}
+		}
+		it := cand.ReverseIterator()
+		batch := make([]uint32, 0, 64)
+		size := w.q.Limit - len(w.out) + 4
+		for it.HasNext() && len(w.out) < w.q.Limit {
+			batch = batch[:0]
+			for it.HasNext() && len(batch) < size {
+				batch = append(batch, it.Next())
+			}
+			size = min(2*size, 1024)
+			docs, err := w.src.Load(ctx, batch)
+			if err != nil {
+				return err
+			}
+			bySeq := make(map[uint32]Doc[P], len(docs))
+			for _, d := range docs {
+				bySeq[d.Seq] = d
+			}
+			for _, seq := range batch {
+				if d, ok := bySeq[seq]; ok && w.keep(d, rank) && !emit(d) {
+					return nil
+				}
 			}
 		}
 	}
@@ -184,13 +244,22 @@ func (w *walk[P]) tier(ctx context.Context, cand *roaring.Bitmap, rank int, befo
 // seqBelow returns the seq of the newest in-order product with an id below
 // id; ok is false when there is none.
 func (w *walk[P]) seqBelow(ctx context.Context, id uuid.UUID) (uint32, bool, error) {
+	// The whole out-of-order set, read apart: few products are in it.
+	m, _, err := w.src.Sets(ctx, []int64{OutOfOrder}, Window{From: 0, To: ^uint32(0)})
+	if err != nil {
+		return 0, false, err
+	}
+	odd := m[OutOfOrder]
+	if odd == nil {
+		odd = roaring.New()
+	}
 	for n := 8; ; n *= 4 {
 		docs, err := w.src.Below(ctx, id, n)
 		if err != nil {
 			return 0, false, err
 		}
 		for _, d := range docs {
-			if w.outOfOrder == nil || !w.outOfOrder.Contains(d.Seq) {
+			if !odd.Contains(d.Seq) {
 				return d.Seq, true, nil
 			}
 		}
@@ -213,3 +282,4 @@ func compareIDs(a, b uuid.UUID) int {
 	}
 	return 0
 }
+

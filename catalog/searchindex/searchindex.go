@@ -187,13 +187,21 @@ type candidates struct {
 func newCandidates(m sets, s catalog.Search, ranked bool) candidates {
 	var c candidates
 	for i, t := range s.Terms() {
-		inName := m.all(termGrams(kindName, t))
-		either := roaring.Or(inName, m.all(termGrams(kindBrand, t)))
+		inName, inBrand := m.all(termGrams(kindName, t)), m.all(termGrams(kindBrand, t))
+		either := inName
+		switch {
+		case inBrand.IsEmpty() && ranked:
+			either = inName.Clone()
+		case !inBrand.IsEmpty():
+			either = roaring.Or(inName, inBrand)
+		}
 		if i == 0 {
 			c.any, c.name = either, inName
 		} else {
 			c.any.And(either)
-			c.name.And(inName)
+			if ranked {
+				c.name.And(inName)
+			}
 		}
 	}
 	if ranked {
@@ -202,18 +210,19 @@ func newCandidates(m sets, s catalog.Search, ranked bool) candidates {
 	return c
 }
 
-// tier returns the candidates of the products of rank r: a product of rank
-// r has every grams' set that r implies (all its terms in the name for
-// RankNameStart and RankName; its name starting as the first term for
-// RankNameStart and RankBrandStart). The sets are new.
-func (c candidates) tier(r catalog.Rank) *roaring.Bitmap {
+// tier returns the candidates of the products of rank r (-1: of any rank):
+// a product of rank r has every grams' set that r implies (all its terms
+// in the name for RankNameStart and RankName; its name starting as the
+// first term for RankNameStart and RankBrandStart). The set is c's own or
+// new; c is not used after.
+func (c candidates) tier(r int) *roaring.Bitmap {
 	switch r {
-	case catalog.RankNameStart:
+	case int(catalog.RankNameStart):
 		return roaring.And(c.name, c.start)
-	case catalog.RankName:
-		return c.name.Clone()
-	case catalog.RankBrandStart:
+	case int(catalog.RankName):
+		return c.name
+	case int(catalog.RankBrandStart):
 		return roaring.And(c.any, c.start)
 	}
-	return c.any.Clone()
+	return c.any
 }

@@ -39,7 +39,7 @@ import (
 
 // chunkBits: a row of search_sets holds the seqs whose high bits are its
 // chunk — one container of a Roaring bitmap, at most 8 KiB.
-const chunkBits = 16
+const chunkBits = searchindex.ChunkBits
 
 // setKey names a row of search_sets.
 type setKey struct {
@@ -332,44 +332,53 @@ type searchRow struct {
 // searchSource is the store as package searchindex reads it.
 type searchSource struct{ db bun.IDB }
 
-func (src searchSource) Sets(ctx context.Context, grams []int64) ([]*roaring.Bitmap, error) {
+// Sets reads the sets of grams in window w in one query; the newest
+// window's first chunk comes from search_state in the same query.
+func (src searchSource) Sets(ctx context.Context, grams []int64, w searchindex.Window) (map[int64]*roaring.Bitmap, uint32, error) {
 	in := make([]any, len(grams))
 	for i, g := range grams {
 		in[i] = g
 	}
-	rows, err := src.db.QueryContext(ctx, "SELECT gram, bits FROM search_sets WHERE gram IN (?)", bun.List(in))
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if w.Top {
+		rows, err = src.db.QueryContext(ctx, "SELECT t.top, s.gram, s.bits FROM (SELECT last_seq >> ? AS top FROM search_state WHERE id = 1) AS t "+
+			"LEFT JOIN search_sets AS s ON s.chunk >= t.top AND s.gram IN (?)", searchindex.ChunkBits, bun.List(in))
+	} else {
+		rows, err = src.db.QueryContext(ctx, "SELECT ?, gram, bits FROM search_sets WHERE gram IN (?) AND chunk BETWEEN ? AND ?",
+			w.From, bun.List(in), w.From, w.To)
+	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
-	byGram := make(map[int64]*roaring.Bitmap, len(grams))
+	out := make(map[int64]*roaring.Bitmap, len(grams))
+	from := w.From
 	for rows.Next() {
 		var (
-			g    int64
+			g    sql.NullInt64
 			bits []byte
 		)
-		if err := rows.Scan(&g, &bits); err != nil {
-			return nil, err
+		if err := rows.Scan(&from, &g, &bits); err != nil {
+			return nil, 0, err
+		}
+		if !g.Valid {
+			continue // the newest window holds none of the grams
 		}
 		// bits is the row's own copy, which the set may keep.
 		chunk := roaring.New()
 		if _, err := chunk.FromUnsafeBytes(bits); err != nil {
-			return nil, fmt.Errorf("bunstore: search set of %d: %w", g, err)
+			return nil, 0, fmt.Errorf("bunstore: search set of %d: %w", g.Int64, err)
 		}
-		if set := byGram[g]; set != nil {
+		if set := out[g.Int64]; set != nil {
 			set.Or(chunk)
 		} else {
-			byGram[g] = chunk
+			out[g.Int64] = chunk
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]*roaring.Bitmap, len(grams))
-	for i, g := range grams {
-		out[i] = byGram[g]
-	}
-	return out, nil
+	return out, from, rows.Err()
 }
 
 func (src searchSource) Load(ctx context.Context, seqs []uint32) ([]searchindex.Doc[productRow], error) {

@@ -351,9 +351,7 @@ func (r catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
 		return catalog.ErrProductNotFound
 	}
 	s.search.indexProduct(id, old, productRecord{}, s.brandKey(old), "")
-	if set := s.search.sets[searchindex.OutOfOrder]; set != nil {
-		set.Remove(old.seq)
-	}
+	s.search.remove(searchindex.OutOfOrder, old.seq)
 	delete(s.products, id)
 	s.productOrder.remove(id)
 	return nil

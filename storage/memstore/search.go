@@ -21,10 +21,16 @@ import (
 // products (only the grams that change), and deleting one removes its
 // grams from them.
 type catalogIndex struct {
-	sets    map[int64]*roaring.Bitmap
+	sets    map[setKey]*roaring.Bitmap // per gram and chunk (searchindex.ChunkBits)
 	brands  map[uuid.UUID]idList // brand id → its products
 	bySeq   map[uint32]uuid.UUID // seq → product
 	lastSeq uint32
+}
+
+// setKey names a set of the index: a gram's in one chunk of seqs.
+type setKey struct {
+	gram  int64
+	chunk uint32
 }
 
 // brandKey returns the search key of the brand of rec, or "".
@@ -50,7 +56,7 @@ func (s *Store) newSeq(id uuid.UUID) (seq uint32, outOfOrder bool) {
 // newBrandKey are its brand's search key before and after.
 func (x *catalogIndex) indexProduct(id uuid.UUID, old, new productRecord, oldBrandKey, newBrandKey string) {
 	if x.sets == nil {
-		x.sets = make(map[int64]*roaring.Bitmap)
+		x.sets = make(map[setKey]*roaring.Bitmap)
 		x.brands = make(map[uuid.UUID]idList)
 		x.bySeq = make(map[uint32]uuid.UUID)
 	}
@@ -85,11 +91,7 @@ func (x *catalogIndex) indexProduct(id uuid.UUID, old, new productRecord, oldBra
 	}
 	removed, added := searchindex.Diff(before, after)
 	for _, g := range removed {
-		set := x.sets[g]
-		set.Remove(old.seq)
-		if set.IsEmpty() {
-			delete(x.sets, g)
-		}
+		x.remove(g, old.seq)
 	}
 	for _, g := range added {
 		x.add(g, new.seq)
@@ -97,12 +99,23 @@ func (x *catalogIndex) indexProduct(id uuid.UUID, old, new productRecord, oldBra
 }
 
 func (x *catalogIndex) add(gram int64, seq uint32) {
-	set := x.sets[gram]
+	k := setKey{gram, seq >> searchindex.ChunkBits}
+	set := x.sets[k]
 	if set == nil {
 		set = roaring.New()
-		x.sets[gram] = set
+		x.sets[k] = set
 	}
 	set.Add(seq)
+}
+
+func (x *catalogIndex) remove(gram int64, seq uint32) {
+	k := setKey{gram, seq >> searchindex.ChunkBits}
+	if set := x.sets[k]; set != nil {
+		set.Remove(seq)
+		if set.IsEmpty() {
+			delete(x.sets, k)
+		}
+	}
 }
 
 func brandOf(rec productRecord) uuid.UUID {
@@ -121,12 +134,34 @@ func removeID(l idList, id uuid.UUID) idList {
 // read lock is held while it is used.
 type searchSource struct{ s *Store }
 
-func (src searchSource) Sets(_ context.Context, grams []int64) ([]*roaring.Bitmap, error) {
-	out := make([]*roaring.Bitmap, len(grams))
-	for i, g := range grams {
-		out[i] = src.s.search.sets[g]
+func (src searchSource) Sets(_ context.Context, grams []int64, w searchindex.Window) (map[int64]*roaring.Bitmap, uint32, error) {
+	x := &src.s.search
+	top := x.lastSeq >> searchindex.ChunkBits
+	if w.Top {
+		w.From, w.To = top, top
 	}
-	return out, nil
+	w.To = min(w.To, top)
+	out := make(map[int64]*roaring.Bitmap, len(grams))
+	var parts []*roaring.Bitmap
+	for _, g := range grams {
+		parts = parts[:0]
+		for c := w.From; c <= w.To; c++ {
+			if set := x.sets[setKey{g, c}]; set != nil {
+				parts = append(parts, set)
+			}
+			if c == w.To {
+				break // w.To may be the highest uint32
+			}
+		}
+		switch len(parts) {
+		case 0:
+		case 1:
+			out[g] = parts[0]
+		default:
+			out[g] = roaring.FastOr(parts...)
+		}
+	}
+	return out, w.From, nil
 }
 
 func (src searchSource) Load(_ context.Context, seqs []uint32) ([]searchindex.Doc[productRecord], error) {
