@@ -282,4 +282,3 @@ func compareIDs(a, b uuid.UUID) int {
 	}
 	return 0
 }
-

@@ -22,8 +22,8 @@ import (
 // grams from them.
 type catalogIndex struct {
 	sets    map[setKey]*roaring.Bitmap // per gram and chunk (searchindex.ChunkBits)
-	brands  map[uuid.UUID]idList // brand id → its products
-	bySeq   map[uint32]uuid.UUID // seq → product
+	brands  map[uuid.UUID]idList       // brand id → its products
+	bySeq   map[uint32]uuid.UUID       // seq → product
 	lastSeq uint32
 }
 
