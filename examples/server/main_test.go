@@ -905,7 +905,7 @@ func lastUnits(t *testing.T, a, b *server, staff session) {
 }
 
 // Instances that start together on one empty database with the demo on
-// load it once: one catalog of 34 products, one board, one author.
+// load it once: one catalog of 36 products, one board, one author.
 func TestRunDemoOnce(t *testing.T) {
 	dsn := testdb.MySQLDSN(t)
 	env := map[string]string{"COMMERCE_MYSQL_DSN": dsn, "COMMERCE_DEMO": "1", "COMMERCE_PASSWORD_ITERATIONS": "1000"}
@@ -919,8 +919,8 @@ func TestRunDemoOnce(t *testing.T) {
 		authors += strings.Count(s.logs.String(), "staff account made to sign the demo notices")
 	}
 	for i, s := range servers {
-		if n := countProducts(t, s); n != 34 {
-			t.Errorf("instance %d: %d products, want the demo's 34 once", i, n)
+		if n := countProducts(t, s); n != 36 {
+			t.Errorf("instance %d: %d products, want the demo's 36 once", i, n)
 		}
 		demoBoard(t, s)
 	}

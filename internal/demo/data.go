@@ -187,6 +187,9 @@ var products = []productGroup{
 		{name: "대나무 칫솔 4개입", price: "9900",
 			description: "손잡이를 대나무로 만들어 땅에서 분해되는 칫솔입니다.",
 			images:      []string{"/static/demo/bamboo-toothbrush.svg"}},
+		{name: "ECO 스테인리스 빨대 세트", price: "8500",
+			description: "씻어서 오래 쓰는 스테인리스 빨대 네 개에 세척솔과 현수막 천으로 지은 주머니를 곁들였습니다.",
+			images:      []string{"/static/demo/steel-straws.svg"}},
 	}},
 	{brand: "다시일터", products: []product{
 		{name: "광목 앞치마", price: "24000",
@@ -214,6 +217,9 @@ var products = []productGroup{
 		{name: "디카페인 원두 200g", price: "15000",
 			description: "물로만 카페인을 걸러 낸 원두입니다. 저녁에도 편하게 즐기세요.",
 			images:      []string{"/static/demo/decaf-beans.svg"}},
+		{name: "Café 하우스 블렌드 원두 200g", price: "13000",
+			description: "브라질과 콜롬비아 원두를 섞어 고소하고 단맛이 도는 기본 블렌드입니다. 라테에도 잘 어울립니다.",
+			images:      []string{"/static/demo/house-blend-beans.svg"}},
 	}},
 	{brand: "책읽는마을", products: []product{
 		{name: "그림책 꾸러미", price: "22000",

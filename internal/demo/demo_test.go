@@ -326,7 +326,7 @@ type instance struct {
 }
 
 // Servers that start together on one empty database load the demo once:
-// one catalog of 5 problems, 8 brands and 34 products, one board of six
+// one catalog of 5 problems, 8 brands and 36 products, one board of six
 // numbered notices and a pinned one, one author made.
 func TestLoadConcurrently(t *testing.T) {
 	const servers = 6
@@ -391,7 +391,7 @@ func TestLoadConcurrently(t *testing.T) {
 				}
 			}
 
-			if got, want := count(ctx, t, all[0].catalog), (counts{problems: 5, brands: 8, products: 34}); got != want {
+			if got, want := count(ctx, t, all[0].catalog), (counts{problems: 5, brands: 8, products: 36}); got != want {
 				t.Errorf("the catalog after %d servers loaded the demo at once: %+v, want %+v", len(all), got, want)
 			}
 			l, err := all[0].board.List(ctx, 1, "")

@@ -32,7 +32,11 @@
 // six products by their own names (유기농사과잼, 사과즙 30포, 통사과파이,
 // …) and one, 아카시아 벌꿀, only by its brand's name (사과꽃농원), and
 // "할머니" finds the products of 할머니손맛 although none of them is named
-// so.
+// so. Words may come in any order and with any spacing ("잼 사과", "사과 쨈"
+// find 유기농사과잼); "ECO 스테인리스 빨대 세트" is found by a full-width "ＥＣＯ"
+// and "Café 하우스 블렌드 원두 200g" by "cafe". testdata/judged-queries.tsv
+// holds the queries a shopper would type and what each must find; a test
+// checks them on every store.
 //
 // # Images
 //

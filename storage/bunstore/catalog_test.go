@@ -341,7 +341,8 @@ func TestQueryCounts(t *testing.T) {
 		page, err := svc.Products(ctx, catalog.ProductFilter{Limit: 100})
 		return len(page.Items), err
 	})
-	count("search", 1, func() (int, error) {
+	// The sets of the newest chunk, then one batch of candidates.
+	count("search", 2, func() (int, error) {
 		page, err := svc.Products(ctx, catalog.ProductFilter{Query: "브랜드"})
 		return len(page.Items), err
 	})

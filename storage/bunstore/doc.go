@@ -97,19 +97,17 @@
 //
 // Product and brand rows keep name_key, catalog.SearchKey of the name,
 // written by the application on every write in a column with a binary
-// collation. Search is a plain substring test on those keys, which neither
-// MariaDB's nor MySQL's full-text index can serve for Korean, so the store
-// keeps an n-gram index of its own: product_grams holds each letter and
-// each pair of adjacent letters of every product's key and of its brand's,
-// keyed (gram, product_id). A search is one query that walks one gram's
-// products newest first — its letter, its pair, or for three letters and
-// more its rarest pair, picked by a subquery from product_gram_counts —
-// tests each candidate with LIKE on the keys (% and _ escaped), and stops
-// when the page is full; a gram that no product has ends it at once. The
-// results are exactly those of the substring rule, the same as the
-// in-memory store's. The index changes in the transaction of every product
-// write and of a brand's rename or deletion, which re-index the brand's
-// products; a migration indexes the products of an existing database.
+// collation. The rule (catalog.ParseSearch: every word in the name or the
+// brand's name, spaces ignored) is one that neither MariaDB's nor MySQL's
+// full-text index can serve for Korean, so the store keeps the index of
+// package catalog/searchindex: products.seq numbers the products, and
+// search_sets holds, per gram and chunk of 65,536 seqs, the set of the seqs
+// that have the gram, as a serialized Roaring bitmap. A search reads its
+// grams' sets of the newest chunk in one query, intersects them, loads the
+// candidates by seq and keeps what the rule matches; older chunks are read,
+// in one more query, only when the page is not full. The sets change in
+// the transaction of every product write and of a brand's rename or
+// deletion; RebuildSearch builds them afresh, and a migration runs it once.
 // README.md and docs/PERFORMANCE.md say what it costs.
 //
 // # Accounts

@@ -49,8 +49,14 @@ func runCatalogTests(t *testing.T, h Harness) {
 		{"ImagesInUse", testImagesInUse},
 		{"BadPageRequests", testBadPageRequests},
 		{"Search", testSearch},
+		{"SearchPhrase", testSearchPhrase},
+		{"SearchValidation", testSearchValidation},
+		{"SearchRelevance", testSearchRelevance},
 		{"SearchPaging", testSearchPaging},
-		{"SearchFollowsBrandRename", testSearchFollowsBrandRename},
+		{"SearchInBrand", testSearchInBrand},
+		{"SearchFollowsEdits", testSearchFollowsEdits},
+		{"Suggest", testSuggest},
+		{"SuggestLimits", testSuggestLimits},
 		{"ProblemInUse", testProblemInUse},
 		{"DeleteBrandKeepsProducts", testDeleteBrandKeepsProducts},
 		{"BrandWithProducts", testBrandWithProducts},
@@ -699,7 +705,7 @@ func testBrandPaging(t *testing.T, f *catalogFixture) {
 func testBrandSearch(t *testing.T, f *catalogFixture) {
 	env := f.problem(t, "환경")
 	elders := f.problem(t, "노인")
-	for _, name := range []string{"초록순환", "초록 100%", "Green_Cycle", "할머니손맛", "사과꽃농원"} {
+	for _, name := range []string{"초록순환", "초록 100%", "Green_Cycle", "할머니손맛", "사과꽃농원", "Café 숲"} {
 		pr := env
 		if name == "할머니손맛" {
 			pr = elders
@@ -730,10 +736,28 @@ func testBrandSearch(t *testing.T, f *catalogFixture) {
 		{catalog.BrandFilter{Query: "초록"}, []string{"초록 100%", "초록순환"}},
 		{catalog.BrandFilter{Query: "초록", Limit: 1}, []string{"초록 100%", "초록순환"}},
 		{catalog.BrandFilter{Query: " GREEN_c "}, []string{"Green_Cycle"}},
+		{catalog.BrandFilter{Query: "ＧＲＥＥＮ"}, []string{"Green_Cycle"}},
 		{catalog.BrandFilter{Query: "%"}, []string{"초록 100%"}},
 		{catalog.BrandFilter{Query: "_"}, []string{"Green_Cycle"}},
+		{catalog.BrandFilter{Query: "n_c"}, []string{"Green_Cycle"}},
+		{catalog.BrandFilter{Query: "e_n"}, nil}, // a LIKE pattern would match "Green_Cycle"
+		{catalog.BrandFilter{Query: "초_"}, nil},  // nor "초록…"
+		{catalog.BrandFilter{Query: `\%`}, nil},  // nor, with \ as its escape, "초록 100%"
+		{catalog.BrandFilter{Query: "초록 순환"}, []string{"초록순환"}},
+		{catalog.BrandFilter{Query: "순환 초록"}, []string{"초록순환"}},
+		{catalog.BrandFilter{Query: "초록100"}, []string{"초록 100%"}},
+		{catalog.BrandFilter{Query: "100 초록"}, []string{"초록 100%"}},
+		{catalog.BrandFilter{Query: "사과 꽃"}, []string{"사과꽃농원"}},
+		{catalog.BrandFilter{Query: "사과 초록"}, nil}, // no brand has both
+		{catalog.BrandFilter{Query: "cafe"}, []string{"Café 숲"}},
+		{catalog.BrandFilter{Query: "CAFÉ 숲"}, []string{"Café 숲"}},
+		{catalog.BrandFilter{Query: "초록 100", Phrase: true}, []string{"초록 100%"}},
+		{catalog.BrandFilter{Query: "초록100", Phrase: true}, nil},
+		{catalog.BrandFilter{Query: "초록 순환", Phrase: true}, nil},
+		{catalog.BrandFilter{Query: "초록순환", Phrase: true}, []string{"초록순환"}},
 		{catalog.BrandFilter{Query: "손맛", ProblemID: env.ID}, nil},
 		{catalog.BrandFilter{Query: "손맛", ProblemID: elders.ID}, []string{"할머니손맛"}},
+		{catalog.BrandFilter{Query: "할머니 손맛", ProblemID: elders.ID}, []string{"할머니손맛"}},
 		{catalog.BrandFilter{Query: "없는브랜드"}, nil},
 	} {
 		if diff := cmp.Diff(tc.want, names(tc.filter)); diff != "" {
@@ -742,6 +766,8 @@ func testBrandSearch(t *testing.T, f *catalogFixture) {
 	}
 	_, err := f.svc.Brands(f.ctx, catalog.BrandFilter{Query: strings.Repeat("가", 201)})
 	wantFields(t, "a query too long", err, "q")
+	_, err = f.svc.Brands(f.ctx, catalog.BrandFilter{Query: nineWords})
+	wantFields(t, "a query of nine words", err, "q")
 }
 
 func testImagesInUse(t *testing.T, f *catalogFixture) {
@@ -816,13 +842,32 @@ func testBadPageRequests(t *testing.T, f *catalogFixture) {
 	}
 }
 
-// searchCatalog is the catalog that the search cases run on.
+// nineWords is a query of one word more than catalog.MaxSearchTerms.
+const nineWords = "가 나 다 라 마 바 사 아 자"
+
+// sorts are the orders a search may ask for.
+var sorts = []catalog.Sort{catalog.SortNewest, catalog.SortRelevance}
+
+// searchNames returns the names of every product that filter selects,
+// page after page, or nil when there is none.
+func (f *catalogFixture) searchNames(t *testing.T, filter catalog.ProductFilter) []string {
+	t.Helper()
+	got := names(f.allProducts(t, filter))
+	if len(got) == 0 {
+		return nil
+	}
+	return got
+}
+
+// searchCatalog is the catalog that most search cases run on, its
+// products created in this order.
 func searchCatalog(t *testing.T, f *catalogFixture) {
 	t.Helper()
 	pr := f.problem(t, "환경")
 	farm := f.brand(t, "사과나무농장", pr)
 	happy := f.brand(t, "Happy Hands", pr)
 	f.product(t, "유기농사과잼", nil)
+	f.product(t, "유기농 사과식초", nil)
 	f.product(t, "사과즙 30팩", nil)
 	f.product(t, "배즙", &farm)
 	f.product(t, "Apple Pie", nil)
@@ -830,81 +875,592 @@ func searchCatalog(t *testing.T, f *catalogFixture) {
 	f.product(t, "100% 면 손수건", nil)
 	f.product(t, "snake_case 머그", nil)
 	f.product(t, "파인애플", nil)
+	f.product(t, "ECO 텀블러", nil)
+	f.product(t, "Café 라떼 잔", nil)
+	f.product(t, "cafe 드립 세트", nil)
+	f.product(t, "Maker's 앞치마", nil)
+	f.product(t, `역\슬래시 배지`, nil)
 }
 
 func testSearch(t *testing.T, f *catalogFixture) {
 	searchCatalog(t, f)
+	apples := []string{"배즙", "사과즙 30팩", "유기농 사과식초", "유기농사과잼"} // 배즙 through its brand
+	jam := []string{"유기농사과잼"}
+	cafes := []string{"cafe 드립 세트", "Café 라떼 잔"}
 	cases := []struct {
 		query string
 		want  []string // newest first
 	}{
-		{"사과", []string{"배즙", "사과즙 30팩", "유기농사과잼"}}, // 배즙 through its brand
-		{"사과잼", []string{"유기농사과잼"}},
-		{"과", []string{"배즙", "사과즙 30팩", "유기농사과잼"}},
+		{"사과", apples},
+		{"과", apples},
+		// Spacing, word order and the spelling 쨈 do not matter.
+		{"사과잼", jam},
+		{"사과 잼", jam},
+		{"잼 사과", jam},
+		{"사과 쨈", jam},
+		{"사과쨈", jam},
+		{" 사과\u3000 잼\t", jam},
+		{"잼 잼", jam},
+		{"유 기 농 사 과 잼 유 기", jam}, // eight words, the most a query may have
+		{"유기농 사과", []string{"유기농 사과식초", "유기농사과잼"}},
+		{"유기농사과", []string{"유기농 사과식초", "유기농사과잼"}},
+		{"사과식", []string{"유기농 사과식초"}},
+		{"사과잼식초", nil},
+		// Each word is in the name or in the brand's name, not across them.
 		{"농장", []string{"배즙"}},
+		{"사과나무 배즙", []string{"배즙"}},
+		{"배즙 사과나무", []string{"배즙"}},
+		{"사과나무 포도", nil},
+		{"농장배", nil},
+		{"happy", []string{"GREEN tea"}},
+		{"happy tea", []string{"GREEN tea"}},
+		{"hands green TEA", []string{"GREEN tea"}},
+		{"happy coffee", nil},
+		// Case, full-width letters and Latin accents do not matter.
 		{"apple", []string{"Apple Pie"}},
 		{"APPLE", []string{"Apple Pie"}},
 		{"aPpLe pIE", []string{"Apple Pie"}},
+		{"pie apple", []string{"Apple Pie"}},
 		{"  tea  ", []string{"GREEN tea"}},
-		{"happy", []string{"GREEN tea"}},
+		{"ＥＣＯ", []string{"ECO 텀블러"}},
+		{"eco", []string{"ECO 텀블러"}},
+		{"cafe", cafes},
+		{"CAFÉ", cafes},
+		{"café", cafes},
+		{"cafe 라떼", []string{"Café 라떼 잔"}},
 		{"애플", []string{"파인애플"}},
-		{norm.NFD.String("사과"), []string{"배즙", "사과즙 30팩", "유기농사과잼"}},
-		{norm.NFD.String("유기농사과잼"), []string{"유기농사과잼"}},
+		// Hangul typed as compatibility jamo, or decomposed.
+		{"ㅅㅏㄱㅘ", apples},
+		{norm.NFD.String("사과"), apples},
+		{norm.NFD.String("유기농사과잼"), jam},
+		{norm.NFD.String("잼 사과"), jam},
+		// Every character is an ordinary one.
 		{"%", []string{"100% 면 손수건"}},
-		{"_", []string{"snake_case 머그"}},
 		{"0%", []string{"100% 면 손수건"}},
+		{"１００％", []string{"100% 면 손수건"}},
+		{"_", []string{"snake_case 머그"}},
 		{"e_c", []string{"snake_case 머그"}},
-		{`\`, nil},
-		{"'", nil},
+		{"a_e", nil}, // as a LIKE pattern it would match "snake" and "maker's"
+		{"a%e", nil}, // and "apple pie"
+		{"%_", nil},
+		{"'", []string{"Maker's 앞치마"}},
+		{"'s 앞치마", []string{"Maker's 앞치마"}},
+		{`\`, []string{`역\슬래시 배지`}},
+		{`\슬래시`, []string{`역\슬래시 배지`}},
+		{`\%`, nil}, // as a LIKE pattern escaped by \ it would match "100%"
 		{"딸기", nil},
-		{"사과 ", []string{"배즙", "사과즙 30팩", "유기농사과잼"}},
 	}
 	for _, c := range cases {
-		page, err := f.svc.Products(f.ctx, catalog.ProductFilter{Query: c.query})
-		if err != nil {
-			t.Fatalf("search %q: %v", c.query, err)
-		}
-		got := names(page.Items)
-		if len(got) == 0 {
-			got = nil
-		}
+		got := f.searchNames(t, catalog.ProductFilter{Query: c.query})
 		if diff := cmp.Diff(c.want, got); diff != "" {
 			t.Errorf("search %q (-want +got):\n%s", c.query, diff)
 		}
+		got = f.searchNames(t, catalog.ProductFilter{Query: c.query, Sort: catalog.SortRelevance})
+		if diff := cmp.Diff(sorted(c.want), sorted(got)); diff != "" {
+			t.Errorf("search %q by relevance: not the same products (-want +got):\n%s", c.query, diff)
+		}
 	}
-	all, _ := f.svc.Products(f.ctx, catalog.ProductFilter{Query: "   "})
-	if len(all.Items) != 8 {
-		t.Errorf("a blank query: %d products, want all 8", len(all.Items))
+	if all := f.searchNames(t, catalog.ProductFilter{Query: " \u3000 "}); len(all) != 14 {
+		t.Errorf("a blank query: %d products, want all 14", len(all))
+	}
+}
+
+// testSearchPhrase checks that Phrase makes the query one exact phrase, as
+// search matched before it split queries into words.
+func testSearchPhrase(t *testing.T, f *catalogFixture) {
+	searchCatalog(t, f)
+	for _, c := range []struct {
+		query string
+		want  []string // newest first
+	}{
+		{"유기농 사과", []string{"유기농 사과식초"}},
+		{" 유기농 \u3000사과 ", []string{"유기농 사과식초"}},
+		{"유기농사과", []string{"유기농사과잼"}},
+		{"사과 잼", nil},
+		{"잼 사과", nil},
+		{"사과쨈", []string{"유기농사과잼"}},
+		{"GREEN TEA", []string{"GREEN tea"}},
+		{"tea green", nil},
+		{"사과나무", []string{"배즙"}},
+		{"사과나무 배즙", nil},
+		{"café", []string{"cafe 드립 세트", "Café 라떼 잔"}},
+		{"a_e", nil},
+		{"e_c", []string{"snake_case 머그"}},
+	} {
+		for _, sort := range sorts {
+			filter := catalog.ProductFilter{Query: c.query, Phrase: true, Sort: sort}
+			got, want := f.searchNames(t, filter), c.want
+			if sort == catalog.SortRelevance {
+				got, want = sorted(got), sorted(want)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("phrase %q, sort %q (-want +got):\n%s", c.query, sort, diff)
+			}
+		}
+	}
+}
+
+// testSearchValidation checks the queries and sorts that Products refuses.
+func testSearchValidation(t *testing.T, f *catalogFixture) {
+	f.product(t, nineWords, nil)
+	// Eight words are allowed; the ninth is refused, though the product
+	// has them all.
+	if got := f.searchNames(t, catalog.ProductFilter{Query: "가 나 다 라 마 바 사 아"}); len(got) != 1 {
+		t.Errorf("a query of eight words: %q, want the product", got)
+	}
+	for _, c := range []struct {
+		filter catalog.ProductFilter
+		fields []string
+	}{
+		{catalog.ProductFilter{Query: nineWords}, []string{"q"}},
+		{catalog.ProductFilter{Query: nineWords, Sort: catalog.SortRelevance}, []string{"q"}},
+		{catalog.ProductFilter{Query: "사과", Sort: "price"}, []string{"sort"}},
+		{catalog.ProductFilter{Sort: "oldest"}, []string{"sort"}},
+		{catalog.ProductFilter{Query: nineWords, Sort: "price", Limit: -1}, []string{"q", "sort", "limit"}},
+		{catalog.ProductFilter{Query: "사과", Sort: catalog.SortRelevance, Cursor: "not-a-cursor"}, []string{"cursor"}},
+		{catalog.ProductFilter{Query: "사과", Sort: catalog.SortRelevance,
+			Cursor: commerce.EncodeRankCursor(uint8(catalog.NumRanks), commerce.NewID())}, []string{"cursor"}},
+	} {
+		_, err := f.svc.Products(f.ctx, c.filter)
+		wantFields(t, fmt.Sprintf("Products(%+v)", c.filter), err, c.fields...)
+	}
+	_, err := f.svc.Suggest(f.ctx, nineWords)
+	wantFields(t, "Suggest with nine words", err, "q")
+	_, err = f.svc.Suggest(f.ctx, "\xff사과")
+	wantFields(t, "Suggest with invalid UTF-8", err, "q")
+}
+
+// rankQueries are the queries of the relevance cases; rankCatalog gives
+// each product's rank for them.
+var rankQueries = [2]string{"사과 잼", "잼 사과"}
+
+// noMatch is the rank in rankCatalog of a product that a query does not
+// match.
+const noMatch = -1
+
+// rankCatalog is the catalog of the relevance cases: its products, in the
+// order they are created, each with its brand and its rank for each of
+// rankQueries. Ranks, in order: 0, both words in the name, which starts
+// with the first word; 1, both in the name; 2, a word only in the brand's
+// name, the name starting with the first word; 3, the rest. Each rank holds
+// products created early and late, so that neither order is the other.
+var rankCatalog = []struct {
+	name, brand string
+	rank        [2]int
+}{
+	{"풋사과 주스", "잼공방", [2]int{3, 3}},
+	{"유기농사과잼", "", [2]int{1, 1}},
+	{"사과 식초", "잼공방", [2]int{2, 3}},
+	{"사과잼 작은병", "", [2]int{0, 1}},
+	{"배 주스", "사과잼하우스", [2]int{3, 3}},
+	{"잼과 사과", "", [2]int{1, 0}},
+	{"사과즙", "잼공방", [2]int{2, 3}},
+	{"딸기잼", "사과마을", [2]int{3, 3}},
+	{"사과 잼 큰병", "사과잼하우스", [2]int{0, 1}},
+	{"햇사과 잼", "", [2]int{1, 1}},
+	{"사과칩", "사과잼하우스", [2]int{2, 3}},
+	{"사과딸기잼", "배밭", [2]int{0, 1}},
+	{"잼병 세트", "사과마을", [2]int{3, 2}},
+	{"잼 스푼", "사과잼하우스", [2]int{3, 2}},
+	{"사과 주스", "", [2]int{noMatch, noMatch}},
+	{"포도잼", "", [2]int{noMatch, noMatch}},
+	{"배즙", "사과마을", [2]int{noMatch, noMatch}},
+	{"사과잼", "배밭", [2]int{0, 1}},
+	{"잼 만들기 책", "사과마을", [2]int{3, 2}},
+	{"잼사과 타르트", "", [2]int{1, 0}},
+}
+
+// makeRankCatalog creates rankCatalog and returns its brands by name.
+func makeRankCatalog(t *testing.T, f *catalogFixture) map[string]catalog.Brand {
+	t.Helper()
+	pr := f.problem(t, "환경")
+	brands := make(map[string]catalog.Brand)
+	for _, name := range []string{"잼공방", "사과잼하우스", "사과마을", "배밭"} {
+		brands[name] = f.brand(t, name, pr)
+	}
+	for _, p := range rankCatalog {
+		var b *catalog.Brand
+		if p.brand != "" {
+			br := brands[p.brand]
+			b = &br
+		}
+		f.product(t, p.name, b)
+	}
+	return brands
+}
+
+// rankedNames returns the names of the products of rankCatalog that
+// rankQueries[q] matches, of brand ("" for every brand), in the order of
+// sort.
+func rankedNames(q int, sort catalog.Sort, brand string) []string {
+	var out []string
+	for rank := range int(catalog.NumRanks) {
+		for _, p := range slices.Backward(rankCatalog) {
+			if p.rank[q] == noMatch || brand != "" && p.brand != brand {
+				continue
+			}
+			if sort == catalog.SortRelevance && p.rank[q] != rank {
+				continue
+			}
+			out = append(out, p.name)
+		}
+		if sort != catalog.SortRelevance {
+			break
+		}
+	}
+	return out
+}
+
+func testSearchRelevance(t *testing.T, f *catalogFixture) {
+	makeRankCatalog(t, f)
+	for _, c := range []struct {
+		filter catalog.ProductFilter
+		want   []string
+	}{
+		{catalog.ProductFilter{Query: "사과 잼", Sort: catalog.SortRelevance}, []string{
+			// Both words in the name, which starts with 사과.
+			"사과잼", "사과딸기잼", "사과 잼 큰병", "사과잼 작은병",
+			// Both words in the name.
+			"잼사과 타르트", "햇사과 잼", "잼과 사과", "유기농사과잼",
+			// 잼 only in the brand's name; the name starts with 사과.
+			"사과칩", "사과즙", "사과 식초",
+			// The rest.
+			"잼 만들기 책", "잼 스푼", "잼병 세트", "딸기잼", "배 주스", "풋사과 주스",
+		}},
+		{catalog.ProductFilter{Query: "잼 사과", Sort: catalog.SortRelevance}, []string{
+			"잼사과 타르트", "잼과 사과",
+			"사과잼", "사과딸기잼", "햇사과 잼", "사과 잼 큰병", "사과잼 작은병", "유기농사과잼",
+			"잼 만들기 책", "잼 스푼", "잼병 세트",
+			"사과칩", "딸기잼", "사과즙", "배 주스", "사과 식초", "풋사과 주스",
+		}},
+		{catalog.ProductFilter{Query: "사과 잼"}, []string{
+			"잼사과 타르트", "잼 만들기 책", "사과잼", "잼 스푼", "잼병 세트", "사과딸기잼", "사과칩", "햇사과 잼",
+			"사과 잼 큰병", "딸기잼", "사과즙", "잼과 사과", "배 주스", "사과잼 작은병", "사과 식초", "유기농사과잼",
+			"풋사과 주스",
+		}},
+		// A phrase ranks the same way: in the name, at its start first.
+		{catalog.ProductFilter{Query: "사과 잼", Phrase: true, Sort: catalog.SortRelevance}, []string{"사과 잼 큰병", "햇사과 잼"}},
+		{catalog.ProductFilter{Query: "사과 잼", Phrase: true}, []string{"햇사과 잼", "사과 잼 큰병"}},
+		{catalog.ProductFilter{Query: "사과잼", Phrase: true, Sort: catalog.SortRelevance}, []string{
+			"사과잼", "사과잼 작은병", "유기농사과잼",
+			"잼 스푼", "사과칩", "사과 잼 큰병", "배 주스", // through the brand 사과잼하우스
+		}},
+	} {
+		if diff := cmp.Diff(c.want, f.searchNames(t, c.filter)); diff != "" {
+			t.Errorf("Products(%+v) (-want +got):\n%s", c.filter, diff)
+		}
+		for q, query := range rankQueries {
+			if c.filter.Query == query && !c.filter.Phrase {
+				if diff := cmp.Diff(rankedNames(q, c.filter.Sort, ""), c.want); diff != "" {
+					t.Fatalf("rankCatalog disagrees with the list of %+v (-table +list):\n%s", c.filter, diff)
+				}
+			}
+		}
+	}
+	// Without a query there is nothing to rank: newest first.
+	var newest []string
+	for _, p := range slices.Backward(rankCatalog) {
+		newest = append(newest, p.name)
+	}
+	got := f.searchNames(t, catalog.ProductFilter{Sort: catalog.SortRelevance, Limit: 3})
+	if diff := cmp.Diff(newest, got); diff != "" {
+		t.Errorf("relevance without a query (-want newest first +got):\n%s", diff)
 	}
 }
 
 func testSearchPaging(t *testing.T, f *catalogFixture) {
-	var want []string
-	for i := range 12 {
-		f.product(t, fmt.Sprintf("연필 %02d", i), nil)
-		p := f.product(t, fmt.Sprintf("사과 %02d", i), nil)
-		want = append([]string{p.Name}, want...)
+	brands := makeRankCatalog(t, f)
+	for q, query := range rankQueries {
+		for _, sort := range sorts {
+			for _, brand := range []string{"", "사과잼하우스"} {
+				filter := catalog.ProductFilter{Query: query, Sort: sort, BrandID: brands[brand].ID}
+				what := fmt.Sprintf("search %q, sort %q, brand %q", query, sort, brand)
+				want := rankedNames(q, sort, brand)
+				filter.Limit = commerce.MaxLimit
+				one, err := f.svc.Products(f.ctx, filter)
+				if err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				if diff := cmp.Diff(want, names(one.Items)); diff != "" || one.NextCursor != "" {
+					t.Errorf("%s, one page: next cursor %q (-want +got):\n%s", what, one.NextCursor, diff)
+				}
+				for _, limit := range []int{1, 2, 3, 5} {
+					filter.Limit, filter.Cursor = limit, ""
+					var got []string
+					pages := 0
+					for {
+						page, err := f.svc.Products(f.ctx, filter)
+						if err != nil {
+							t.Fatalf("%s, limit %d, page %d: %v", what, limit, pages+1, err)
+						}
+						pages++
+						if len(page.Items) == 0 || len(page.Items) > limit {
+							t.Fatalf("%s, limit %d: page %d has %d items", what, limit, pages, len(page.Items))
+						}
+						got = append(got, names(page.Items)...)
+						if page.NextCursor == "" || pages > len(want) {
+							break
+						}
+						filter.Cursor = page.NextCursor
+					}
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("%s, limit %d: every product once, as on one page (-want +got):\n%s", what, limit, diff)
+					}
+					if wantPages := (len(want) + limit - 1) / limit; pages != wantPages {
+						t.Errorf("%s, limit %d: %d pages, want %d (no empty last page)", what, limit, pages, wantPages)
+					}
+				}
+			}
+		}
 	}
-	got := names(f.allProducts(t, catalog.ProductFilter{Query: "사과", Limit: 5}))
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("search pages (-want +got):\n%s", diff)
+
+	// A cursor continues only the order it was made in.
+	cursor := func(sort catalog.Sort) string {
+		t.Helper()
+		page, err := f.svc.Products(f.ctx, catalog.ProductFilter{Query: "사과 잼", Sort: sort, Limit: 2})
+		if err != nil || page.NextCursor == "" {
+			t.Fatalf("first page by %q: cursor %q, %v", sort, page.NextCursor, err)
+		}
+		return page.NextCursor
+	}
+	newest, relevance := cursor(catalog.SortNewest), cursor(catalog.SortRelevance)
+	for _, c := range []struct {
+		what   string
+		filter catalog.ProductFilter
+	}{
+		{"a relevance cursor in a newest search", catalog.ProductFilter{Query: "사과 잼", Sort: catalog.SortNewest, Cursor: relevance}},
+		{"a relevance cursor in a search of the default order", catalog.ProductFilter{Query: "사과 잼", Cursor: relevance}},
+		{"a relevance cursor in a list without a query", catalog.ProductFilter{Sort: catalog.SortRelevance, Cursor: relevance}},
+		{"a newest cursor in a relevance search", catalog.ProductFilter{Query: "사과 잼", Sort: catalog.SortRelevance, Cursor: newest}},
+	} {
+		_, err := f.svc.Products(f.ctx, c.filter)
+		wantFields(t, c.what, err, "cursor")
 	}
 }
 
-func testSearchFollowsBrandRename(t *testing.T, f *catalogFixture) {
+// testSearchInBrand checks a search within one brand, in both orders.
+func testSearchInBrand(t *testing.T, f *catalogFixture) {
+	brands := makeRankCatalog(t, f)
+	for _, c := range []struct {
+		brand, query      string
+		newest, relevance []string
+	}{
+		{"사과잼하우스", "사과 잼",
+			[]string{"잼 스푼", "사과칩", "사과 잼 큰병", "배 주스"},
+			[]string{"사과 잼 큰병", "사과칩", "잼 스푼", "배 주스"}},
+		{"사과잼하우스", "잼 사과",
+			[]string{"잼 스푼", "사과칩", "사과 잼 큰병", "배 주스"},
+			[]string{"사과 잼 큰병", "잼 스푼", "사과칩", "배 주스"}},
+		{"배밭", "사과 잼", []string{"사과잼", "사과딸기잼"}, []string{"사과잼", "사과딸기잼"}},
+		{"잼공방", "주스", []string{"풋사과 주스"}, []string{"풋사과 주스"}},
+		{"배밭", "주스", nil, nil},
+		{"사과마을", "사과",
+			[]string{"잼 만들기 책", "배즙", "잼병 세트", "딸기잼"},
+			[]string{"잼 만들기 책", "배즙", "잼병 세트", "딸기잼"}},
+		{"사과마을", "사과 주스", nil, nil},
+	} {
+		for _, sort := range sorts {
+			want := c.newest
+			if sort == catalog.SortRelevance {
+				want = c.relevance
+			}
+			for _, limit := range []int{1, 0} {
+				filter := catalog.ProductFilter{Query: c.query, BrandID: brands[c.brand].ID, Sort: sort, Limit: limit}
+				if diff := cmp.Diff(want, f.searchNames(t, filter)); diff != "" {
+					t.Errorf("search %q in %s, sort %q, limit %d (-want +got):\n%s", c.query, c.brand, sort, limit, diff)
+				}
+			}
+		}
+	}
+	// The same queries outside the brand find more.
+	if got := f.searchNames(t, catalog.ProductFilter{Query: "주스"}); len(got) != 3 {
+		t.Errorf("search 주스 in every brand: %q, want 3 products", got)
+	}
+}
+
+// testSearchFollowsEdits checks that search sees every change at once:
+// products renamed, moved, deleted, brands renamed and deleted.
+func testSearchFollowsEdits(t *testing.T, f *catalogFixture) {
 	pr := f.problem(t, "노인")
-	br := f.brand(t, "은빛공방", pr)
-	f.product(t, "뜨개 목도리", &br)
-	if _, err := f.svc.UpdateBrand(f.ctx, staff, br.ID, catalog.BrandPatch{Name: commerce.Some("금빛공방")}); err != nil {
+	silver := f.brand(t, "은빛공방", pr)
+	gold := f.brand(t, "금빛공방", pr)
+	scarf := f.product(t, "뜨개 목도리", &silver)
+	pencil := f.product(t, "연필 세트", nil)
+	cup := f.product(t, "머그컵", &gold)
+	check := func(when string, want map[string][]string) {
+		t.Helper()
+		for query, w := range want {
+			for _, sort := range sorts {
+				got := f.searchNames(t, catalog.ProductFilter{Query: query, Sort: sort})
+				if diff := cmp.Diff(w, got); diff != "" {
+					t.Errorf("%s: search %q, sort %q (-want +got):\n%s", when, query, sort, diff)
+				}
+			}
+		}
+	}
+	check("at first", map[string][]string{
+		"은빛 목도리": {"뜨개 목도리"},
+		"연필":     {"연필 세트"},
+		"금빛":     {"머그컵"},
+	})
+
+	if _, err := f.svc.UpdateProduct(f.ctx, staff, pencil.ID, catalog.ProductPatch{Name: commerce.Some("지우개 세트")}); err != nil {
+		t.Fatalf("UpdateProduct: %v", err)
+	}
+	check("after a product was renamed", map[string][]string{
+		"연필":     nil,
+		"세트 지우개": {"지우개 세트"},
+	})
+
+	if _, err := f.svc.UpdateProduct(f.ctx, staff, scarf.ID, catalog.ProductPatch{BrandID: commerce.Some(gold.ID)}); err != nil {
+		t.Fatalf("UpdateProduct: %v", err)
+	}
+	check("after a product moved to another brand", map[string][]string{
+		"은빛":     nil,
+		"은빛 목도리": nil,
+		"금빛 목도리": {"뜨개 목도리"},
+		"금빛":     {"머그컵", "뜨개 목도리"},
+	})
+
+	if _, err := f.svc.UpdateProduct(f.ctx, staff, cup.ID, catalog.ProductPatch{BrandID: commerce.Some(uuid.Nil)}); err != nil {
+		t.Fatalf("UpdateProduct: %v", err)
+	}
+	check("after a product left its brand", map[string][]string{
+		"금빛":    {"뜨개 목도리"},
+		"금빛 머그": nil,
+		"머그":    {"머그컵"},
+	})
+
+	if err := f.svc.DeleteProduct(f.ctx, staff, pencil.ID); err != nil {
+		t.Fatalf("DeleteProduct: %v", err)
+	}
+	check("after a product was deleted", map[string][]string{
+		"지우개": nil,
+		"세트":  nil,
+		"목도리": {"뜨개 목도리"},
+	})
+
+	if _, err := f.svc.UpdateBrand(f.ctx, staff, gold.ID, catalog.BrandPatch{Name: commerce.Some("황금공방")}); err != nil {
 		t.Fatalf("UpdateBrand: %v", err)
 	}
-	for query, want := range map[string]int{"은빛": 0, "금빛": 1} {
-		page, err := f.svc.Products(f.ctx, catalog.ProductFilter{Query: query})
-		if err != nil || len(page.Items) != want {
-			t.Errorf("search %q after the brand was renamed: %q, %v; want %d", query, names(page.Items), err, want)
+	check("after a brand was renamed", map[string][]string{
+		"금빛":     nil,
+		"황금 목도리": {"뜨개 목도리"},
+		"공방 뜨개":  {"뜨개 목도리"},
+	})
+	page, err := f.svc.Products(f.ctx, catalog.ProductFilter{Query: "황금", Sort: catalog.SortRelevance})
+	if err != nil || len(page.Items) != 1 || page.Items[0].Brand == nil || page.Items[0].Brand.Name != "황금공방" {
+		t.Errorf("search 황금 after the brand was renamed: %+v, %v; want the product with the brand's new name", page.Items, err)
+	}
+
+	if err := f.svc.DeleteBrand(f.ctx, staff, gold.ID); err != nil {
+		t.Fatalf("DeleteBrand: %v", err)
+	}
+	check("after a brand was deleted", map[string][]string{
+		"황금":     nil,
+		"황금 목도리": nil,
+		"은빛":     nil,
+		"목도리":    {"뜨개 목도리"},
+	})
+}
+
+// suggestions returns what Suggest offers for query, each as its kind and
+// name, and checks that each id is that of a brand or product of the name
+// (ids maps "kind name" to them).
+func (f *catalogFixture) suggestions(t *testing.T, query string, ids map[string][]uuid.UUID) []string {
+	t.Helper()
+	got, err := f.svc.Suggest(f.ctx, query)
+	if err != nil {
+		t.Fatalf("Suggest(%q): %v", query, err)
+	}
+	var out []string
+	for _, s := range got {
+		key := s.Kind + " " + s.Name
+		if !slices.Contains(ids[key], s.ID) {
+			t.Errorf("Suggest(%q): %s has id %v, not one of %v", query, key, s.ID, ids[key])
 		}
-		if want == 1 && page.Items[0].Brand.Name != "금빛공방" {
-			t.Errorf("product's brand name %q, want the new name", page.Items[0].Brand.Name)
+		out = append(out, key)
+	}
+	return out
+}
+
+func testSuggest(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "환경")
+	ids := make(map[string][]uuid.UUID)
+	brand := func(name string) catalog.Brand {
+		b := f.brand(t, name, pr)
+		ids["brand "+name] = append(ids["brand "+name], b.ID)
+		return b
+	}
+	product := func(name string, b *catalog.Brand) {
+		p := f.product(t, name, b)
+		ids["product "+name] = append(ids["product "+name], p.ID)
+	}
+	blossom := brand("사과꽃농원")
+	green := brand("풋사과공방")
+	brand("초록순환")
+	product("사과잼", nil)
+	product("유기농사과즙", nil)
+	product("아카시아 벌꿀", &blossom) // found only through its brand's name
+	product("사과 깍두기", nil)
+	product("풋사과 타르트", &green)
+	product("사과잼", nil) // a second product of the name
+	product("배즙", nil)
+
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		// Brands first, those that start with the word first; then the
+		// products that start with it, newest first, each name once; then
+		// the other products whose names have it.
+		{"사과", []string{
+			"brand 사과꽃농원", "brand 풋사과공방",
+			"product 사과잼", "product 사과 깍두기", "product 풋사과 타르트", "product 유기농사과즙",
+		}},
+		{"사과 잼", []string{"product 사과잼"}},
+		{"꽃 사과", []string{"brand 사과꽃농원"}}, // not 아카시아 벌꿀: its own name has neither word
+		{"벌꿀", []string{"product 아카시아 벌꿀"}},
+		{"사과깍두기", []string{"product 사과 깍두기"}},
+		{"딸기", nil},
+		{" \u3000 ", nil},
+	} {
+		if diff := cmp.Diff(c.want, f.suggestions(t, c.query, ids)); diff != "" {
+			t.Errorf("Suggest(%q) (-want +got):\n%s", c.query, diff)
+		}
+	}
+}
+
+// testSuggestLimits checks that Suggest offers at most
+// catalog.MaxSuggestions names, brands at most half of them.
+func testSuggestLimits(t *testing.T, f *catalogFixture) {
+	pr := f.problem(t, "환경")
+	ids := make(map[string][]uuid.UUID)
+	for _, name := range []string{"잼공방", "사과잼하우스", "딸기잼농원", "잼잼마켓", "포도잼랩", "잼스토리", "잼세트상회"} {
+		ids["brand "+name] = append(ids["brand "+name], f.brand(t, name, pr).ID)
+	}
+	for _, name := range []string{"잼 스푼", "딸기잼 세트", "사과잼", "잼병 세트", "포도잼 세트", "무화과잼 세트",
+		"잼 나이프 세트", "블루베리잼 세트", "살구잼 세트", "유자잼 세트", "잼 세트", "복숭아잼 세트"} {
+		ids["product "+name] = append(ids["product "+name], f.product(t, name, nil).ID)
+	}
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{"잼", []string{
+			"brand 잼세트상회", "brand 잼스토리", "brand 잼잼마켓", "brand 잼공방",
+			"product 잼 세트", "product 잼 나이프 세트", "product 잼병 세트", "product 잼 스푼",
+		}},
+		// One brand: the products fill the rest.
+		{"잼 세트", []string{
+			"brand 잼세트상회",
+			"product 잼 세트", "product 잼 나이프 세트", "product 잼병 세트",
+			"product 복숭아잼 세트", "product 유자잼 세트", "product 살구잼 세트", "product 블루베리잼 세트",
+		}},
+		{"딸기", []string{"brand 딸기잼농원", "product 딸기잼 세트"}},
+	} {
+		if diff := cmp.Diff(c.want, f.suggestions(t, c.query, ids)); diff != "" {
+			t.Errorf("Suggest(%q) (-want +got):\n%s", c.query, diff)
 		}
 	}
 }
