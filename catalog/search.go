@@ -204,21 +204,50 @@ func (s Search) Rank(nameKey, brandKey string) (Rank, bool) {
 		}
 		return rank, true
 	}
-	name, brand := Compact(nameKey), Compact(brandKey)
 	rank := RankNameStart
 	for _, t := range s.terms {
 		switch {
-		case strings.Contains(name, t):
-		case strings.Contains(brand, t):
+		case containsCompact(nameKey, t):
+		case containsCompact(brandKey, t):
 			rank = RankBrandStart
 		default:
 			return 0, false
 		}
 	}
-	if !strings.HasPrefix(name, s.terms[0]) {
+	if !hasPrefixCompact(nameKey, s.terms[0]) {
 		rank++
 	}
 	return rank, true
+}
+
+// containsCompact reports whether Compact(key) contains term, which has no
+// space, without making Compact(key).
+func containsCompact(key, term string) bool {
+	if strings.IndexByte(key, ' ') < 0 {
+		return strings.Contains(key, term)
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] != ' ' && hasPrefixCompact(key[i:], term) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPrefixCompact reports whether Compact(key) starts with term, which
+// has no space.
+func hasPrefixCompact(key, term string) bool {
+	j := 0
+	for i := 0; i < len(key) && j < len(term); i++ {
+		switch {
+		case key[i] == ' ':
+		case key[i] == term[j]:
+			j++
+		default:
+			return false
+		}
+	}
+	return j == len(term)
 }
 
 // Matches reports whether a name whose search key is key contains every
@@ -227,9 +256,8 @@ func (s Search) Matches(key string) bool {
 	if s.phrase != "" {
 		return strings.Contains(key, s.phrase)
 	}
-	compact := Compact(key)
 	for _, t := range s.terms {
-		if !strings.Contains(compact, t) {
+		if !containsCompact(key, t) {
 			return false
 		}
 	}

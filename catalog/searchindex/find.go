@@ -121,11 +121,18 @@ type walk[P any] struct {
 	// bound is the highest seq of the walk of q.BeforeRank, when bounded.
 	bound   uint32
 	bounded bool
-	// windows are the windows read so far, newest first; below is the
-	// last chunk not yet read, plus one (0: none left).
-	windows []sets
+	// windows are the windows read so far, newest first, with their
+	// candidates; below is the last chunk not yet read, plus one (0: none
+	// left).
+	windows []window
 	below   uint32
 	out     []P
+}
+
+// window is a window read: its sets and its candidates.
+type window struct {
+	sets sets
+	cand candidates
 }
 
 // read reads the sets of window w and notes what is left below it.
@@ -137,7 +144,12 @@ func (w *walk[P]) read(ctx context.Context, win Window) error {
 	if !win.Top {
 		from = win.From
 	}
-	w.windows = append(w.windows, sets(m))
+	c := newCandidates(m, w.q.Search)
+	if w.brand != nil {
+		c.any = roaring.And(c.any, w.brand)
+		c.name = roaring.And(c.name, w.brand)
+	}
+	w.windows = append(w.windows, window{sets: m, cand: c})
 	w.below = from
 	return nil
 }
@@ -183,12 +195,8 @@ func (w *walk[P]) tier(ctx context.Context, rank int, before uuid.UUID) error {
 				return err
 			}
 		}
-		m := w.windows[i]
-		cand := newCandidates(m, w.q.Search, rank >= 0).tier(rank)
-		if w.brand != nil {
-			cand.And(w.brand)
-		}
-		if odd := m[OutOfOrder]; odd != nil && cand.Intersects(odd) {
+		cand := w.windows[i].cand.tier(rank)
+		if odd := w.windows[i].sets[OutOfOrder]; odd != nil && cand.Intersects(odd) {
 			docs, err := w.src.Load(ctx, roaring.And(cand, odd).ToArray())
 			if err != nil {
 				return err
@@ -199,12 +207,14 @@ func (w *walk[P]) tier(ctx context.Context, rank int, before uuid.UUID) error {
 				}
 			}
 			slices.SortFunc(late, func(a, b Doc[P]) int { return compareIDs(b.ID, a.ID) })
-			cand.AndNot(odd)
+			cand = roaring.AndNot(cand, odd)
 		}
 		if before != uuid.Nil {
-			if !w.bounded {
-				cand.Clear()
-			} else if !cand.IsEmpty() && uint64(w.bound) < uint64(cand.Maximum()) {
+			switch {
+			case !w.bounded:
+				cand = empty
+			case !cand.IsEmpty() && uint64(w.bound) < uint64(cand.Maximum()):
+				cand = cand.Clone()
 				cand.RemoveRange(uint64(w.bound)+1, 1<<32)
 			}
 		}

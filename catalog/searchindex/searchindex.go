@@ -153,24 +153,34 @@ func Diff(a, b []int64) (removed, added []int64) {
 }
 
 // sets holds the sets of a search's grams; a gram missing is empty. The
-// sets are read only: they may be the index's own.
+// sets are read only: they may be the index's own, and so may the sets
+// made from them below, which are never changed in place.
 type sets map[int64]*roaring.Bitmap
 
-// all returns a new set: the intersection of the sets of grams.
+var empty = roaring.New()
+
+// all returns the intersection of the sets of grams: one of them when
+// there is one, else a new set.
 func (m sets) all(grams []int64) *roaring.Bitmap {
 	bs := make([]*roaring.Bitmap, 0, len(grams))
 	for _, g := range grams {
 		b := m[g]
 		if b == nil || b.IsEmpty() {
-			return roaring.New()
+			return empty
 		}
 		bs = append(bs, b)
+	}
+	if len(bs) == 1 {
+		return bs[0]
 	}
 	slices.SortFunc(bs, func(a, b *roaring.Bitmap) int {
 		return int(a.GetCardinality()) - int(b.GetCardinality())
 	})
-	out := bs[0].Clone()
-	for _, b := range bs[1:] {
+	out := roaring.And(bs[0], bs[1])
+	for _, b := range bs[2:] {
+		if out.IsEmpty() {
+			break
+		}
 		out.And(b)
 	}
 	return out
@@ -179,42 +189,34 @@ func (m sets) all(grams []int64) *roaring.Bitmap {
 // candidates are the sets a search walks: every product the search may
 // match (any), those whose names may hold every term (name), and those
 // whose names may start with the first term (start). Each is a superset of
-// the products it names; Rank decides.
+// the products it names; Rank decides. They are read only.
 type candidates struct {
 	any, name, start *roaring.Bitmap
 }
 
-func newCandidates(m sets, s catalog.Search, ranked bool) candidates {
+func newCandidates(m sets, s catalog.Search) candidates {
 	var c candidates
 	for i, t := range s.Terms() {
 		inName, inBrand := m.all(termGrams(kindName, t)), m.all(termGrams(kindBrand, t))
 		either := inName
-		switch {
-		case inBrand.IsEmpty() && ranked:
-			either = inName.Clone()
-		case !inBrand.IsEmpty():
+		if !inBrand.IsEmpty() {
 			either = roaring.Or(inName, inBrand)
 		}
 		if i == 0 {
 			c.any, c.name = either, inName
 		} else {
-			c.any.And(either)
-			if ranked {
-				c.name.And(inName)
-			}
+			c.any = roaring.And(c.any, either)
+			c.name = roaring.And(c.name, inName)
 		}
 	}
-	if ranked {
-		c.start = m.all([]int64{startGram(s.Terms()[0])})
-	}
+	c.start = m.all([]int64{startGram(s.Terms()[0])})
 	return c
 }
 
 // tier returns the candidates of the products of rank r (-1: of any rank):
 // a product of rank r has every grams' set that r implies (all its terms
 // in the name for RankNameStart and RankName; its name starting as the
-// first term for RankNameStart and RankBrandStart). The set is c's own or
-// new; c is not used after.
+// first term for RankNameStart and RankBrandStart). The set is read only.
 func (c candidates) tier(r int) *roaring.Bitmap {
 	switch r {
 	case int(catalog.RankNameStart):
