@@ -686,6 +686,10 @@ func TestBrowserWorksWithoutJavaScript(t *testing.T) {
 	if b.has(`//main//button[contains(@class, "carousel-arrow")]`) {
 		t.Fatal("the carousel has arrows: JavaScript is still on")
 	}
+	// Nor does the search box offer suggestions: it is a plain search form.
+	if b.has(field("검색")+`[@role="combobox"]`) || b.has(searchListbox) {
+		t.Error("the search box offers suggestions: JavaScript is still on")
+	}
 
 	b.addToCart(p, 2)
 	b.openOK("/cart")

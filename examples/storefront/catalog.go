@@ -20,7 +20,10 @@ type homeView struct {
 	Query string
 	// Searching is true when a query was typed.
 	Searching bool
-	Products  []catalog.Product
+	// Sort is the results' order as the page's links carry it: "" for
+	// newest first (the default), or "relevance".
+	Sort     string
+	Products []catalog.Product
 	// Next is the cursor of the next page of results, or "".
 	Next string
 	// First is false on the pages after the first.
@@ -37,12 +40,16 @@ func (v homeView) PageTitle() string {
 }
 
 // Home serves GET /: the catalog.HomePageSize newest products, or with
-// ?query= the products whose name or brand's name contains it, newest
-// first, searchPageSize a page (?cursor= continues).
+// ?query= the products whose name or brand's name holds its words, newest
+// first or, with ?sort=relevance, best match first, searchPageSize a page
+// (?cursor= continues).
 func (s *Storefront) Home(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	query := strings.TrimSpace(q.Get("query"))
-	v := homeView{Query: query, Searching: query != "", First: q.Get("cursor") == ""}
+	v := homeView{Query: query, Searching: query != "", Sort: q.Get("sort"), First: q.Get("cursor") == ""}
+	if v.Sort == string(catalog.SortNewest) {
+		v.Sort = "" // the default: links leave it out
+	}
 	if !v.Searching {
 		products, err := s.cat.Newest(r.Context())
 		if err != nil {
@@ -53,17 +60,21 @@ func (s *Storefront) Home(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "home", v)
 		return
 	}
-	page, err := s.cat.Products(r.Context(), catalog.ProductFilter{Query: query, Limit: searchPageSize, Cursor: q.Get("cursor")})
+	page, err := s.cat.Products(r.Context(), catalog.ProductFilter{
+		Query: query, Sort: catalog.Sort(v.Sort), Limit: searchPageSize, Cursor: q.Get("cursor"),
+	})
 	switch {
 	case err == nil:
 		v.Products, v.Next = page.Items, page.NextCursor
 	case errors.Is(err, commerce.ErrInvalid):
-		// A query too long, or a cursor mangled by hand: say so on the
-		// results page, with the search box to try again.
+		// A query too long, an order or a cursor mangled by hand: say so
+		// on the results page, with the search box to try again.
 		fields := commerce.FieldErrors(err)
 		switch {
 		case fields["q"] != "":
 			v.Problem = "검색어는 " + translate(fields["q"])
+		case fields["sort"] != "":
+			v.Problem = "정렬은 " + translate(fields["sort"])
 		default:
 			v.Problem = "다음 페이지 주소가 올바르지 않습니다. 처음부터 다시 검색해 주세요."
 		}

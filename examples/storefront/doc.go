@@ -12,6 +12,10 @@
 // The page map is in README.md: the catalog (home with the newest
 // products and search, product, brands, problems), accounts (sign-up,
 // sign-in, my page), the cart, checkout and orders, and the notice board.
+// Search results come newest first or, with ?sort=relevance, best match
+// first. With JavaScript on, the header's search box suggests brand and
+// product names as the shopper types, from GET /search/suggest, which
+// answers the JSON of the API's GET /api/search/suggest.
 //
 // # Staff pages
 //

@@ -34,6 +34,9 @@ var translations = []struct {
 	{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "${1}에서 ${2} 사이의 수를 입력해 주세요."},
 	{regexp.MustCompile(`^must not contain control characters.*$`), "쓸 수 없는 문자가 들어 있습니다."},
 	{regexp.MustCompile(`^must be valid UTF-8$`), "쓸 수 없는 문자가 들어 있습니다."},
+	// Search's, after "검색어는 " and "정렬은 ".
+	{regexp.MustCompile(`^must have at most (\d+) words$`), "${1}단어 이하로 입력해 주세요."},
+	{regexp.MustCompile(`^must be "newest" or "relevance"$`), "최신순이나 정확도순 중에서 골라 주세요."},
 	{regexp.MustCompile(`^must not be only digits$`), "숫자로만 된 비밀번호는 쓸 수 없습니다."},
 	{regexp.MustCompile(`^is too common$`), "너무 흔한 비밀번호입니다."},
 	{regexp.MustCompile(`^is too similar to the username$`), "아이디와 너무 비슷합니다."},

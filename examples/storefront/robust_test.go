@@ -30,7 +30,7 @@ func TestNoInputGivesA500(t *testing.T) {
 	}
 	values := []string{"", "0", "-1", "99999999999999999999999", "1e9", "abc", "<b>", "\x00", strings.Repeat("가", 5000), "NORMAL", "card", "true"}
 	paths := []string{
-		"/", "/products/{id}", "/brands", "/brands/{id}", "/problems", "/problems/{id}",
+		"/", "/products/{id}", "/brands", "/brands/{id}", "/problems", "/problems/{id}", "/search/suggest",
 		"/accounts/signup", "/accounts/login", "/mypage", "/cart", "/checkout", "/orders/{id}",
 		"/board", "/board/{id}", "/board/new", "/board/{id}/edit",
 		"/staff", "/staff/problems", "/staff/problems/new", "/staff/problems/{id}/edit",
@@ -57,7 +57,14 @@ func TestNoInputGivesA500(t *testing.T) {
 		"name", "summary", "description", "story", "homepage", "problem_id", "brand_id", "price", "stock",
 		"stock_untracked", "images", "image_url", "logo_url", "version", "move", "remove", "confirm", "status", "staff", "page",
 	}
-	queries := []string{"query", "cursor", "page", "category", "product", "product_id", "quantity", "next", "orders_cursor", "saved", "added", "status", "done", "moved"}
+	queries := []string{"query", "cursor", "page", "category", "product", "product_id", "quantity", "next", "orders_cursor", "saved", "added", "status", "done", "moved", "q", "sort"}
+	// Search's own parameters take every value, and bytes that are not
+	// UTF-8 or not a query string at all.
+	searches := []string{"/search/suggest?q=", "/?query=%EC%82%AC%EA%B3%BC&sort=relevance&cursor=", "/?sort=", "/?query=%EC%82%AC%EA%B3%BC&sort="}
+	searchValues := []string{"%FF", "%zz", "a&q=b", "relevance"} // sent as they are
+	for _, v := range values {
+		searchValues = append(searchValues, url.QueryEscape(v))
+	}
 
 	visitor, customer, staff := s.client(), s.client(), s.client()
 	customer.signUp("robust")
@@ -72,6 +79,11 @@ func TestNoInputGivesA500(t *testing.T) {
 		name string
 		c    *client
 	}{{"visitor", visitor}, {"customer", customer}, {"staff", staff}} {
+		for _, search := range searches {
+			for _, v := range searchValues {
+				check(who.name, who.c.get(search+v), "GET", search+v)
+			}
+		}
 		for _, id := range ids {
 			for _, path := range paths {
 				target := strings.ReplaceAll(path, "{id}", id)

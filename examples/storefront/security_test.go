@@ -10,10 +10,10 @@ import (
 func TestEveryPageCarriesTheSecurityHeaders(t *testing.T) {
 	s := newShop(t)
 	c := s.client()
-	for _, path := range []string{"/", "/brands", "/nope", "/products/not-an-id", "/assets/style.css"} {
+	for _, path := range []string{"/", "/brands", "/nope", "/products/not-an-id", "/assets/style.css", "/search/suggest?q=%EC%82%AC%EA%B3%BC"} {
 		p := c.get(path)
 		csp := p.Header.Get("Content-Security-Policy")
-		for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "script-src 'self'", "style-src 'self'"} {
+		for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("%s: Content-Security-Policy %q lacks %q", path, csp, want)
 			}

@@ -319,7 +319,8 @@ type staffProblemRow struct {
 func (staffProblemsView) PageTitle() string { return "사회문제 관리" }
 
 // StaffProblems serves GET /staff/problems: every problem with its image
-// and number of brands; ?query= keeps those whose name contains it.
+// and number of brands; ?query= keeps those whose name holds every word
+// of it, by the catalog's search rule.
 func (s *Storefront) StaffProblems(w http.ResponseWriter, r *http.Request) {
 	s.staffProblemsPage(w, r, http.StatusOK, staffProblemsView{Notice: staffNotice(r, "사회문제를")})
 }
@@ -338,9 +339,16 @@ func (s *Storefront) staffProblemsPage(w http.ResponseWriter, r *http.Request, s
 		return
 	}
 	v.Counted = counted
-	key := catalog.SearchKey(v.Query)
+	// The catalog's search rule, as for brands and products: every word
+	// of the query in the name.
+	search, err := catalog.ParseSearch(v.Query, false)
+	if err != nil {
+		v.Alert, status = listProblem(err), http.StatusBadRequest
+		s.render(w, r, status, "staff_problems", v)
+		return
+	}
 	for _, p := range problems {
-		if strings.Contains(catalog.SearchKey(p.Name), key) {
+		if search.Matches(catalog.SearchKey(p.Name)) {
 			v.Rows = append(v.Rows, staffProblemRow{Problem: p, Brands: counts[p.ID]})
 		}
 	}

@@ -239,6 +239,7 @@ func (s *Storefront) routes() map[string]http.HandlerFunc {
 		"GET /brands/{id}":      s.Brand,
 		"GET /problems":         s.Problems,
 		"GET /problems/{id}":    s.Problem,
+		"GET /search/suggest":   s.Suggest,
 		"GET /assets/{path...}": s.Asset,
 
 		"GET /accounts/signup":  s.SignUpForm,
@@ -361,8 +362,9 @@ func (s *Storefront) Middleware(next http.Handler) http.Handler {
 }
 
 // contentSecurityPolicy allows the page's own stylesheet, script and
-// images, and product images from any http(s) origin (catalog images may
-// be absolute URLs, which the catalog accepts with either scheme); no
-// inline script or style, no framing, and forms post only to the shop.
+// images, product images from any http(s) origin (catalog images may be
+// absolute URLs, which the catalog accepts with either scheme), and the
+// script's requests to the shop (the search box's suggestions); no inline
+// script or style, no framing, and forms post only to the shop.
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' https: http: data:; " +
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"

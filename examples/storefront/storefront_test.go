@@ -46,7 +46,7 @@ func TestSearchPagesWithTheCursor(t *testing.T) {
 		t.Run(string(b), func(t *testing.T) {
 			s := newShopOn(t, b)
 			ctx := context.Background()
-			// 25 more jams: 7 demo products match 사과 already.
+			// 25 more: with the demo's own, more than one page of 사과.
 			for i := range 25 {
 				stock := 5
 				if _, err := s.Catalog.CreateProduct(ctx, s.Staff, catalog.ProductInput{
@@ -54,6 +54,10 @@ func TestSearchPagesWithTheCursor(t *testing.T) {
 				}); err != nil {
 					t.Fatal(err)
 				}
+			}
+			total := len(s.searchNames("사과", catalog.SortNewest))
+			if total <= 20 || total > 40 {
+				t.Fatalf("사과 finds %d products; the test wants two pages of 20", total)
 			}
 			c := s.client()
 			first := c.get("/?query=" + url.QueryEscape("사과"))
@@ -71,8 +75,8 @@ func TestSearchPagesWithTheCursor(t *testing.T) {
 				t.Fatalf("no 다음 link on the first page:\n%s", first.Body)
 			}
 			second := c.get(html.UnescapeString(next[1]))
-			if n := strings.Count(second.Body, `<li class="card">`); n != 12 {
-				t.Errorf("second page: %d results, want 12 (32 in all)", n)
+			if n := strings.Count(second.Body, `<li class="card">`); n != total-20 {
+				t.Errorf("second page: %d results, want %d (%d in all)", n, total-20, total)
 			}
 			if strings.Contains(second.Body, `rel="next"`) {
 				t.Error("the last page has a 다음 link")

@@ -1,7 +1,7 @@
 // Package web holds what the JSON API and the storefront both do with
 // HTTP: the one table from the engine's error kinds to statuses, the
-// request log with panic recovery and a timeout, and the client's
-// address.
+// request log with panic recovery and a timeout, the client's address,
+// and the JSON of a search box's suggestions.
 package web
 
 import (

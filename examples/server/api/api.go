@@ -203,6 +203,7 @@ func New(svc Services, opts *Options) *API {
 		"POST /api/problems":        a.CreateProblem,
 		"PATCH /api/problems/{id}":  a.UpdateProblem,
 		"DELETE /api/problems/{id}": a.DeleteProblem,
+		"GET /api/search/suggest":   a.Suggest,
 		"POST /api/media":           a.UploadMedia,
 		"GET /api/me":               a.Me,
 		"PATCH /api/me":             a.UpdateMe,

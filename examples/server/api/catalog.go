@@ -11,18 +11,24 @@ import (
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/examples/internal/web"
 )
 
-// ListProducts serves GET /api/products: products newest first, filtered
-// by the query parameters q (product or brand name) and brand_id, paged by
-// limit and cursor.
+// ListProducts serves GET /api/products: products filtered by the query
+// parameters q (words of the product's or its brand's name; with
+// phrase=true one exact phrase) and brand_id, newest first or, with
+// sort=relevance, by how well they match q, paged by limit and cursor.
 func (a *API) ListProducts(w http.ResponseWriter, r *http.Request) {
 	in := newInput(r)
 	f := catalog.ProductFilter{
-		Query:   in.values.Get("q"), // the catalog checks it
+		// The catalog checks q and sort, and whether the cursor is one of
+		// the sort's.
+		Query:   in.values.Get("q"),
+		Phrase:  in.boolean("phrase"),
+		Sort:    catalog.Sort(in.values.Get("sort")),
 		BrandID: in.id("brand_id"),
 		Limit:   in.limit(),
-		Cursor:  in.cursor(),
+		Cursor:  in.rankedCursor(),
 	}
 	if err := in.err(); err != nil {
 		a.Error(w, r, err)
@@ -54,11 +60,14 @@ func (a *API) GetProduct(w http.ResponseWriter, r *http.Request) {
 	a.writeJSON(w, r, http.StatusOK, a.productOut(p))
 }
 
-// ListBrands serves GET /api/brands: brands newest first, filtered by
+// ListBrands serves GET /api/brands: brands newest first, filtered by q
+// (words of the brand's name; with phrase=true one exact phrase) and
 // problem_id, paged by limit and cursor.
 func (a *API) ListBrands(w http.ResponseWriter, r *http.Request) {
 	in := newInput(r)
 	f := catalog.BrandFilter{
+		Query:     in.values.Get("q"), // the catalog checks it
+		Phrase:    in.boolean("phrase"),
 		ProblemID: in.id("problem_id"),
 		Limit:     in.limit(),
 		Cursor:    in.cursor(),
@@ -97,6 +106,25 @@ func (a *API) GetBrand(w http.ResponseWriter, r *http.Request) {
 		Products:           mapOut(b.Products, a.productOut),
 		ProductsNextCursor: cursorOut(b.NextCursor),
 	})
+}
+
+// Suggest serves GET /api/search/suggest: up to catalog.MaxSuggestions
+// brand and product names that match q, for a search box's drop-down, as
+// {"suggestions": [{"kind": "brand" | "product", "id", "name"}…]}. A blank
+// q has none. The answer is the same for everyone, so caches may keep it
+// for a minute.
+func (a *API) Suggest(w http.ResponseWriter, r *http.Request) {
+	in := newInput(r)
+	if err := in.err(); err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	list, err := a.cat.Suggest(r.Context(), in.values.Get("q")) // the catalog checks q
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	web.WriteSuggestions(w, list)
 }
 
 // ListProblems serves GET /api/problems: every problem, oldest first, as a
@@ -218,9 +246,36 @@ func (in *input) limit() int {
 func (in *input) cursor() string {
 	s := in.values.Get("cursor")
 	if _, err := commerce.DecodeCursor(s); err != nil {
-		in.bad.Add("cursor", "malformed cursor; pass back next_cursor of the previous page unchanged")
+		in.bad.Add("cursor", cursorMessage)
 	}
 	return s
+}
+
+// rankedCursor is cursor for a list that may be ordered by rank (products
+// by relevance): the cursor of either order passes here, and the service
+// checks that it is the one of the order asked for.
+func (in *input) rankedCursor() string {
+	s := in.values.Get("cursor")
+	_, err := commerce.DecodeCursor(s)
+	if _, _, rankErr := commerce.DecodeRankCursor(s); err != nil && rankErr != nil {
+		in.bad.Add("cursor", cursorMessage)
+	}
+	return s
+}
+
+const cursorMessage = "malformed cursor; pass back next_cursor of the previous page unchanged"
+
+// boolean returns the parameter name, which must be true or false; a
+// missing one is false.
+func (in *input) boolean(name string) bool {
+	switch in.values.Get(name) {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	}
+	in.bad.Add(name, `must be "true" or "false"`)
+	return false
 }
 
 // ---- writes: staff only ----

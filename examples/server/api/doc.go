@@ -19,17 +19,18 @@
 //
 // # Routes
 //
-//	GET    /api/products          ?q= &brand_id= &limit= &cursor=  newest first
+//	GET    /api/products          ?q= &phrase= &sort= &brand_id= &limit= &cursor=  newest first, or by relevance
 //	GET    /api/products/{id}     a product
 //	POST   /api/products          staff: 201 product
 //	PATCH  /api/products/{id}     staff: the fields present change
 //	DELETE /api/products/{id}     staff: 204
-//	GET    /api/brands            ?problem_id= &limit= &cursor=    newest first
+//	GET    /api/brands            ?q= &phrase= &problem_id= &limit= &cursor=  newest first
 //	GET    /api/brands/{id}       a brand with "products" and "products_next_cursor"
 //	POST, PATCH, DELETE /api/brands[/{id}]      staff
 //	GET    /api/problems          every problem, oldest first
 //	GET    /api/problems/{id}     a problem with "brands" and "brands_next_cursor"
 //	POST, PATCH, DELETE /api/problems[/{id}]    staff; 409 for a problem with brands
+//	GET    /api/search/suggest    ?q=  {"suggestions": [{"kind", "id", "name"}…]}, at most 8
 //	POST   /api/media             staff: multipart "file", an image: 201 its URL and sizes
 //	POST   /api/accounts          sign up: 201 {"token", "account"} and the cookie
 //	POST   /api/session           sign in: 200 {"token", "account"} and the cookie
@@ -67,6 +68,33 @@
 // The brand's "products_next_cursor" continues through
 // /api/products?brand_id=…&cursor=…, and the problem's "brands_next_cursor"
 // through /api/brands?problem_id=…&cursor=….
+//
+// # Search
+//
+// q finds the products whose name or brand's name holds every word of it,
+// each word in either, with spacing, case, full-width letters and Latin
+// accents ignored (package catalog, ParseSearch): "사과 잼", "사과잼" and
+// "잼 사과" all find 유기농사과잼, and "cafe" finds "Café". A q of more
+// than 8 words, of more than 200 characters or not UTF-8 is a 400 naming
+// q. phrase=true makes q one exact phrase, spaces included; phrase takes
+// true or false, anything else is a 400 naming phrase. Brands are searched
+// by their own name alone.
+//
+// sort=relevance lists the products that match best first: those whose
+// name holds every word and starts with the first, then those whose name
+// holds every word, then those matched through their brand's name, each
+// group newest first. sort=newest, the default, lists them newest first;
+// any other sort is a 400 naming sort. Each order has its own cursors:
+// pass a relevance page's next_cursor back with the same q and
+// sort=relevance; given to the newest order (or a newest cursor to
+// relevance) it is a 400 naming cursor.
+//
+// GET /api/search/suggest offers what a search box may complete q to, in
+// a drop-down: the brands whose name holds every word (at most 4), then
+// the products whose own name does, best first, each name once. A blank q
+// has no suggestions; a q that the products list refuses is a 400 naming
+// q. The answer is the same for everyone, so it carries Cache-Control:
+// public, max-age=60 (private when it clears a dead session cookie).
 //
 // An account is {"id", "username", "nickname", "email", "interests": [problem
 // ids], "staff", "identities": ["google", "kakao"], "has_password",
