@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -246,4 +247,48 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSearchConcurrent runs searches of both sorts beside writes, for the
+// race detector: searches read the index's sets under the read lock, and
+// must not change them.
+func TestSearchConcurrent(t *testing.T) {
+	ctx := context.Background()
+	s := New(nil)
+	repo := s.Catalog()
+	data := catalogdata.New(2000, 13)
+	for _, p := range data.Problems {
+		must(t, repo.CreateProblem(ctx, p))
+	}
+	for _, b := range data.Brands {
+		must(t, repo.CreateBrand(ctx, b))
+	}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := w; i < data.Len(); i += 2 {
+				if err := repo.CreateProduct(ctx, data.Product(data.Len()-1-i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				q := catalog.ProductQuery{Search: catalog.MustParseSearch([]string{"사과", catalogdata.TwoTerms, "협동조합 잼", "잼"}[i%4]), Limit: 7}
+				if i%2 == 0 {
+					q.Sort = catalog.SortRelevance
+				}
+				if _, err := repo.ListProducts(ctx, q); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	checkIndex(t, s)
+	compareSearches(t, s, rand.New(rand.NewPCG(3, 4)))
 }
