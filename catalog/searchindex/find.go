@@ -58,10 +58,10 @@ type Source[P any] interface {
 }
 
 // Find returns the products that q selects, in its order, at most q.Limit
-// of them; q.Search is not zero. It reads its grams' sets in two windows —
-// the newest chunk (or, for a later page, the chunks from the one where the
-// page starts up), then, only if the page is not full, all the chunks
-// below — and in each it intersects the candidates, walks them from the
+// of them; q.Search is not zero. It reads its grams' sets in windows — the
+// newest chunk (or, for a later page, the chunks from the one where the
+// page starts up), then, only while the page is not full, the 2, 4, 8, …
+// chunks below — and in each it intersects the candidates, walks them from the
 // highest seq, loading them from src in batches, and keeps those that
 // q.Search.Rank matches (of the rank walked, with catalog.SortRelevance,
 // and of q.BrandID when set). A common query so reads one chunk of each
@@ -191,7 +191,15 @@ func (w *walk[P]) tier(ctx context.Context, rank int, before uuid.UUID) error {
 			if w.below == 0 {
 				break
 			}
-			if err := w.read(ctx, Window{From: 0, To: w.below - 1}); err != nil {
+			// Each older window is twice as many chunks as the one
+			// before: a query that needs a little more reads a little
+			// more, and one that needs everything a few windows.
+			n := uint32(2) << min(len(w.windows), 20)
+			from := uint32(0)
+			if w.below > n {
+				from = w.below - n
+			}
+			if err := w.read(ctx, Window{From: from, To: w.below - 1}); err != nil {
 				return err
 			}
 		}

@@ -95,6 +95,28 @@ func ProductGrams(nameKey, brandKey string) []int64 {
 	return slices.Compact(grams)
 }
 
+// NameGrams returns the sorted, distinct grams of a name by itself, whose
+// search key is key: each letter and pair of adjacent letters of its
+// compact key. An adapter may index brands by them (bunstore does), and
+// find a name that a search matches among those that have every gram of
+// NameQueryGrams.
+func NameGrams(key string) []int64 {
+	grams := appendGrams(nil, kindBrand, catalog.Compact(key))
+	slices.Sort(grams)
+	return slices.Compact(grams)
+}
+
+// NameQueryGrams returns the sorted, distinct grams that every name that s
+// matches (catalog.Search.Matches) has among its NameGrams; s is not zero.
+func NameQueryGrams(s catalog.Search) []int64 {
+	var grams []int64
+	for _, t := range s.Terms() {
+		grams = append(grams, termGrams(kindBrand, t)...)
+	}
+	slices.Sort(grams)
+	return slices.Compact(grams)
+}
+
 // termGrams returns the grams of kind that every name (or brand name)
 // holding term has: its letter when it has one, else its pairs.
 func termGrams(kind int64, term string) []int64 {

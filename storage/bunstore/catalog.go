@@ -259,15 +259,22 @@ func (r *catalogRepo) DeleteProblem(ctx context.Context, id uuid.UUID) error {
 
 // ---- brands ----
 
+// CreateBrand stores the brand and its grams (brand_grams) in one
+// transaction.
 func (r *catalogRepo) CreateBrand(ctx context.Context, b catalog.Brand) error {
-	_, err := r.db.NewInsert().Model(brandIn(b)).Exec(ctx)
-	switch {
-	case isErrno(err, errDupEntry):
-		return catalog.ErrDuplicateID
-	case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
-		return catalog.ErrProblemNotFound
-	}
-	return translate(err)
+	row := brandIn(b)
+	return r.inTx(ctx, func(ctx context.Context, tx bun.IDB) error {
+		_, err := tx.NewInsert().Model(row).Exec(ctx)
+		switch {
+		case isErrno(err, errDupEntry):
+			return catalog.ErrDuplicateID
+		case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
+			return catalog.ErrProblemNotFound
+		case err != nil:
+			return err
+		}
+		return writeBrandGrams(ctx, tx, b.ID, row.NameKey)
+	})
 }
 
 func (r *catalogRepo) GetBrand(ctx context.Context, id uuid.UUID) (catalog.Brand, error) {
@@ -295,10 +302,16 @@ func (r *catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]c
 		sel = sel.Where("b.problem_id = ?", binID(q.ProblemID))
 	}
 	if !q.Search.IsZero() {
-		// A shop has tens or hundreds of brands, not millions: a scan of
-		// their keys, in the binary collation the keys are stored in,
-		// each term in the key without its spaces (catalog.Search.Matches).
+		// The brands that have every gram of the query (brand_grams), each
+		// then tested in the binary collation the keys are stored in, each
+		// term in the key without its spaces (catalog.Search.Matches).
 		// LOCATE leaves % and _ ordinary characters.
+		grams := searchindex.NameQueryGrams(q.Search)
+		in := make([]any, len(grams))
+		for i, g := range grams {
+			in[i] = g
+		}
+		sel = sel.Where("b.id IN (SELECT brand_id FROM brand_grams WHERE gram IN (?) GROUP BY brand_id HAVING COUNT(*) = ?)", bun.List(in), len(grams))
 		if q.Search.Phrase() {
 			sel = sel.Where("LOCATE(?, b.name_key) > 0", q.Search.String())
 		} else {
@@ -343,6 +356,9 @@ func (r *catalogRepo) UpdateBrand(ctx context.Context, b catalog.Brand, ifVersio
 		}
 		if row.NameKey == before.NameKey {
 			return nil
+		}
+		if err := writeBrandGrams(ctx, tx, b.ID, row.NameKey); err != nil {
+			return err
 		}
 		return reindexBrand(ctx, tx, b.ID, before.NameKey, row.NameKey)
 	})

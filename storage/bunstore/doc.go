@@ -104,8 +104,8 @@
 // search_sets holds, per gram and chunk of 65,536 seqs, the set of the seqs
 // that have the gram, as a serialized Roaring bitmap. A search reads its
 // grams' sets of the newest chunk in one query, intersects them, loads the
-// candidates by seq and keeps what the rule matches; older chunks are read,
-// in one more query, only when the page is not full. The sets change in
+// candidates by seq and keeps what the rule matches; older chunks are read
+// only while the page is not full, in windows of 2, 4, 8, … chunks. The sets change in
 // the transaction of every product write and of a brand's rename or
 // deletion; RebuildSearch builds them afresh, and a migration runs it once.
 // README.md and docs/PERFORMANCE.md say what it costs.

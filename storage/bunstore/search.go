@@ -273,6 +273,58 @@ func brandKeys(ctx context.Context, db bun.IDB, ids ...uuid.UUID) (map[uuid.UUID
 	return keys, rows.Err()
 }
 
+// writeBrandGrams replaces the rows of brand_grams of brand id with the
+// grams of key, its name's search key, on db, a transaction. A brand's
+// rows go with it (ON DELETE CASCADE).
+func writeBrandGrams(ctx context.Context, db bun.IDB, id uuid.UUID, key string) error {
+	if _, err := db.ExecContext(ctx, "DELETE FROM brand_grams WHERE brand_id = ?", binID(id)); err != nil {
+		return err
+	}
+	return insertBrandGrams(ctx, db, map[binID]string{binID(id): key})
+}
+
+// insertBrandGrams inserts the brand_grams rows of the brands keys (id →
+// name's search key), in key order.
+func insertBrandGrams(ctx context.Context, db bun.IDB, keys map[binID]string) error {
+	type row struct {
+		gram int64
+		id   binID
+	}
+	var rows []row
+	for id, key := range keys {
+		for _, g := range searchindex.NameGrams(key) {
+			rows = append(rows, row{g, id})
+		}
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := cmp.Compare(a.gram, b.gram); c != 0 {
+			return c
+		}
+		return compareUUID(uuid.UUID(a.id), uuid.UUID(b.id))
+	})
+	var q strings.Builder
+	args := make([]any, 0, 2*gramBatch)
+	for chunk := range slices.Chunk(rows, gramBatch) {
+		q.Reset()
+		args = args[:0]
+		q.WriteString("INSERT INTO brand_grams (gram, brand_id) VALUES ")
+		for i, r := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?)")
+			args = append(args, r.gram, r.id)
+		}
+		if _, err := db.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gramBatch is how many rows of brand_grams one statement writes at most.
+const gramBatch = 1000
+
 // lockedProduct is what a write reads of a product, under an exclusive
 // lock, before changing it.
 type lockedProduct struct {
@@ -450,7 +502,7 @@ const rebuildBatch = 2000
 // computes every brand's and product's name_key with catalog.SearchKey
 // (which a new version of the package may define anew), numbers the
 // products in id order, so that none is out of order, and writes every
-// set. The migrations run it once; run it again after loading products
+// set and every brand's grams. The migrations run it once; run it again after loading products
 // with plain SQL, or to renumber after many products were stored out of
 // order. It locks the catalog's tables for writing while it works, and it
 // holds the whole index in memory: about 50 MB for a million products.
@@ -460,7 +512,7 @@ func RebuildSearch(ctx context.Context, db *bun.DB) error {
 		return translate(err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "LOCK TABLES products WRITE, brands WRITE, search_sets WRITE, search_state WRITE"); err != nil {
+	if _, err := conn.ExecContext(ctx, "LOCK TABLES products WRITE, brands WRITE, brand_grams WRITE, search_sets WRITE, search_state WRITE"); err != nil {
 		return fmt.Errorf("bunstore: locking the catalog to rebuild search: %w", translate(err))
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "UNLOCK TABLES")
@@ -480,6 +532,12 @@ func RebuildSearch(ctx context.Context, db *bun.DB) error {
 	}
 	for _, b := range brands {
 		brandKeys[b.ID] = b.NameKey
+	}
+	if _, err := conn.ExecContext(ctx, "DELETE FROM brand_grams"); err != nil {
+		return fmt.Errorf("bunstore: clearing brand grams: %w", translate(err))
+	}
+	if err := insertBrandGrams(ctx, conn, brandKeys); err != nil {
+		return fmt.Errorf("bunstore: writing brand grams: %w", translate(err))
 	}
 	if _, err := conn.ExecContext(ctx, "UPDATE products SET seq = NULL"); err != nil {
 		return fmt.Errorf("bunstore: clearing seqs: %w", translate(err))

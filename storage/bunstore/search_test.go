@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -176,6 +177,30 @@ func checkSearchIndex(t *testing.T, db *bun.DB) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("search_sets differs from a fresh build (-fresh +kept):\n%s", diff)
 	}
+	var brands []struct {
+		ID      binID  `bun:"id"`
+		NameKey string `bun:"name_key"`
+	}
+	must(t, db.NewRaw("SELECT id, name_key FROM brands").Scan(ctx, &brands))
+	var wantBrandGrams, gotBrandGrams []string
+	for _, b := range brands {
+		for _, g := range searchindex.NameGrams(b.NameKey) {
+			wantBrandGrams = append(wantBrandGrams, fmt.Sprintf("%x %x", g, b.ID[:]))
+		}
+	}
+	var brandGrams []struct {
+		Gram int64 `bun:"gram"`
+		ID   binID `bun:"brand_id"`
+	}
+	must(t, db.NewRaw("SELECT gram, brand_id FROM brand_grams").Scan(ctx, &brandGrams))
+	for _, r := range brandGrams {
+		gotBrandGrams = append(gotBrandGrams, fmt.Sprintf("%x %x", r.Gram, r.ID[:]))
+	}
+	slices.Sort(wantBrandGrams)
+	slices.Sort(gotBrandGrams)
+	if diff := cmp.Diff(wantBrandGrams, gotBrandGrams); diff != "" {
+		t.Fatalf("brand_grams differs from a fresh build (-fresh +kept):\n%s", diff)
+	}
 	var last uint32
 	for _, p := range products {
 		if outOfOrder != nil && outOfOrder.Contains(p.Seq) {
@@ -334,4 +359,66 @@ func TestSearchRebuild(t *testing.T) {
 		t.Errorf("after the rebuild, %d products are out of order", odd.GetCardinality())
 	}
 	compareWithLike(t, s, rand.New(rand.NewPCG(7, 8)))
+}
+
+// TestSearchConcurrentWrites creates products from several connections at
+// once — some with ids below those already stored — while a brand is
+// renamed back and forth and searches run, and then wants the sets to be
+// exactly what the rows make and the searches to agree with LIKE.
+func TestSearchConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, db := newTestStore(t)
+	repo := s.Catalog()
+	data := catalogdata.New(400, 11)
+	for _, p := range data.Problems {
+		must(t, repo.CreateProblem(ctx, p))
+	}
+	for _, b := range data.Brands {
+		must(t, repo.CreateBrand(ctx, b))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	const writers = 4
+	for w := range writers {
+		wg.Go(func() {
+			// Writer w creates products w, w+4, …, in an order of its own,
+			// so that ids arrive out of order across writers.
+			for i := w; i < data.Len(); i += writers {
+				if err := repo.CreateProduct(ctx, data.Product(data.Len()-1-i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 20 {
+			b, err := repo.GetBrand(ctx, data.Brands[0].ID)
+			if err == nil {
+				b.Name = []string{"사과꽃농원", "늘봄협동조합"}[i%2]
+				err = repo.UpdateBrand(ctx, b, b.Version)
+			}
+			if err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		for i := range 50 {
+			q := []string{"사과", catalogdata.TwoTerms, "협동조합 잼"}[i%3]
+			if _, err := repo.ListProducts(ctx, catalog.ProductQuery{Search: catalog.MustParseSearch(q), Sort: catalog.SortRelevance, Limit: 5}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	checkSearchIndex(t, db)
+	compareWithLike(t, s, rand.New(rand.NewPCG(9, 10)))
 }

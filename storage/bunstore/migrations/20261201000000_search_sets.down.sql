@@ -22,6 +22,10 @@ DROP TABLE IF EXISTS search_state;
 
 --bun:split
 
+DROP TABLE IF EXISTS brand_grams;
+
+--bun:split
+
 DROP TABLE IF EXISTS search_sets;
 
 --bun:split

@@ -9,12 +9,18 @@
 -- bit in a dense one. A search reads the sets of its grams, intersects them
 -- in the application, and loads the candidates by seq.
 --
+-- brand_grams indexes the brands' names the same way, a row per gram
+-- (searchindex.NameGrams) and brand: brands are a hundredth of the
+-- products, and a search of brands — a search box's suggestions, the staff
+-- list — finds those that have every gram of the query before it tests
+-- their names.
+--
 -- products.seq is the product's sequence number, given when it is stored
 -- from search_state.last_seq; it follows the products' ids except for the
 -- products in the set of the gram searchindex.OutOfOrder. The migration
 -- after this one (search_rebuild) computes every product's and brand's
 -- name_key with the current catalog.SearchKey, numbers the products in id
--- order and builds the sets.
+-- order and builds the sets and brand_grams.
 
 ALTER TABLE products ADD COLUMN seq INT UNSIGNED NULL AFTER id, ADD UNIQUE KEY products_seq (seq);
 
@@ -25,6 +31,16 @@ CREATE TABLE search_sets (
 	chunk INT UNSIGNED NOT NULL,
 	bits  MEDIUMBLOB   NOT NULL,
 	PRIMARY KEY (gram, chunk)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+--bun:split
+
+CREATE TABLE brand_grams (
+	gram     BIGINT     NOT NULL,
+	brand_id BINARY(16) NOT NULL,
+	PRIMARY KEY (gram, brand_id),
+	CONSTRAINT brand_grams_brand_fk FOREIGN KEY (brand_id)
+		REFERENCES brands (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 --bun:split
