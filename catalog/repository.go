@@ -125,6 +125,9 @@ type ProductQuery struct {
 	// lower id.
 	Before     uuid.UUID
 	BeforeRank Rank
+	// NameOnly, with SortRelevance, keeps only the products whose own
+	// name holds every term: RankNameStart and RankName.
+	NameOnly bool
 	// Limit is the most products to return; always at least 1.
 	Limit int
 }

@@ -186,18 +186,14 @@ func (s *Service) Suggest(ctx context.Context, query string) ([]Suggestion, erro
 			out = append(out, Suggestion{Kind: "brand", ID: b.ID, Name: b.Name})
 		}
 	}
-	// Products by relevance: those matched through their brand's name
-	// (RankBrandStart and after) do not complete what was typed, so the
-	// walk stops at the first of them.
-	products, err := s.repo.ListProducts(ctx, ProductQuery{Search: search, Sort: SortRelevance, Limit: 2 * MaxSuggestions})
+	// Products by relevance, of their own names only: those matched
+	// through their brand's name do not complete what was typed.
+	products, err := s.repo.ListProducts(ctx, ProductQuery{Search: search, Sort: SortRelevance, NameOnly: true, Limit: 2 * MaxSuggestions})
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range products {
 		if len(out) == MaxSuggestions {
-			break
-		}
-		if rank, _ := search.Rank(ProductKeys(p)); rank >= RankBrandStart {
 			break
 		}
 		if !seen[p.Name] {

@@ -100,7 +100,11 @@ func Find[P any](ctx context.Context, src Source[P], q catalog.ProductQuery) ([]
 	if q.Before != uuid.Nil {
 		rank = q.BeforeRank
 	}
-	for ; rank < catalog.NumRanks && len(w.out) < q.Limit; rank++ {
+	last := catalog.NumRanks - 1
+	if q.NameOnly {
+		last = catalog.RankName
+	}
+	for ; rank <= last && len(w.out) < q.Limit; rank++ {
 		before := uuid.Nil
 		if rank == q.BeforeRank {
 			before = q.Before

@@ -38,7 +38,7 @@ func (s *Store) scanProducts(q catalog.ProductQuery) []catalog.Product {
 			continue
 		}
 		rank, ok := q.Search.Rank(rec.key, s.brandKey(rec))
-		if !ok {
+		if !ok || ordered && q.NameOnly && rank > catalog.RankName {
 			continue
 		}
 		after := q.Before == uuid.Nil || compareIDs(rec.p.ID, q.Before) < 0
@@ -226,6 +226,15 @@ func compareSearches(t *testing.T, s *Store, r *rand.Rand) {
 				must(t, err)
 				if diff := cmp.Diff(s.scanProducts(query), got); diff != "" {
 					t.Fatalf("search %q by %s, limit %d, before %s (-scan +index):\n%s", q, sort, limit, query.Before, diff)
+				}
+				if sort == catalog.SortRelevance && query.Before == uuid.Nil {
+					names := query
+					names.NameOnly = true
+					got, err := s.Catalog().ListProducts(ctx, names)
+					must(t, err)
+					if diff := cmp.Diff(s.scanProducts(names), got); diff != "" {
+						t.Fatalf("search %q by name only, limit %d (-scan +index):\n%s", q, limit, diff)
+					}
 				}
 				if len(all) > 0 && all[0].Brand != nil {
 					query := query
