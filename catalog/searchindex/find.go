@@ -57,11 +57,18 @@ type Source[P any] interface {
 	Brand(ctx context.Context, id uuid.UUID) (*roaring.Bitmap, error)
 }
 
+// Local is implemented by a Source whose reads cost no round trip, such as
+// one in memory: Find then reads its older chunks one at a time, which
+// spares it merging their sets, instead of in growing windows.
+type Local interface {
+	Local()
+}
+
 // Find returns the products that q selects, in its order, at most q.Limit
 // of them; q.Search is not zero. It reads its grams' sets in windows — the
 // newest chunk (or, for a later page, the chunks from the one where the
 // page starts up), then, only while the page is not full, the 2, 4, 8, …
-// chunks below — and in each it intersects the candidates, walks them from the
+// chunks below (one at a time from a Local source) — and in each it intersects the candidates, walks them from the
 // highest seq, loading them from src in batches, and keeps those that
 // q.Search.Rank matches (of the rank walked, with catalog.SortRelevance,
 // and of q.BrandID when set). A common query so reads one chunk of each
@@ -199,6 +206,9 @@ func (w *walk[P]) tier(ctx context.Context, rank int, before uuid.UUID) error {
 			// before: a query that needs a little more reads a little
 			// more, and one that needs everything a few windows.
 			n := uint32(2) << min(len(w.windows), 20)
+			if _, ok := w.src.(Local); ok {
+				n = 1
+			}
 			from := uint32(0)
 			if w.below > n {
 				from = w.below - n
