@@ -77,6 +77,10 @@ func benchCatalog(b *testing.B, size int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	brandIndexBytes, err := tableBytes(ctx, db, "brand_grams")
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	svc := catalog.NewService(s.Catalog(), nil)
 	like := catalog.NewService(likeRepo{s.catalog}, nil)
@@ -96,6 +100,7 @@ func benchCatalog(b *testing.B, size int) {
 		b.ReportMetric(float64(indexBytes)/float64(size), "index-disk-B/product")
 		b.ReportMetric(float64(productBytes)/float64(size), "products-disk-B/product")
 		b.ReportMetric(float64(indexBytes)/float64(productBytes), "index/products")
+		b.ReportMetric(float64(brandIndexBytes)/float64(size), "brand-grams-disk-B/product")
 	})
 	b.Run("home/bun", func(b *testing.B) {
 		b.ReportAllocs()
@@ -422,7 +427,7 @@ func loadCatalog(ctx context.Context, db *bun.DB, data *catalogdata.Catalog) (in
 	if err := RebuildSearch(ctx, db); err != nil {
 		return indexSize{}, err
 	}
-	for _, table := range []string{"products", "brands", "search_sets"} {
+	for _, table := range []string{"products", "brands", "search_sets", "brand_grams"} {
 		if _, err := db.ExecContext(ctx, "ANALYZE TABLE "+table); err != nil {
 			return indexSize{}, err
 		}
