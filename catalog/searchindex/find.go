@@ -74,7 +74,9 @@ type Local interface {
 // and of q.BrandID when set). A common query so reads one chunk of each
 // set, whatever the size of the catalog.
 func Find[P any](ctx context.Context, src Source[P], q catalog.ProductQuery) ([]P, error) {
-	w := &walk[P]{src: src, q: q, grams: QueryGrams(q.Search)}
+	// With NameOnly the brands' sets are not read: ranks 0 and 1 need
+	// only the names'.
+	w := &walk[P]{src: src, q: q, grams: queryGrams(q.Search, q.Ordered() && q.NameOnly)}
 	if q.BrandID != uuid.Nil {
 		brand, err := src.Brand(ctx, q.BrandID)
 		if err != nil {

@@ -142,12 +142,17 @@ func startGram(term string) int64 {
 
 // QueryGrams returns the sorted, distinct grams whose sets a search for s
 // reads, OutOfOrder included; s is not zero.
-func QueryGrams(s catalog.Search) []int64 {
+func QueryGrams(s catalog.Search) []int64 { return queryGrams(s, false) }
+
+// queryGrams is QueryGrams, without the brands' grams when nameOnly.
+func queryGrams(s catalog.Search, nameOnly bool) []int64 {
 	terms := s.Terms()
 	grams := []int64{OutOfOrder, startGram(terms[0])}
 	for _, t := range terms {
 		grams = append(grams, termGrams(kindName, t)...)
-		grams = append(grams, termGrams(kindBrand, t)...)
+		if !nameOnly {
+			grams = append(grams, termGrams(kindBrand, t)...)
+		}
 	}
 	slices.Sort(grams)
 	return slices.Compact(grams)
