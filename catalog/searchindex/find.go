@@ -68,8 +68,9 @@ type Local interface {
 // of them; q.Search is not zero. It reads its grams' sets in windows — the
 // newest chunk (or, for a later page, the chunks from the one where the
 // page starts up), then, only while the page is not full, the 2, 4, 8, …
-// chunks below (one at a time from a Local source) — and in each it intersects the candidates, walks them from the
-// highest seq, loading them from src in batches, and keeps those that
+// chunks below (one at a time from a Local source) — and in each it
+// intersects the candidates, walks them from the highest seq, loading them
+// from src in batches, and keeps those that
 // q.Search.Rank matches (of the rank walked, with catalog.SortRelevance,
 // and of q.BrandID when set). A common query so reads one chunk of each
 // set, whatever the size of the catalog.
@@ -103,7 +104,8 @@ func Find[P any](ctx context.Context, src Source[P], q catalog.ProductQuery) ([]
 		return nil, err
 	}
 	if !q.Ordered() {
-		return w.out, w.tier(ctx, -1, q.Before)
+		err := w.tier(ctx, -1, q.Before)
+		return w.out, err
 	}
 	rank := catalog.RankNameStart
 	if q.Before != uuid.Nil {
