@@ -295,23 +295,52 @@ func (r *catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]c
 	if q.Limit < 1 {
 		return []catalog.Brand{}, nil
 	}
+	if q.Search.IsZero() {
+		return r.listBrands(ctx, q, nil)
+	}
+	// A search: the brands that have every gram of the query
+	// (brand_grams), newest first, then read in growing batches, each
+	// tested in the binary collation the keys are stored in, each term in
+	// the key without its spaces (catalog.Search.Matches).
+	grams := searchindex.NameQueryGrams(q.Search)
+	in := make([]any, len(grams))
+	for i, g := range grams {
+		in[i] = g
+	}
+	var ids []binID
+	sel := r.db.NewSelect().TableExpr("brand_grams").Column("brand_id").Where("gram IN (?)", bun.List(in))
+	if q.Before != uuid.Nil {
+		sel = sel.Where("brand_id < ?", binID(q.Before))
+	}
+	err := sel.GroupExpr("brand_id").Having("COUNT(*) = ?", len(grams)).OrderExpr("brand_id DESC").Scan(ctx, &ids)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := []catalog.Brand{}
+	for size := 2 * q.Limit; len(ids) > 0 && len(out) < q.Limit; size *= 2 {
+		batch := ids[:min(size, len(ids))]
+		ids = ids[len(batch):]
+		more, err := r.listBrands(ctx, catalog.BrandQuery{Search: q.Search, ProblemID: q.ProblemID, Limit: q.Limit - len(out)}, batch)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
+}
+
+// listBrands reads the brands q selects, newest first; with ids, only
+// those among them, whose names are then tested with q.Search.
+func (r *catalogRepo) listBrands(ctx context.Context, q catalog.BrandQuery, ids []binID) ([]catalog.Brand, error) {
 	var rows []brandRow
 	sel := r.db.NewSelect().Model(&rows).ColumnExpr(brandColumns).
 		Join("JOIN problems AS pr ON pr.id = b.problem_id")
 	if q.ProblemID != uuid.Nil {
 		sel = sel.Where("b.problem_id = ?", binID(q.ProblemID))
 	}
-	if !q.Search.IsZero() {
-		// The brands that have every gram of the query (brand_grams), each
-		// then tested in the binary collation the keys are stored in, each
-		// term in the key without its spaces (catalog.Search.Matches).
+	if ids != nil {
+		sel = sel.Where("b.id IN (?)", bun.List(ids))
 		// LOCATE leaves % and _ ordinary characters.
-		grams := searchindex.NameQueryGrams(q.Search)
-		in := make([]any, len(grams))
-		for i, g := range grams {
-			in[i] = g
-		}
-		sel = sel.Where("b.id IN (SELECT brand_id FROM brand_grams WHERE gram IN (?) GROUP BY brand_id HAVING COUNT(*) = ?)", bun.List(in), len(grams))
 		if q.Search.Phrase() {
 			sel = sel.Where("LOCATE(?, b.name_key) > 0", q.Search.String())
 		} else {
