@@ -29,8 +29,9 @@ func benchSizes(b *testing.B) []int {
 
 // BenchmarkCatalog measures the shop's reads, a cart and a checkout on a
 // generated catalog (internal/catalogdata), loaded once per size. Beside
-// each search through the n-gram index ("indexed") runs the linear scan
-// the store used before ("scan").
+// each search through the index ("indexed") runs a loop over every product
+// that applies the rule (and, by relevance, sorts the matches) ("scan");
+// then suggestions and the writes that keep the index.
 //
 //	COMMERCE_BENCH_SIZES=10000,100000,1000000 go test -run '^$' -bench Catalog -benchmem -count 5 ./storage/memstore/
 func BenchmarkCatalog(b *testing.B) {

@@ -37,7 +37,7 @@ type Store struct {
 	problemOrder idList
 	brandOrder   idList
 	productOrder idList
-	search       catalogIndex // a brand's products, and search's n-grams
+	search       catalogIndex // a brand's products, and the search index's sets
 
 	carts map[cart.Key]map[uuid.UUID]cartLine
 
