@@ -134,17 +134,8 @@ func benchCatalog(b *testing.B, size int) {
 			}
 		}
 	}
-	for _, typed := range []string{"사", "사과", "제주 사", "늘봄"} {
-		b.Run("suggest="+typed, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if got, err := svc.Suggest(ctx, typed); err != nil || len(got) == 0 {
-					b.Fatalf("Suggest(%q): %d, %v", typed, len(got), err)
-				}
-			}
-		})
-	}
-	benchWrites(b, ctx, svc, data)
+	catalogdata.BenchSuggest(b, ctx, svc)
+	catalogdata.BenchWrites(b, ctx, svc, data)
 	brand := data.Brands[len(data.Brands)/2].ID
 	b.Run("brand", func(b *testing.B) {
 		b.ReportAllocs()
@@ -204,45 +195,4 @@ type scanRepo struct{ catalogRepo }
 
 func (r scanRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) ([]catalog.Product, error) {
 	return r.s.scanProducts(q), nil
-}
-
-// benchWrites times the writes that maintain the index: creating a
-// product, and renaming a brand with 1,000 products (back and forth).
-func benchWrites(b *testing.B, ctx context.Context, svc *catalog.Service, data *catalogdata.Catalog) {
-	staff := commerce.StaffActor(commerce.NewID())
-	brand := data.Brands[1]
-	b.Run("write=create", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			_, err := svc.CreateProduct(ctx, staff, catalog.ProductInput{
-				Name: "벤치 유기농 사과잼 500g", Price: commerce.MustMoney("9000", "KRW"), BrandID: brand.ID,
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	big, err := svc.CreateBrand(ctx, staff, catalog.BrandInput{Name: "천개상품협동조합", ProblemID: data.Problems[0].ID})
-	if err != nil {
-		b.Fatal(err)
-	}
-	for i := range 1000 {
-		_, err := svc.CreateProduct(ctx, staff, catalog.ProductInput{
-			Name: fmt.Sprintf("천개 상품 %d 선물세트", i), Price: commerce.MustMoney("1000", "KRW"), BrandID: big.ID,
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	names := []string{"천개상품농원", "천개상품협동조합"}
-	b.Run("write=rename-brand-1000", func(b *testing.B) {
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			if _, err := svc.UpdateBrand(ctx, staff, big.ID, catalog.BrandPatch{Name: commerce.Some(names[i%2])}); err != nil {
-				b.Fatal(err)
-			}
-			i++
-		}
-	})
 }
