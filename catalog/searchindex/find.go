@@ -147,7 +147,7 @@ type walk[P any] struct {
 // window is a window read: its sets and its candidates.
 type window struct {
 	sets sets
-	cand candidates
+	cand *candidates
 }
 
 // read reads the sets of window w and notes what is left below it.
@@ -159,12 +159,7 @@ func (w *walk[P]) read(ctx context.Context, win Window) error {
 	if !win.Top {
 		from = win.From
 	}
-	c := newCandidates(m, w.q.Search)
-	if w.brand != nil {
-		c.any = roaring.And(c.any, w.brand)
-		c.name = roaring.And(c.name, w.brand)
-	}
-	w.windows = append(w.windows, window{sets: m, cand: c})
+	w.windows = append(w.windows, window{sets: m, cand: newCandidates(m, w.q.Search, w.brand)})
 	w.below = from
 	return nil
 }
@@ -201,6 +196,7 @@ func (w *walk[P]) tier(ctx context.Context, rank int, before uuid.UUID) error {
 		}
 		return len(w.out) < w.q.Limit
 	}
+	seen := false // whether a window walked had candidates of the tier
 	for i := 0; len(w.out) < w.q.Limit; i++ {
 		if i == len(w.windows) {
 			if w.below == 0 {
@@ -208,8 +204,12 @@ func (w *walk[P]) tier(ctx context.Context, rank int, before uuid.UUID) error {
 			}
 			// Each older window is twice as many chunks as the one
 			// before: a query that needs a little more reads a little
-			// more, and one that needs everything a few windows.
+			// more. A tier none of the windows so far had a candidate
+			// of — a rare word, or a miss — reads all the rest at once.
 			n := uint32(2) << min(len(w.windows), 20)
+			if !seen {
+				n = w.below
+			}
 			if _, ok := w.src.(Local); ok {
 				n = 1
 			}
@@ -222,6 +222,7 @@ func (w *walk[P]) tier(ctx context.Context, rank int, before uuid.UUID) error {
 			}
 		}
 		cand := w.windows[i].cand.tier(rank)
+		seen = seen || !cand.IsEmpty()
 		if odd := w.windows[i].sets[OutOfOrder]; odd != nil && cand.Intersects(odd) {
 			docs, err := w.src.Load(ctx, roaring.And(cand, odd).ToArray())
 			if err != nil {

@@ -213,45 +213,108 @@ func (m sets) all(grams []int64) *roaring.Bitmap {
 	return out
 }
 
-// candidates are the sets a search walks: every product the search may
-// match (any), those whose names may hold every term (name), and those
-// whose names may start with the first term (start). Each is a superset of
-// the products it names; Rank decides. They are read only.
+// candidates are the sets a search walks, each made when first asked for:
+// every product the search may match (any), those whose names may hold
+// every term (name), and those whose names may start with the first term
+// (start). Each is a superset of the products it names; Rank decides. They
+// are read only. A tier of names that is empty so costs no more than the
+// names' sets: the brands' are read only for a tier that needs them.
 type candidates struct {
+	m                sets
+	s                catalog.Search
+	brand            *roaring.Bitmap // the products of the query's brand, or nil
 	any, name, start *roaring.Bitmap
 }
 
-func newCandidates(m sets, s catalog.Search) candidates {
-	var c candidates
-	for i, t := range s.Terms() {
-		inName, inBrand := m.all(termGrams(kindName, t)), m.all(termGrams(kindBrand, t))
-		either := inName
-		if !inBrand.IsEmpty() {
-			either = roaring.Or(inName, inBrand)
+func newCandidates(m sets, s catalog.Search, brand *roaring.Bitmap) *candidates {
+	return &candidates{m: m, s: s, brand: brand}
+}
+
+// of keeps of b only the products of the query's brand.
+func (c *candidates) of(b *roaring.Bitmap) *roaring.Bitmap {
+	if c.brand == nil || b.IsEmpty() {
+		return b
+	}
+	return roaring.And(b, c.brand)
+}
+
+func (c *candidates) names() *roaring.Bitmap {
+	if c.name == nil {
+		// Every name gram of every term at once: all intersects the
+		// smallest sets first, so a miss of two common words ends at
+		// the first intersection of their pairs.
+		var grams []int64
+		for _, t := range c.s.Terms() {
+			grams = append(grams, termGrams(kindName, t)...)
+		}
+		c.name = c.of(c.m.all(grams))
+	}
+	return c.name
+}
+
+func (c *candidates) anyOf() *roaring.Bitmap {
+	if c.any != nil {
+		return c.any
+	}
+	terms := c.s.Terms()
+	inBrand := make([]*roaring.Bitmap, len(terms))
+	found := false
+	for i, t := range terms {
+		inBrand[i] = c.m.all(termGrams(kindBrand, t))
+		found = found || !inBrand[i].IsEmpty()
+	}
+	if !found {
+		// No brand's name holds a word: those that match hold every
+		// word in their names.
+		c.any = c.names()
+		return c.any
+	}
+	var acc *roaring.Bitmap
+	for i, t := range terms {
+		either := c.m.all(termGrams(kindName, t))
+		if either.IsEmpty() {
+			either = inBrand[i]
+		} else if !inBrand[i].IsEmpty() {
+			either = roaring.Or(either, inBrand[i])
 		}
 		if i == 0 {
-			c.any, c.name = either, inName
+			acc = either
 		} else {
-			c.any = roaring.And(c.any, either)
-			c.name = roaring.And(c.name, inName)
+			acc = roaring.And(acc, either)
+		}
+		if acc.IsEmpty() {
+			break
 		}
 	}
-	c.start = m.all([]int64{startGram(s.Terms()[0])})
-	return c
+	c.any = c.of(acc)
+	return c.any
+}
+
+func (c *candidates) starts() *roaring.Bitmap {
+	if c.start == nil {
+		c.start = c.m.all([]int64{startGram(c.s.Terms()[0])})
+	}
+	return c.start
 }
 
 // tier returns the candidates of the products of rank r (-1: of any rank):
 // a product of rank r has every grams' set that r implies (all its terms
 // in the name for RankNameStart and RankName; its name starting as the
 // first term for RankNameStart and RankBrandStart). The set is read only.
-func (c candidates) tier(r int) *roaring.Bitmap {
-	switch r {
-	case int(catalog.RankNameStart):
-		return roaring.And(c.name, c.start)
-	case int(catalog.RankName):
-		return c.name
-	case int(catalog.RankBrandStart):
-		return roaring.And(c.any, c.start)
+func (c *candidates) tier(r int) *roaring.Bitmap {
+	start := r == int(catalog.RankNameStart) || r == int(catalog.RankBrandStart)
+	if start && c.starts().IsEmpty() {
+		return empty
 	}
-	return c.any
+	var b *roaring.Bitmap
+	switch r {
+	case int(catalog.RankNameStart), int(catalog.RankName):
+		b = c.names()
+	default:
+		b = c.anyOf()
+	}
+	if start && !b.IsEmpty() {
+		b = roaring.And(b, c.starts())
+	}
+	return b
 }
