@@ -169,7 +169,25 @@ func (s *Service) Suggest(ctx context.Context, query string) ([]Suggestion, erro
 	if err != nil || search.IsZero() {
 		return []Suggestion{}, err
 	}
+	// The brands and the products are read at once: over a network
+	// each is a round trip or more, and neither needs the other.
+	type productsRead struct {
+		products []Product
+		err      error
+	}
+	read := make(chan productsRead, 1)
+	go func() {
+		// Products by relevance, of their own names only: those
+		// matched through their brand's name do not complete what was
+		// typed.
+		products, err := s.repo.ListProducts(ctx, ProductQuery{Search: search, Sort: SortRelevance, NameOnly: true, Limit: 2 * MaxSuggestions})
+		read <- productsRead{products, err}
+	}()
 	brands, err := s.repo.ListBrands(ctx, BrandQuery{Search: search, Limit: MaxSuggestions})
+	got := <-read
+	if err == nil {
+		err = got.err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -186,13 +204,7 @@ func (s *Service) Suggest(ctx context.Context, query string) ([]Suggestion, erro
 			out = append(out, Suggestion{Kind: "brand", ID: b.ID, Name: b.Name})
 		}
 	}
-	// Products by relevance, of their own names only: those matched
-	// through their brand's name do not complete what was typed.
-	products, err := s.repo.ListProducts(ctx, ProductQuery{Search: search, Sort: SortRelevance, NameOnly: true, Limit: 2 * MaxSuggestions})
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range products {
+	for _, p := range got.products {
 		if len(out) == MaxSuggestions {
 			break
 		}

@@ -40,6 +40,7 @@ package searchindex
 
 import (
 	"slices"
+	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -115,6 +116,21 @@ func NameQueryGrams(s catalog.Search) []int64 {
 	}
 	slices.Sort(grams)
 	return slices.Compact(grams)
+}
+
+// NameQueryGram returns one of NameQueryGrams(s), for an adapter that
+// walks the names that have one gram and tests each by the rule: one of
+// the longest word's, whose pairs are rarer than a shorter word's (a word
+// of one letter gives its letter).
+func NameQueryGram(s catalog.Search) int64 {
+	longest := ""
+	for _, t := range s.Terms() {
+		if utf8.RuneCountInString(t) > utf8.RuneCountInString(longest) {
+			longest = t
+		}
+	}
+	grams := termGrams(kindBrand, longest)
+	return grams[len(grams)-1]
 }
 
 // termGrams returns the grams of kind that every name (or brand name)

@@ -296,58 +296,62 @@ func (r *catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]c
 		return []catalog.Brand{}, nil
 	}
 	if q.Search.IsZero() {
-		return r.listBrands(ctx, q, nil)
+		return r.listBrands(ctx, q)
 	}
-	// A search: the brands that have every gram of the query
-	// (brand_grams), newest first, then read in growing batches, each
-	// tested in the binary collation the keys are stored in, each term in
-	// the key without its spaces (catalog.Search.Matches).
-	grams := searchindex.NameQueryGrams(q.Search)
-	in := make([]any, len(grams))
-	for i, g := range grams {
-		in[i] = g
+	// A search, in one statement: the inner SELECT walks the brands that
+	// have one gram of the query (brand_grams' key is (gram, brand_id),
+	// so the walk is newest first and stops at the page's end), testing
+	// each in the binary collation the keys are stored in, each term in
+	// the key without its spaces (catalog.Search.Matches); the outer one
+	// adds the problems' names to the page. STRAIGHT_JOIN keeps the walk
+	// on brand_grams: driven from brands, a rare word would read them
+	// all; and joining the problems inside would have the server buffer
+	// the join and sort every brand of the gram.
+	hits := r.db.NewSelect().TableExpr("brand_grams AS g").ColumnExpr("g.brand_id").
+		Join("STRAIGHT_JOIN brands AS b ON b.id = g.brand_id").
+		Where("g.gram = ?", searchindex.NameQueryGram(q.Search))
+	hits = whereNameMatches(hits, q.Search)
+	if q.ProblemID != uuid.Nil {
+		hits = hits.Where("b.problem_id = ?", binID(q.ProblemID))
 	}
-	var ids []binID
-	sel := r.db.NewSelect().TableExpr("brand_grams").Column("brand_id").Where("gram IN (?)", bun.List(in))
 	if q.Before != uuid.Nil {
-		sel = sel.Where("brand_id < ?", binID(q.Before))
+		hits = hits.Where("g.brand_id < ?", binID(q.Before))
 	}
-	err := sel.GroupExpr("brand_id").Having("COUNT(*) = ?", len(grams)).OrderExpr("brand_id DESC").Scan(ctx, &ids)
+	hits = hits.OrderExpr("g.brand_id DESC").Limit(int64(q.Limit))
+	var rows []brandRow
+	err := r.db.NewSelect().Model(&rows).ColumnExpr(brandColumns).
+		Join("JOIN (?) AS hit ON hit.brand_id = b.id", hits).
+		Join("JOIN problems AS pr ON pr.id = b.problem_id").
+		OrderExpr("b.id DESC").Scan(ctx)
 	if err != nil {
 		return nil, translate(err)
 	}
-	out := []catalog.Brand{}
-	for size := 2 * q.Limit; len(ids) > 0 && len(out) < q.Limit; size *= 2 {
-		batch := ids[:min(size, len(ids))]
-		ids = ids[len(batch):]
-		more, err := r.listBrands(ctx, catalog.BrandQuery{Search: q.Search, ProblemID: q.ProblemID, Limit: q.Limit - len(out)}, batch)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, more...)
+	out := make([]catalog.Brand, len(rows))
+	for i := range rows {
+		out[i] = rows[i].out()
 	}
 	return out, nil
 }
 
-// listBrands reads the brands q selects, newest first; with ids, only
-// those among them, whose names are then tested with q.Search.
-func (r *catalogRepo) listBrands(ctx context.Context, q catalog.BrandQuery, ids []binID) ([]catalog.Brand, error) {
+// whereNameMatches adds the search rule, on the brand's name_key, to sel.
+// LOCATE leaves % and _ ordinary characters.
+func whereNameMatches(sel *bun.SelectQuery, s catalog.Search) *bun.SelectQuery {
+	if s.Phrase() {
+		return sel.Where("LOCATE(?, b.name_key) > 0", s.String())
+	}
+	for _, t := range s.Terms() {
+		sel = sel.Where("LOCATE(?, REPLACE(b.name_key, ' ', '')) > 0", t)
+	}
+	return sel
+}
+
+// listBrands reads the brands q selects without a search, newest first.
+func (r *catalogRepo) listBrands(ctx context.Context, q catalog.BrandQuery) ([]catalog.Brand, error) {
 	var rows []brandRow
 	sel := r.db.NewSelect().Model(&rows).ColumnExpr(brandColumns).
 		Join("JOIN problems AS pr ON pr.id = b.problem_id")
 	if q.ProblemID != uuid.Nil {
 		sel = sel.Where("b.problem_id = ?", binID(q.ProblemID))
-	}
-	if ids != nil {
-		sel = sel.Where("b.id IN (?)", bun.List(ids))
-		// LOCATE leaves % and _ ordinary characters.
-		if q.Search.Phrase() {
-			sel = sel.Where("LOCATE(?, b.name_key) > 0", q.Search.String())
-		} else {
-			for _, t := range q.Search.Terms() {
-				sel = sel.Where("LOCATE(?, REPLACE(b.name_key, ' ', '')) > 0", t)
-			}
-		}
 	}
 	if q.Before != uuid.Nil {
 		sel = sel.Where("b.id < ?", binID(q.Before))

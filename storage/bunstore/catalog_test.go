@@ -364,6 +364,19 @@ func TestQueryCounts(t *testing.T) {
 		page, err := svc.Brands(ctx, catalog.BrandFilter{})
 		return len(page.Items), err
 	})
+	// One statement walks brand_grams and adds the problems' names.
+	count("brands by search", 1, func() (int, error) {
+		page, err := svc.Brands(ctx, catalog.BrandFilter{Query: "브랜드", Limit: 2})
+		for _, b := range page.Items {
+			if b.Problem.Name == "" {
+				t.Errorf("brand %s without its problem's name", b.Name)
+			}
+		}
+		if len(page.Items) != 2 {
+			t.Errorf("%d brands found, want 2", len(page.Items))
+		}
+		return len(page.Items), err
+	})
 	count("problem with its brands", 2, func() (int, error) {
 		p, err := svc.Problem(ctx, problems[0].ID)
 		for _, b := range p.Brands {

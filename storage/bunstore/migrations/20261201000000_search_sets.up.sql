@@ -12,8 +12,8 @@
 -- brand_grams indexes the brands' names the same way, a row per gram
 -- (searchindex.NameGrams) and brand: brands are a hundredth of the
 -- products, and a search of brands — a search box's suggestions, the staff
--- list — finds those that have every gram of the query before it tests
--- their names.
+-- list — walks the brands that have one gram of the query, newest first by
+-- the key, testing their names, and stops when the page is full.
 --
 -- products.seq is the product's sequence number, given when it is stored
 -- from search_state.last_seq; it follows the products' ids except for the
