@@ -13,13 +13,19 @@ type User struct {
 	// Username signs in with a password. It is unique, compared folded
 	// (commerce.Fold: case-insensitive, NFC).
 	Username string
-	// PasswordHash is in Django's format
-	// pbkdf2_sha256$<iterations>$<salt>$<hash>, or empty for a user who
-	// signs in only through Google or Kakao. It never leaves the service
-	// except to storage.
+	// PasswordHash is in Django's format, <algorithm>$…: the engine makes
+	// pbkdf2_sha256$<iterations>$<salt>$<hash>, and verifies every hasher
+	// Django ships (see Hasher.Verify) for users brought from a Django
+	// shop. It is empty for a user who signs in only through Google or
+	// Kakao. It never leaves the service except to storage.
 	PasswordHash string
 	// Staff members manage the catalog and the notice board.
 	Staff bool
+	// Disabled users cannot sign in, with a password or through a
+	// provider, and the sessions they had end: an account closed for
+	// good, such as one that Django marked inactive (is_active = 0)
+	// before it was imported.
+	Disabled bool
 	// Nickname is the name other shoppers see; unique, compared folded.
 	Nickname string
 	// Email is unique, compared folded; empty for a social-only user whose
@@ -61,6 +67,10 @@ type Account struct {
 	HasPassword bool
 	Identities  []string
 	CreatedAt   time.Time
+	// Disabled is User.Disabled: the user cannot sign in. Only staff's
+	// lists (Service.Users, Service.UsersByID) show a disabled account,
+	// since its owner has no session to see it with.
+	Disabled bool
 }
 
 // Session is a signed-in (or guest) visit, as the store keeps it. The store

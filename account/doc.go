@@ -14,16 +14,51 @@
 // email is taken gets a [*TakenError] naming them. Of two concurrent
 // sign-ups for one username, the store lets exactly one win.
 //
+// A disabled user ([User].Disabled — Django's is_active = 0, brought over
+// by an import) cannot sign in: password sign-in answers as for a wrong
+// password, so that no one learns the account exists, and
+// [Service.SignInExternal] answers [ErrAccountDisabled]. No session is
+// ever begun for a disabled user; disabling one ends their sessions, and
+// a session that outlived it reads and changes nothing of the account.
+// Staff see the flag in their lists ([Account].Disabled).
+//
 // # Passwords
 //
 // Passwords are hashed with PBKDF2-SHA256 in Django's format,
 // pbkdf2_sha256$<iterations>$<salt>$<hash>, at [DefaultIterations] unless
-// [HasherOptions] say otherwise, so a Django shop's users can move over:
-// their hashes verify at the iteration count they carry and are re-hashed
-// at sign-in when weaker. [PasswordProblems] is the policy: at least 8
-// characters, not only digits, not a common password, not too similar to
-// the username, nickname or email. Verification is constant-time, an
-// unknown username costs as much as a wrong password, and the number of
+// [HasherOptions] say otherwise, so a Django shop's users can move over.
+// [Hasher.Verify] reads every hasher Django ships, at the parameters the
+// hash carries:
+//
+//   - pbkdf2_sha256 and pbkdf2_sha1;
+//   - argon2: argon2$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>, and the older
+//     argon2$argon2i$v=19$… (golang.org/x/crypto/argon2);
+//   - bcrypt_sha256$$2b$… (bcrypt of the hex SHA-256 of the password) and
+//     bcrypt$$2b$…, of which bcrypt reads the first 72 bytes, as Python's
+//     bcrypt does for Django (golang.org/x/crypto/bcrypt);
+//   - scrypt$<N>$<salt>$<r>$<p>$<hash>, Django 4.0's and later
+//     (golang.org/x/crypto/scrypt);
+//   - the legacy sha1$<salt>$<hex> and md5$<salt>$<hex>, and the unsalted
+//     sha1$$<hex>, md5$$<hex> and bare 32-digit MD5.
+//
+// At sign-in, a legacy hash, a PBKDF2 hash weaker than the setting and a
+// salt shorter than Django's 22 characters are replaced by a new hash;
+// Argon2, BCrypt and Scrypt hashes are kept unless below a floor (see
+// [Hasher.Verify]). A hash the engine cannot verify — an unknown algorithm
+// such as Django's crypt, Argon2d, Argon2 version 1.0, malformed fields, or
+// costs above the caps ([MaxIterations], [MaxArgon2Memory] and the others)
+// that keep a forged hash from tying up the server — is an
+// [*UnsupportedHashError] wrapping [ErrUnsupportedHash], never a silent
+// wrong password. Sign-in answers its user as for a wrong password and
+// logs a warning once per user ([Options].Logger), naming the user and the
+// reason, never the hash. An empty hash and Django's unusable "!…"
+// passwords are no password.
+//
+// [PasswordProblems] is the policy: at least 8 characters, not only
+// digits, not a common password, not too similar to the username,
+// nickname or email. Verification is constant-time, an unknown username,
+// an unverifiable hash and a wrong password against a weak hash cost as
+// much as a wrong password against a current one, and the number of
 // hashes computed at once is bounded.
 //
 // # Signing in
@@ -87,7 +122,7 @@
 // up ([Service.SignUp]) or begin a guest visit ([Service.StartGuest]).
 // One is none of these: [Service.BootstrapStaff] makes staff accounts for
 // the program that embeds the engine, at start-up, and no request may
-// reach it.
+// reach it; nor may any reach [Service.ImportUsers], an operator's tool.
 //
 // # Google and Kakao
 //
@@ -96,4 +131,18 @@
 // presented by a signed-in user — is linked to that user's account. An
 // identity is never linked to an account because an email matches. The
 // OAuth flow itself lives in package account/social.
+//
+// # Imports
+//
+// [Service.ImportUsers] brings a Django shop's users over with their ids,
+// times, password hashes (copied as they are, whatever Django hasher made
+// them), staff and disabled flags, profiles and Google or Kakao identities,
+// in batches of [commerce.ImportBatchSize] written in one transaction
+// each. Users are checked as sign-up checks them, but for the username,
+// which follows Django's rule: at most 150 letters and numbers of any
+// script, and @ . + - _. (Sign-up takes digits only among numbers, so an
+// imported "Ⅻ" or "²" stays, though no one could sign up with it.) A
+// user equal to the stored one is left alone, so an import can run again;
+// conflicts — a username, nickname, email or identity held by another
+// user — skip the user with the field named.
 package account

@@ -38,6 +38,12 @@ var (
 	// ErrBadCredentials is the one answer to a wrong password and to an
 	// unknown username, so that neither tells which usernames exist.
 	ErrBadCredentials = fmt.Errorf("account: wrong username or password: %w", commerce.ErrUnauthenticated)
+	// ErrAccountDisabled is returned when a disabled user (User.Disabled)
+	// would begin a session: by signing in through a provider, or when a
+	// staff account is bootstrapped. Password sign-in answers
+	// ErrBadCredentials instead, so that it tells no one which usernames
+	// exist.
+	ErrAccountDisabled = fmt.Errorf("account: this account is disabled: %w", commerce.ErrForbidden)
 	// ErrSignInRequired is returned to an actor who is not signed in.
 	ErrSignInRequired = fmt.Errorf("account: sign in first: %w", commerce.ErrUnauthenticated)
 	// ErrSessionEnded is returned for a token whose session is unknown,

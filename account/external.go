@@ -40,25 +40,21 @@ type ExternalUser struct {
 // linked to an existing account because the emails match — only by that
 // account's signed-in owner. current is the token the client holds; that
 // session ends.
+//
+// A disabled user (User.Disabled) neither signs in nor links an identity:
+// ErrAccountDisabled, a commerce.ErrForbidden. Unlike password sign-in,
+// which answers a disabled user as a wrong password, this tells the
+// person that their account exists and is closed: they proved at the
+// provider that the identity is theirs, so no one else learns it.
 func (s *Service) SignInExternal(ctx context.Context, actor commerce.Actor, ext ExternalUser, current string) (SignedIn, error) {
 	ext.Provider, ext.Subject = strings.TrimSpace(ext.Provider), strings.TrimSpace(ext.Subject)
 	ext.Email = strings.TrimSpace(ext.Email)
 	var bad commerce.ValidationError
-	if !validProvider(ext.Provider) {
-		bad.Add("provider", "required: 1 to 32 lowercase letters, digits, - or _")
-	}
-	if ext.Subject == "" || len(ext.Subject) > 255 || !utf8.ValidString(ext.Subject) || strings.IndexFunc(ext.Subject, unicode.IsControl) >= 0 {
-		bad.Add("subject", "required: at most 255 bytes of printable UTF-8")
-	}
+	checkIdentityKey(&bad, "", ext.Provider, ext.Subject)
 	if err := bad.Err(); err != nil {
 		return SignedIn{}, err
 	}
-	// An email the provider sends that is not a plausible address is
-	// dropped rather than stored.
-	var mailCheck commerce.ValidationError
-	if checkEmail(&mailCheck, ext.Email, false); mailCheck.Err() != nil {
-		ext.Email = ""
-	}
+	ext.Email = plausibleEmail(ext.Email)
 	// A lost race of the creation below is read again, as an optimistic
 	// edit is (retry.OnConflict), within the same bound; the loop is its
 	// own because the same errors are final when they are not a race.
@@ -83,12 +79,17 @@ func (s *Service) SignInExternal(ctx context.Context, actor commerce.Actor, ext 
 			identity.Email = ext.Email
 		}
 		if actor.SignedIn() {
-			identity.UserID = actor.UserID
-			if err := s.users.LinkIdentity(ctx, identity); err != nil {
-				return SignedIn{}, err
-			}
+			// A disabled user links nothing, even from a session that
+			// outlived the disabling.
 			u, err := s.users.GetUser(ctx, actor.UserID)
 			if err != nil {
+				return SignedIn{}, err
+			}
+			if u.Disabled {
+				return SignedIn{}, ErrAccountDisabled
+			}
+			identity.UserID = actor.UserID
+			if err := s.users.LinkIdentity(ctx, identity); err != nil {
 				return SignedIn{}, err
 			}
 			return s.startSession(ctx, u, current, nil)
@@ -139,7 +140,7 @@ func (s *Service) newExternalUser(ctx context.Context, ext ExternalUser) (User, 
 	if base == "" {
 		base = ext.Provider + " 사용자"
 	}
-	base = truncateRunes(base, maxNicknameLen-4)
+	base = truncateRunes(base, MaxNicknameLen-4)
 
 	taken, err := s.users.FindTaken(ctx, uuid.Nil, u.Username, "", u.Email)
 	if err != nil {
@@ -169,8 +170,29 @@ func (s *Service) newExternalUser(ctx context.Context, ext ExternalUser) (User, 
 			return u, nil
 		}
 	}
-	u.Nickname = truncateRunes(base, maxNicknameLen-9) + "-" + u.ID.String()[len(u.ID.String())-8:]
+	u.Nickname = truncateRunes(base, MaxNicknameLen-9) + "-" + u.ID.String()[len(u.ID.String())-8:]
 	return u, nil
+}
+
+// checkIdentityKey checks the provider and the subject of an identity,
+// recording a problem under prefix+"provider" or prefix+"subject".
+func checkIdentityKey(bad *commerce.ValidationError, prefix, provider, subject string) {
+	if !validProvider(provider) {
+		bad.Add(prefix+"provider", "required: 1 to 32 lowercase letters, digits, - or _")
+	}
+	if subject == "" || len(subject) > 255 || !utf8.ValidString(subject) || strings.IndexFunc(subject, unicode.IsControl) >= 0 {
+		bad.Add(prefix+"subject", "required: at most 255 bytes of printable UTF-8")
+	}
+}
+
+// plausibleEmail returns an email a provider reported, or "" when it is
+// not a plausible address: such an address is dropped rather than stored.
+func plausibleEmail(email string) string {
+	var bad commerce.ValidationError
+	if checkEmail(&bad, email, false); bad.Err() != nil {
+		return ""
+	}
+	return email
 }
 
 func validProvider(p string) bool {

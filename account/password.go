@@ -4,16 +4,13 @@ import (
 	"context"
 	"crypto/pbkdf2"
 	"crypto/rand"
-	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"hash"
 	"runtime"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/impactmuseum/commerce"
 )
@@ -27,16 +24,64 @@ const DefaultIterations = 600_000
 // hash cannot make a single sign-in take minutes of CPU.
 const MaxIterations = 10_000_000
 
-// Stored hashes use Django's format, so a Django shop's users can sign in
-// with the passwords they have:
+// Caps on the cost of the other hashes Verify reads, for the same reason
+// as MaxIterations: a stored hash over any of them is not verified but
+// reported as an *UnsupportedHashError. Each is far above what Django
+// writes by default.
+const (
+	// MaxArgon2Memory is the most memory, in KiB, of an Argon2 hash: 1 GiB,
+	// ten times Django's default of 100 MiB.
+	MaxArgon2Memory = 1 << 20
+	// MaxArgon2Work is the most memory × passes (time cost), in KiB, of an
+	// Argon2 hash: 4 GiB, twenty times Django's default of 100 MiB × 2.
+	MaxArgon2Work = 4 << 20
+	// MaxArgon2Threads is the most lanes (parallelism) of an Argon2 hash;
+	// Django's default is 8. Verify computes the lanes on as many
+	// goroutines.
+	MaxArgon2Threads = 64
+	// MaxBcryptCost is the highest BCrypt cost: each step doubles the
+	// work, and 16 is sixteen times Django's default of 12.
+	MaxBcryptCost = 16
+	// MaxScryptMemory is the most memory, in bytes, of a Scrypt hash
+	// (128·N·r): 1 GiB, 64 times Django's default of 16 MiB.
+	MaxScryptMemory = 1 << 30
+	// MaxScryptWork is the largest N·r·p of a Scrypt hash, 128 times
+	// Django 4.2's default (2¹⁴·8·1).
+	MaxScryptWork = 1 << 24
+)
+
+// ErrUnsupportedHash is what an *UnsupportedHashError wraps: a stored
+// password hash that the engine cannot verify, so that no password signs
+// its user in until the hash is replaced (by a password reset, say). It is
+// not a wrong password, and is reported apart from one so that an operator
+// can tell. It wraps commerce.ErrUnauthenticated.
+var ErrUnsupportedHash = fmt.Errorf("account: stored password hash cannot be verified: %w", commerce.ErrUnauthenticated)
+
+// UnsupportedHashError says why Verify cannot verify a stored hash. It
+// holds nothing of the hash but the name of its algorithm and the
+// parameters at fault, so it may be logged.
+type UnsupportedHashError struct {
+	// Algorithm is the hasher's name as Django spells it ("argon2",
+	// "crypt"), or "unknown" when the hash names none that Django ships.
+	Algorithm string
+	// Reason says what is wrong with the hash.
+	Reason string
+}
+
+func (e *UnsupportedHashError) Error() string {
+	return "account: cannot verify a stored " + e.Algorithm + " password hash: " + e.Reason
+}
+
+// Unwrap makes errors.Is(err, ErrUnsupportedHash) true.
+func (e *UnsupportedHashError) Unwrap() error { return ErrUnsupportedHash }
+
+// New hashes use Django's default format, so that a Django shop can move
+// its users over and back:
 //
 //	pbkdf2_sha256$<iterations>$<salt>$<base64 of the derived key>
+//
+// Verify reads every format Django ships (see djangohash.go).
 const (
-	algPBKDF2SHA256 = "pbkdf2_sha256"
-	// algPBKDF2SHA1 is Django's older PBKDF2 hasher. Its hashes still
-	// verify, and Verify asks for them to be replaced.
-	algPBKDF2SHA1 = "pbkdf2_sha1"
-
 	// saltLen is the length of Django's salts: 22 characters from 62 carry
 	// just over 128 bits. Shorter salts (Django used 12 until 3.2) are
 	// reported for rehashing, as Django does.
@@ -45,6 +90,10 @@ const (
 
 	// dummySalt salts the work done for a hash that cannot be verified.
 	dummySalt = "AAAAAAAAAAAAAAAAAAAAAA"
+
+	// unusablePrefix begins Django's unusable passwords
+	// (set_unusable_password), which no password matches.
+	unusablePrefix = "!"
 )
 
 // HasherOptions configure a Hasher. The zero value, or nil, gives the
@@ -63,8 +112,9 @@ type HasherOptions struct {
 	MaxConcurrent int
 }
 
-// Hasher hashes and verifies passwords with PBKDF2-HMAC-SHA256 in Django's
-// format. It is safe for concurrent use.
+// Hasher hashes passwords with PBKDF2-HMAC-SHA256 in Django's format, and
+// verifies hashes of every hasher Django ships. It is safe for concurrent
+// use.
 type Hasher struct {
 	iterations int
 	slots      chan struct{} // a semaphore: one element per hash in progress
@@ -117,42 +167,62 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 
 // Verify reports whether password matches the encoded hash, comparing in
 // constant time, and, when it does, whether encoded should be replaced by a
-// new Hash: because it has fewer iterations than the Hasher's setting, a
-// salt shorter than Django's current 22 characters, or another algorithm
-// (Django's pbkdf2_sha1). rehash is never true when ok is false.
+// new Hash. It reads every format Django ships, whatever the Hasher's
+// setting: PBKDF2-SHA256 and PBKDF2-SHA1, Argon2 (argon2id and argon2i,
+// version 1.3), BCrypt-SHA256 and BCrypt, Scrypt, and the legacy salted
+// SHA1 and MD5 and unsalted SHA1 and MD5.
 //
-// A malformed or empty encoded hash (a user without a password, Django's
-// unusable "!…" passwords, another algorithm, an iteration count above
-// MaxIterations) is not an error: Verify returns false after doing the work
-// of one verification at the Hasher's setting, so the time taken does not
-// tell such users apart. The only error is ctx's, as
-// commerce.ErrUnavailable, when it ends the wait for
-// a slot.
+// rehash is true, asking for the stronger hash of Hash in its place, for
+//   - a legacy hash: pbkdf2_sha1, sha1, md5 and the unsalted forms;
+//   - a pbkdf2_sha256 hash with fewer iterations than the Hasher's setting;
+//   - a salt shorter than Django's 22 characters (PBKDF2, Argon2, Scrypt);
+//   - an Argon2, BCrypt or Scrypt hash below a floor: Argon2 with less than
+//     7 MiB of memory or less than 35 MiB × passes (the least of OWASP's
+//     recommended settings), BCrypt below cost 10 (OWASP's least), Scrypt
+//     with N·r below 2¹⁷, 16 MiB (Django's default).
+//
+// Argon2, BCrypt and Scrypt hashes at or above their floor are kept: they
+// are slow (and the first and last memory-hard) by design, and replacing
+// them with PBKDF2 would gain nothing. rehash is never true when ok is
+// false.
+//
+// An empty encoded hash (a user without a password) or Django's unusable
+// "!…" password is no password: Verify returns false and no error. A hash
+// the engine cannot verify — an algorithm it does not know (Django's
+// crypt$…, say), Argon2d or Argon2 version 1.0, malformed fields, costs
+// above the caps that keep a forged hash from tying up the server
+// (MaxIterations, MaxArgon2Memory, MaxArgon2Work, MaxArgon2Threads,
+// MaxBcryptCost, MaxScryptMemory, MaxScryptWork) — is never taken for a
+// wrong password: Verify returns an *UnsupportedHashError, which wraps
+// ErrUnsupportedHash and names the algorithm and the reason.
+//
+// Either costs the work of one verification at the Hasher's setting, as
+// does a wrong password against a legacy hash or a PBKDF2 hash with fewer
+// iterations than the setting, so that the time taken does not tell such
+// users apart from the others or from unknown ones. The only other error
+// is ctx's, as commerce.ErrUnavailable, when it ends the wait for a slot.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, rehash bool, err error) {
 	if err := h.acquire(ctx); err != nil {
 		return false, false, err
 	}
 	defer h.release()
-	p, valid := parseHash(encoded)
-	if !valid {
+	if encoded == "" || strings.HasPrefix(encoded, unusablePrefix) {
 		h.dummyWork(password)
 		return false, false, nil
 	}
-	key, err := derive(p.newHash, password, p.salt, p.iterations)
+	stored, err := parseStored(encoded)
+	if err == nil {
+		ok, err = stored.matches(password)
+	}
 	if err != nil {
-		// FIPS 140-only mode refuses salts shorter than 128 bits, such as
-		// Django's older 12-character ones: such a hash cannot be checked.
 		h.dummyWork(password)
+		return false, false, err
+	}
+	if !ok {
+		stored.harden(h, password)
 		return false, false, nil
 	}
-	got := base64.StdEncoding.EncodeToString(key)
-	if subtle.ConstantTimeCompare([]byte(got), []byte(p.hash)) != 1 {
-		return false, false, nil
-	}
-	rehash = p.alg != algPBKDF2SHA256 ||
-		p.iterations < h.iterations ||
-		utf8.RuneCountInString(p.salt) < saltLen
-	return true, rehash, nil
+	return true, stored.weak(h), nil
 }
 
 // VerifyNothing does the work of one Verify at the Hasher's setting and
@@ -216,58 +286,4 @@ func newSalt() string {
 		}
 	}
 	return string(salt)
-}
-
-// parsedHash is an encoded hash taken apart.
-type parsedHash struct {
-	alg        string
-	newHash    func() hash.Hash
-	iterations int
-	salt       string
-	hash       string // base64, as stored
-}
-
-// parseHash takes encoded apart, reporting false if it is not a PBKDF2 hash
-// this package can verify.
-func parseHash(encoded string) (parsedHash, bool) {
-	// As Django does, split at the first three dollars only.
-	parts := strings.SplitN(encoded, "$", 4)
-	if len(parts) != 4 {
-		return parsedHash{}, false
-	}
-	p := parsedHash{alg: parts[0], salt: parts[2], hash: parts[3]}
-	switch p.alg {
-	case algPBKDF2SHA256:
-		p.newHash = sha256.New
-	case algPBKDF2SHA1:
-		p.newHash = sha1.New
-	default:
-		return parsedHash{}, false
-	}
-	n, ok := parseIterations(parts[1])
-	if !ok || p.salt == "" || p.hash == "" {
-		return parsedHash{}, false
-	}
-	p.iterations = n
-	return p, true
-}
-
-// parseIterations parses a decimal count in 1..MaxIterations. Unlike
-// strconv.Atoi it takes digits only (no sign) and stops early on long input.
-func parseIterations(s string) (int, bool) {
-	if s == "" {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-		if n > MaxIterations {
-			return 0, false
-		}
-	}
-	return n, n >= 1
 }

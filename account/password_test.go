@@ -2,8 +2,9 @@ package account
 
 import (
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
 	"errors"
-	"github.com/impactmuseum/commerce"
 	"regexp"
 	"strings"
 	"sync"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/impactmuseum/commerce"
 )
 
 // djangoHashes were made with Python's hashlib, which is what Django's
@@ -78,10 +81,16 @@ func TestEncodeMatchesDjango(t *testing.T) {
 		if v.iterations > 36000 {
 			continue // the costly ones are covered by TestVerifyDjangoHashes
 		}
-		p, ok := parseHash(v.encoded)
-		if !ok {
-			t.Fatalf("parseHash(%q) failed", v.encoded)
+		alg, rest, _ := strings.Cut(v.encoded, "$")
+		newHash := sha256.New
+		if alg == algPBKDF2SHA1 {
+			newHash = sha1.New
 		}
+		stored, err := parsePBKDF2(alg, newHash, rest)
+		if err != nil {
+			t.Fatalf("parsePBKDF2(%q): %v", v.encoded, err)
+		}
+		p := stored.(*pbkdf2Hash)
 		key, err := derive(p.newHash, v.password, p.salt, p.iterations)
 		if err != nil {
 			t.Fatal(err)
@@ -115,37 +124,52 @@ func TestVerifyMalformed(t *testing.T) {
 	if ok, _, _ := NewHasher(&HasherOptions{Iterations: 1000}).Verify(t.Context(), "password", good); !ok {
 		t.Fatal("the unaltered hash does not verify")
 	}
-	tests := []struct{ name, encoded string }{
-		{"empty", ""},
-		{"unusable", "!Xq3bR7mUe1pQ9zLk2vW8sT4nY6cH0jAfG5dE"},
-		{"other algorithm", "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA"},
-		{"bcrypt", "bcrypt_sha256$$2b$12$abcdefghijklmnopqrstuuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01"},
-		{"wrong prefix", strings.Replace(good, "pbkdf2_sha256", "pbkdf2_sha512", 1)},
-		{"upper-case prefix", strings.Replace(good, "pbkdf2_sha256", "PBKDF2_SHA256", 1)},
-		{"missing hash", "pbkdf2_sha256$1000$bj6PqFlYsgu2PKre2odjGT"},
-		{"empty hash", "pbkdf2_sha256$1000$bj6PqFlYsgu2PKre2odjGT$"},
-		{"empty salt", "pbkdf2_sha256$1000$$N6QRb+IVNV73AVOQOQ1RLhEXXA+xdVGcU0t24K93Vtg="},
-		{"algorithm only", "pbkdf2_sha256"},
-		{"dollars only", "$$$"},
-		{"bad base64", strings.Replace(good, "N6QRb+", "N6QRb*", 1)},
-		{"unpadded base64", strings.TrimSuffix(good, "=")},
-		{"extra part", good + "$extra"},
-		{"non-numeric iterations", strings.Replace(good, "$1000$", "$1e3$", 1)},
-		{"signed iterations", strings.Replace(good, "$1000$", "$+1000$", 1)},
-		{"negative iterations", strings.Replace(good, "$1000$", "$-1000$", 1)},
-		{"zero iterations", strings.Replace(good, "$1000$", "$0$", 1)},
-		{"empty iterations", strings.Replace(good, "$1000$", "$$", 1)},
-		{"huge iterations", strings.Replace(good, "$1000$", "$10000001$", 1)},
-		{"overflowing iterations", strings.Replace(good, "$1000$", "$99999999999999999999999999$", 1)},
-		{"spaces", " " + good},
-		{"not UTF-8", "pbkdf2_sha256$1000$\xff\xfe$N6QRb+IVNV73AVOQOQ1RLhEXXA+xdVGcU0t24K93Vtg="},
-	}
+	// No password: false and no error.
 	h := NewHasher(&HasherOptions{Iterations: 1000})
+	for _, enc := range []string{"", "!", "!Xq3bR7mUe1pQ9zLk2vW8sT4nY6cH0jAfG5dE", "!" + good} {
+		if ok, rehash, err := h.Verify(t.Context(), "password", enc); err != nil || ok || rehash {
+			t.Errorf("Verify(%q) = %v, %v, %v; want false, false, nil", enc, ok, rehash, err)
+		}
+	}
+	// Anything else that cannot be verified is an *UnsupportedHashError.
+	tests := []struct{ name, encoded, alg string }{
+		{"other algorithm", "pbkdf2_sha512" + strings.TrimPrefix(good, "pbkdf2_sha256"), algUnknown},
+		{"upper-case prefix", strings.Replace(good, "pbkdf2_sha256", "PBKDF2_SHA256", 1), algUnknown},
+		{"missing hash", "pbkdf2_sha256$1000$bj6PqFlYsgu2PKre2odjGT", algPBKDF2SHA256},
+		{"empty hash", "pbkdf2_sha256$1000$bj6PqFlYsgu2PKre2odjGT$", algPBKDF2SHA256},
+		{"empty salt", "pbkdf2_sha256$1000$$N6QRb+IVNV73AVOQOQ1RLhEXXA+xdVGcU0t24K93Vtg=", algPBKDF2SHA256},
+		{"algorithm only", "pbkdf2_sha256", algPBKDF2SHA256},
+		{"dollars only", "$$$", algUnknown},
+		{"bad base64", strings.Replace(good, "N6QRb+", "N6QRb*", 1), algPBKDF2SHA256},
+		{"unpadded base64", strings.TrimSuffix(good, "="), algPBKDF2SHA256},
+		{"short key", "pbkdf2_sha256$1000$bj6PqFlYsgu2PKre2odjGT$N6QRb+IVNV73AVOQOQ1RLhEXXA+xdVGc", algPBKDF2SHA256},
+		{"sha1 key length", strings.Replace(good, "pbkdf2_sha256", "pbkdf2_sha1", 1), algPBKDF2SHA1},
+		{"extra part", good + "$extra", algPBKDF2SHA256},
+		{"non-numeric iterations", strings.Replace(good, "$1000$", "$1e3$", 1), algPBKDF2SHA256},
+		{"signed iterations", strings.Replace(good, "$1000$", "$+1000$", 1), algPBKDF2SHA256},
+		{"negative iterations", strings.Replace(good, "$1000$", "$-1000$", 1), algPBKDF2SHA256},
+		{"zero iterations", strings.Replace(good, "$1000$", "$0$", 1), algPBKDF2SHA256},
+		{"leading zero", strings.Replace(good, "$1000$", "$01000$", 1), algPBKDF2SHA256},
+		{"empty iterations", strings.Replace(good, "$1000$", "$$", 1), algPBKDF2SHA256},
+		{"huge iterations", strings.Replace(good, "$1000$", "$10000001$", 1), algPBKDF2SHA256},
+		{"overflowing iterations", strings.Replace(good, "$1000$", "$99999999999999999999999999$", 1), algPBKDF2SHA256},
+		{"spaces", " " + good, algUnknown},
+	}
+	// A salt that is not UTF-8 is still a salt: the hash is of another
+	// password (or cannot be checked in FIPS 140-only mode).
+	notUTF8 := "pbkdf2_sha256$1000$\xff\xfe$N6QRb+IVNV73AVOQOQ1RLhEXXA+xdVGcU0t24K93Vtg="
+	if ok, rehash, err := h.Verify(t.Context(), "password", notUTF8); ok || rehash || err != nil && !errors.Is(err, ErrUnsupportedHash) {
+		t.Errorf("Verify(salt not UTF-8) = %v, %v, %v; want false, false", ok, rehash, err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ok, rehash, err := h.Verify(t.Context(), "password", tt.encoded)
-			if err != nil || ok || rehash {
-				t.Errorf("Verify(%q) = %v, %v, %v; want false, false, nil", tt.encoded, ok, rehash, err)
+			var unsupported *UnsupportedHashError
+			if !errors.As(err, &unsupported) || !errors.Is(err, ErrUnsupportedHash) || ok || rehash {
+				t.Fatalf("Verify(%q) = %v, %v, %v; want false, false, an *UnsupportedHashError", tt.encoded, ok, rehash, err)
+			}
+			if unsupported.Algorithm != tt.alg {
+				t.Errorf("Algorithm = %q, want %q", unsupported.Algorithm, tt.alg)
 			}
 		})
 	}
@@ -159,7 +183,7 @@ func TestUnverifiableHashTakesASlot(t *testing.T) {
 	var slots atomic.Int32
 	h.inSlot = func() { slots.Add(1) }
 	for _, enc := range []string{"", "pbkdf2_sha256$99999999$salt$hash"} {
-		if _, _, err := h.Verify(t.Context(), "password", enc); err != nil {
+		if _, _, err := h.Verify(t.Context(), "password", enc); err != nil && !errors.Is(err, ErrUnsupportedHash) {
 			t.Fatal(err)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 // nicknames and emails are unique by their folded form (commerce.Fold), and
 // an empty email is no email: any number of users may have none.
 type Repository interface {
+	ImportRepository
+
 	// CreateUser stores u and, if identity is not nil, links it to u in
 	// the same transaction. It returns a *TakenError naming the taken
 	// fields (username, nickname, email; at least one, as the backend
@@ -55,6 +57,61 @@ type Repository interface {
 	// a fixed number of queries, ordered by user id (byte order), then
 	// provider.
 	ListIdentitiesOf(ctx context.Context, userIDs []uuid.UUID) ([]Identity, error)
+}
+
+// ImportRepository reads and writes users in bulk, for Service.ImportUsers:
+// users made elsewhere, stored with their own ids, times and password
+// hashes. The service validates the users, checks what they refer to and
+// what they must not share, decides which are new, changed or unchanged,
+// and sets their versions; an adapter reads for it in a fixed number of
+// queries whatever the number of users, and writes each batch in one
+// transaction with multi-row statements.
+//
+// A write is conditional on what the service read, as an edit is: a user
+// with Version 1 must be new, and any other replaces the stored user whose
+// Version is one less. A write that finds otherwise — another writer got
+// there between the service's reads and the write — writes nothing and
+// returns the conflict, and the service reads again.
+type ImportRepository interface {
+	// FindHolders returns who holds the given values of the unique
+	// fields: for each field, a map from the folded value
+	// (commerce.Fold) to the id of the user who holds it, for the values
+	// that a user holds. Empty values are never held. The maps are never
+	// nil.
+	FindHolders(ctx context.Context, usernames, nicknames, emails []string) (Holders, error)
+	// FindIdentities returns the stored identities among keys, in any
+	// order; a key that names no identity is left out.
+	FindIdentities(ctx context.Context, keys []IdentityKey) ([]Identity, error)
+	// MissingProblems returns those of ids that name no problem, each
+	// once, in any order: the interests a user may not have.
+	MissingProblems(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
+	// ImportUsers stores us — at most commerce.ImportBatchSize users with
+	// distinct ids — in one transaction: each user with Version 1 is
+	// created, and each other one replaces the stored user with its id
+	// whose Version is one less. A user's interests become User.Interests
+	// and its identities become Identities, whose UserID is the user's.
+	// It returns ErrVersionConflict when a user is not as its Version
+	// says, a *TakenError when a username, nickname or email is held by
+	// a user other than the one that has it in us, or by two of us (or
+	// another error wrapping commerce.ErrConflict, when the backend
+	// cannot tell which value), ErrIdentityTaken when an identity is
+	// linked to another user or given twice, or ErrUnknownInterest when
+	// an interest names no problem; and then it writes nothing.
+	ImportUsers(ctx context.Context, us []ImportedUser) error
+}
+
+// Holders are the users who hold values of the unique fields, by field:
+// each map goes from a folded value (commerce.Fold) to the holder's id.
+type Holders struct {
+	Usernames map[string]uuid.UUID
+	Nicknames map[string]uuid.UUID
+	Emails    map[string]uuid.UUID
+}
+
+// IdentityKey names an identity: an account at a provider.
+type IdentityKey struct {
+	Provider string
+	Subject  string
 }
 
 // UserQuery selects a page of users for Repository.ListUsers.

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"slices"
 	"strconv"
@@ -54,10 +55,14 @@ const (
 	DefaultSignUpWindow = time.Hour
 )
 
+// MaxNicknameLen is the most characters a nickname has: a nickname is
+// shown beside posts and reviews, in a line. An importer shortens longer
+// ones.
+const MaxNicknameLen = 30
+
 // Limits of the fields of a user.
 const (
 	maxUsernameLen = 150
-	maxNicknameLen = 30
 	maxEmailLen    = 254
 	maxInterests   = 20
 	// maxSuffixTries bounds the search for a free nickname for a new
@@ -109,6 +114,10 @@ type Options struct {
 	// session goes on, so a retry can run it again; it must therefore be
 	// idempotent.
 	OnReplace func(ctx context.Context, old Session, userID uuid.UUID) error
+	// Logger receives a warning, once per user and algorithm, when a
+	// user's stored password hash cannot be verified (ErrUnsupportedHash),
+	// so that an operator can reset it. Default: slog.Default().
+	Logger *slog.Logger
 }
 
 // GuestCarts is what the account service needs of the shop's carts;
@@ -139,6 +148,8 @@ type Service struct {
 	signUpWindow           time.Duration
 	onReplace              func(ctx context.Context, old Session, userID uuid.UUID) error
 	guestCarts             GuestCarts
+	logger                 *slog.Logger
+	warned                 warnedSet // unverifiable hashes already logged
 }
 
 // NewService returns the account service. It panics if a store is nil.
@@ -161,10 +172,13 @@ func NewService(users Repository, sessions SessionStore, attempts AttemptStore, 
 		maxUserClient: opts.MaxUsernameClientFailures, maxUser: opts.MaxUsernameFailures,
 		maxClient: opts.MaxClientFailures, window: opts.FailureWindow,
 		maxSignUps: opts.MaxClientSignUps, signUpWindow: opts.SignUpWindow,
-		onReplace: opts.OnReplace, guestCarts: opts.GuestCarts,
+		onReplace: opts.OnReplace, guestCarts: opts.GuestCarts, logger: opts.Logger,
 	}
 	if s.hasher == nil {
 		s.hasher = NewHasher(nil)
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
 	}
 	if s.newID == nil {
 		s.newID = commerce.NewID
@@ -297,7 +311,10 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, current string) (S
 // username and client, per username and per client (see Options); past
 // any of the limits, sign-in answers a *TooManyAttemptsError until the
 // window ends, whatever the password. A hash weaker than the current
-// setting is replaced by a new one.
+// setting is replaced by a new one. A disabled user (User.Disabled) is
+// answered as a wrong password is, right password or not. So is a user
+// whose stored hash the engine cannot verify (ErrUnsupportedHash), which
+// is logged at WARN (Options.Logger) for an operator to reset.
 func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (SignedIn, error) {
 	var bad commerce.ValidationError
 	if strings.TrimSpace(c.Username) == "" {
@@ -323,11 +340,16 @@ func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (Si
 	case err != nil:
 		return SignedIn{}, err
 	}
-	ok, rehash, err := s.hasher.Verify(ctx, c.Password, u.PasswordHash)
+	ok, rehash, err := s.checkPassword(ctx, u, c.Password)
 	switch {
 	case err != nil:
 		return SignedIn{}, err
 	case !ok:
+		return SignedIn{}, s.fail(ctx, keys)
+	}
+	// A disabled user fails as a wrong password does, after the same
+	// work and counted the same, so that the answer tells nothing.
+	if u.Disabled {
 		return SignedIn{}, s.fail(ctx, keys)
 	}
 	// Attempts made at the same time as this one were let through by the
@@ -463,8 +485,12 @@ func (s *Service) countSignUp(ctx context.Context, client string) error {
 // client held (current), reporting it when it existed. create, when not
 // nil, stores the user: it runs after the new session is stored, so that a
 // session store that is down fails the sign-up before any user exists, and
-// a failed create removes the session again.
+// a failed create removes the session again. A disabled user gets no
+// session: ErrAccountDisabled.
 func (s *Service) startSession(ctx context.Context, u User, current string, create func() error) (SignedIn, error) {
+	if u.Disabled {
+		return SignedIn{}, ErrAccountDisabled
+	}
 	token, sess, err := s.newSession(ctx, u.ID, u.Staff)
 	if err != nil {
 		return SignedIn{}, err
@@ -591,11 +617,12 @@ func (s *Service) Account(ctx context.Context, actor commerce.Actor) (Account, e
 	return s.account(ctx, u)
 }
 
-// user reads the actor's user. A session whose user no longer exists is
-// treated as ended, not as a missing resource.
+// user reads the actor's user. A session whose user no longer exists, or
+// is disabled, is treated as ended, not as a missing resource: a session
+// that outlived its user's disabling can do nothing here.
 func (s *Service) user(ctx context.Context, actor commerce.Actor) (User, error) {
 	u, err := s.users.GetUser(ctx, actor.UserID)
-	if errors.Is(err, ErrUserNotFound) {
+	if errors.Is(err, ErrUserNotFound) || err == nil && u.Disabled {
 		return User{}, ErrSessionEnded
 	}
 	return u, err
@@ -619,7 +646,7 @@ func accountOf(u User, providers []string) Account {
 	return Account{
 		ID: u.ID, Username: u.Username, Nickname: u.Nickname, Email: u.Email,
 		Interests: slices.Clone(u.Interests), Staff: u.Staff, HasPassword: u.PasswordHash != "",
-		Identities: providers, CreatedAt: u.CreatedAt,
+		Identities: providers, CreatedAt: u.CreatedAt, Disabled: u.Disabled,
 	}
 }
 
@@ -714,7 +741,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor commerce.Actor, curr
 		if current == "" {
 			bad.Add("current_password", "required")
 		} else {
-			ok, _, err := s.hasher.Verify(ctx, current, u.PasswordHash)
+			ok, _, err := s.checkPassword(ctx, u, current)
 			if err != nil {
 				return err
 			}
@@ -822,7 +849,7 @@ func checkUsername(bad *commerce.ValidationError, s string) string {
 
 // checkNickname cleans s and checks it as a nickname.
 func checkNickname(bad *commerce.ValidationError, s string) string {
-	return bad.Text("nickname", s, commerce.TextRule{Max: maxNicknameLen, Required: true})
+	return bad.Text("nickname", s, commerce.TextRule{Max: MaxNicknameLen, Required: true})
 }
 
 func checkEmail(bad *commerce.ValidationError, s string, required bool) {

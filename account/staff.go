@@ -134,6 +134,11 @@ func (s *Service) SetStaff(ctx context.Context, actor commerce.Actor, userID uui
 // operator's command. No request may reach it — a route that called it
 // would let anyone make themselves staff. Staff make other users staff
 // with SetStaff, which checks the actor.
+//
+// A disabled user of that username is left as it is, and the answer is
+// ErrAccountDisabled: an account closed on purpose is not reopened by a
+// configuration, and an account that cannot sign in is not the staff
+// account asked for.
 func (s *Service) BootstrapStaff(ctx context.Context, username, password string) (Account, error) {
 	var bad commerce.ValidationError
 	username = checkUsername(&bad, username)
@@ -161,6 +166,8 @@ func (s *Service) BootstrapStaff(ctx context.Context, username, password string)
 			return s.account(ctx, u)
 		case err != nil:
 			return Account{}, err
+		case u.Disabled:
+			return Account{}, ErrAccountDisabled
 		}
 		ok, rehash, err := s.hasher.Verify(ctx, password, u.PasswordHash)
 		if err != nil {
@@ -194,13 +201,13 @@ func (s *Service) createStaff(ctx context.Context, username, password string) (U
 		ID: s.newID(), Username: username, PasswordHash: hash, Staff: true,
 		Interests: []uuid.UUID{}, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	u.Nickname = truncateRunes(username, maxNicknameLen)
+	u.Nickname = truncateRunes(username, MaxNicknameLen)
 	taken, err := s.users.FindTaken(ctx, uuid.Nil, "", u.Nickname, "")
 	if err != nil {
 		return User{}, err
 	}
 	if len(taken) > 0 {
-		u.Nickname = truncateRunes(username, maxNicknameLen-9) + "-" + u.ID.String()[len(u.ID.String())-8:]
+		u.Nickname = truncateRunes(username, MaxNicknameLen-9) + "-" + u.ID.String()[len(u.ID.String())-8:]
 	}
 	return u, s.users.CreateUser(ctx, u, nil)
 }

@@ -31,6 +31,18 @@
 // calls it at sign-in, when the cart service is its
 // account.Options.GuestCarts, as the reference server wires it.
 //
+// # Import
+//
+// [Service.ImportCarts] moves customers' open carts in from the system the
+// engine replaces: an operator's tool that takes no actor. A customer
+// whose cart is empty gets exactly the lines imported, checked as
+// [Service.Add] checks a line, with the times they were added; a cart
+// stored with the same lines is left unchanged, so an import can run
+// again, and a cart the customer filled or changed in the shop is kept as
+// it is (commerce.ImportKept). Carts are written
+// in transactions of at most commerce.ImportBatchSize, each in a few
+// multi-row statements ([Repository].ImportCarts).
+//
 // # Concurrency
 //
 // Every change goes through [Repository.Update], which the adapters run

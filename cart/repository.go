@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/impactmuseum/commerce"
 )
 
 // StoredLine is a cart line as a Repository stores it: a quantity and
@@ -49,4 +51,43 @@ type Repository interface {
 	// ErrProductNotFound if a new line names a product that does not exist
 	// (then nothing changes), or ErrSameCart if a and b are equal.
 	UpdatePair(ctx context.Context, a, b Key, at time.Time, fn func(a, b map[uuid.UUID]StoredLine) error) error
+
+	// ImportCarts replaces carts in one transaction. It reads what q
+	// names — the stored lines of the carts of q.Keys by product id
+	// (lines of deleted products left out), which of q.UserIDs exist, and
+	// the prices of the products of q.ProductIDs that exist — keeping
+	// those carts, users and products from changing under it until it
+	// commits, and calls decide with what it read. It then stores the
+	// carts that decide returns, whose keys q names, in multi-row
+	// statements, never one statement per cart: each cart's lines become
+	// exactly the lines given (none empties it), with their own AddedAt.
+	// If decide returns an error, nothing is written and ImportCarts
+	// returns it. An adapter may call decide again after a lost race (a
+	// deadlock retried), with what it reads then, so decide must only
+	// compute.
+	ImportCarts(ctx context.Context, q ImportQuery, decide func(ImportState) (map[Key]map[uuid.UUID]StoredLine, error)) error
+}
+
+// ImportQuery names what a batch of imported carts refers to, for
+// Repository.ImportCarts.
+type ImportQuery struct {
+	// Keys are the carts.
+	Keys []Key
+	// UserIDs are the customers whose carts they are.
+	UserIDs []uuid.UUID
+	// ProductIDs are the products their lines name.
+	ProductIDs []uuid.UUID
+}
+
+// ImportState is what the transaction of Repository.ImportCarts reads of
+// what an ImportQuery names.
+type ImportState struct {
+	// Carts holds the stored lines of the query's carts that have any,
+	// by key and product id.
+	Carts map[Key]map[uuid.UUID]StoredLine
+	// Users holds the query's user ids that exist.
+	Users map[uuid.UUID]bool
+	// Prices holds the current prices of the query's products that
+	// exist, by product id.
+	Prices map[uuid.UUID]commerce.Money
 }

@@ -18,6 +18,7 @@ type Repository interface {
 	BrandRepository
 	ProductRepository
 	ImageRepository
+	ImportRepository
 }
 
 // ImageRepository reads the images the catalog refers to, for sweeping
@@ -86,6 +87,50 @@ type ProductRepository interface {
 	// DeleteProduct deletes the product with id, or returns
 	// ErrProductNotFound.
 	DeleteProduct(ctx context.Context, id uuid.UUID) error
+}
+
+// ImportRepository reads and writes records in bulk, for the imports of
+// Service (ImportProblems, ImportBrands, ImportProducts): a catalog made
+// elsewhere, stored with its own ids and times. The service validates the
+// records, decides which are new, changed or unchanged and sets their
+// versions; an adapter reads and writes them, each write in one
+// transaction with multi-row statements.
+//
+// A write is conditional on the versions the service read, as an edit is:
+// a record with Version 1 must be new, and any other replaces the stored
+// record whose Version is one less. Otherwise — another writer stored the
+// record between the service's read and the write — the write returns
+// ErrVersionConflict and writes nothing, and the service reads again.
+type ImportRepository interface {
+	// GetProblems returns the stored problems among ids, in any order;
+	// an id that names no problem is left out.
+	GetProblems(ctx context.Context, ids []uuid.UUID) ([]Problem, error)
+	// GetBrands returns the stored brands among ids, as GetProblems does,
+	// with their problems' names.
+	GetBrands(ctx context.Context, ids []uuid.UUID) ([]Brand, error)
+	// GetProducts returns the stored products among ids, as GetProblems
+	// does, with their brands' names.
+	GetProducts(ctx context.Context, ids []uuid.UUID) ([]Product, error)
+
+	// ImportProblems stores ps, at most commerce.ImportBatchSize problems
+	// with distinct ids, in one transaction: each new one (Version 1) is
+	// created, each other one replaces the stored problem with its id
+	// whose Version is one less. It returns ErrVersionConflict when a
+	// problem is not as that says, and then writes nothing.
+	ImportProblems(ctx context.Context, ps []Problem) error
+	// ImportBrands stores bs as ImportProblems stores problems. It
+	// returns ErrProblemNotFound when a brand's Problem.ID names no
+	// problem, and then writes nothing. A brand whose name changes
+	// changes the search index of its products in the same transaction,
+	// as UpdateBrand does.
+	ImportBrands(ctx context.Context, bs []Brand) error
+	// ImportProducts stores ps as ImportProblems stores problems, and
+	// indexes them for search in the same transaction: a new product gets
+	// a seq as CreateProduct gives it (the products taken in id order),
+	// and a changed one's grams change as UpdateProduct changes them. It
+	// returns ErrBrandNotFound when a product's Brand names no brand, and
+	// then writes nothing.
+	ImportProducts(ctx context.Context, ps []Product) error
 }
 
 // StockRepository changes the tracked stock of products. Checkout uses it

@@ -32,13 +32,13 @@ func TestAddressText(t *testing.T) {
 		t.Run(tc.what, func(t *testing.T) {
 			in := ok
 			tc.edit(&in)
-			_, err := (&Service{}).address(in, "x.")
+			_, err := (&Service{}).address(in, "x.", true)
 			if got := commerce.FieldErrors(err); !maps.Equal(got, tc.want) {
 				t.Errorf("address: %v, want %v", got, tc.want)
 			}
 		})
 	}
-	a, err := (&Service{}).address(AddressInput{Recipient: " 김민준 ", Phone: " 010-1234-5678 ", Line1: "세종대로", Zipcode: "04524"}, "")
+	a, err := (&Service{}).address(AddressInput{Recipient: " 김민준 ", Phone: " 010-1234-5678 ", Line1: "세종대로", Zipcode: "04524"}, "", true)
 	if err != nil || a.Recipient != "김민준" || a.Phone != "010-1234-5678" {
 		t.Errorf("address = %+v, %v; want trimmed fields", a, err)
 	}

@@ -45,6 +45,19 @@
 // Each line total is the unit price times the quantity, rounded once to
 // the currency's digits; the total is the sum of the line totals.
 //
+// # Import
+//
+// [Service.ImportOrders] moves a shop's order history in from the system
+// the engine replaces: an operator's tool that takes no actor. Imported
+// orders are stored as they were, with any status, and take no stock,
+// touch no cart and charge nothing; the service computes their totals,
+// checks them by the order's rules (an address may lack a recipient or
+// phone number, a line's product may be gone) and numbers those without a
+// number from the time they were placed. An order stored with the same
+// values is left unchanged, so an import can run again; orders are
+// written in transactions of at most [commerce.ImportBatchSize], each in
+// a few multi-row statements ([Repository.ImportOrders]).
+//
 // # Privacy
 //
 // Customers see only their own orders: another customer's order is

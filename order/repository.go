@@ -40,6 +40,49 @@ type Repository interface {
 	// DeleteAddress deletes the address id of the customer userID, or
 	// returns ErrAddressNotFound (also when it is another customer's).
 	DeleteAddress(ctx context.Context, userID, id uuid.UUID) error
+
+	// ImportOrders writes one batch of imported orders in one
+	// transaction. It reads what q names — the stored orders with q.IDs,
+	// with their lines; the orders that hold q.Numbers; which of
+	// q.UserIDs and q.ProductIDs exist — keeping those orders, numbers
+	// and users from changing under it until it commits, and calls decide
+	// with what it read. It then writes the orders that decide returns,
+	// whose ids and numbers q names, in multi-row statements, never one
+	// statement per order: each replaces the stored order with its id,
+	// lines included, or is added. Neither stock nor carts change. If
+	// decide returns an error, nothing is written and ImportOrders
+	// returns it. An adapter may call decide again after a lost race (a
+	// deadlock retried), with what it reads then, so decide must only
+	// compute.
+	ImportOrders(ctx context.Context, q ImportQuery, decide func(ImportState) ([]Order, error)) error
+}
+
+// ImportQuery names what a batch of imported orders refers to, for
+// Repository.ImportOrders.
+type ImportQuery struct {
+	// IDs are the orders' ids.
+	IDs []uuid.UUID
+	// Numbers are the order numbers the batch may take.
+	Numbers []string
+	// UserIDs are the customers the orders belong to.
+	UserIDs []uuid.UUID
+	// ProductIDs are the products their lines name.
+	ProductIDs []uuid.UUID
+}
+
+// ImportState is what the transaction of Repository.ImportOrders reads of
+// what an ImportQuery names.
+type ImportState struct {
+	// Orders holds the stored orders with the query's ids, by id, with
+	// their lines.
+	Orders map[uuid.UUID]Order
+	// Numbers maps each of the query's numbers that an order holds to
+	// that order's id.
+	Numbers map[string]uuid.UUID
+	// Users and Products hold the query's user and product ids that
+	// exist.
+	Users    map[uuid.UUID]bool
+	Products map[uuid.UUID]bool
 }
 
 // Query selects a page of orders.

@@ -99,7 +99,7 @@ func (s *Service) AddAddress(ctx context.Context, actor commerce.Actor, in Addre
 	if !actor.SignedIn() {
 		return Address{}, ErrSignInRequired
 	}
-	a, err := s.address(in, "")
+	a, err := s.address(in, "", true)
 	if err != nil {
 		return Address{}, err
 	}
@@ -135,22 +135,25 @@ func (s *Service) DeleteAddress(ctx context.Context, actor commerce.Actor, id uu
 }
 
 // address validates in; prefix names the fields ("address." inside a
-// checkout).
-func (s *Service) address(in AddressInput, prefix string) (Address, error) {
+// checkout). With required, the recipient, phone, first line and postal
+// code must be given, as an address that goods are sent to needs them; an
+// imported order's copy of an address has what the old shop kept, and
+// then only the fields given are checked.
+func (s *Service) address(in AddressInput, prefix string, required bool) (Address, error) {
 	var bad commerce.ValidationError
 	a := Address{
-		Recipient: bad.Text(prefix+"recipient", in.Recipient, commerce.TextRule{Max: maxRecipientLen, Required: true}),
+		Recipient: bad.Text(prefix+"recipient", in.Recipient, commerce.TextRule{Max: maxRecipientLen, Required: required}),
 		Phone:     strings.TrimSpace(in.Phone),
-		Line1:     bad.Text(prefix+"line1", in.Line1, commerce.TextRule{Max: maxLineLen, Required: true}),
+		Line1:     bad.Text(prefix+"line1", in.Line1, commerce.TextRule{Max: maxLineLen, Required: required}),
 		Line2:     bad.Text(prefix+"line2", in.Line2, commerce.TextRule{Max: maxLineLen}),
 		City:      bad.Text(prefix+"city", in.City, commerce.TextRule{Max: maxCityLen}),
 		Zipcode:   strings.TrimSpace(in.Zipcode),
 		Note:      bad.Text(prefix+"note", in.Note, commerce.TextRule{Max: maxNoteLen}),
 	}
-	if !validPhone(a.Phone) {
+	if (required || a.Phone != "") && !validPhone(a.Phone) {
 		bad.Add(prefix+"phone", "must be a phone number such as 010-1234-5678")
 	}
-	if !validZipcode(a.Zipcode) {
+	if (required || a.Zipcode != "") && !validZipcode(a.Zipcode) {
 		bad.Add(prefix+"zipcode", "must be a postal code such as 04524")
 	}
 	return a, bad.Err()
@@ -250,7 +253,7 @@ func (s *Service) Checkout(ctx context.Context, actor commerce.Actor, in Checkou
 		}
 		addr = a
 	case in.Address != nil:
-		a, err := s.address(*in.Address, "address.")
+		a, err := s.address(*in.Address, "address.", true)
 		for f, m := range commerce.FieldErrors(err) {
 			bad.Add(f, m)
 		}

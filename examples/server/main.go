@@ -100,6 +100,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	accounts := account.NewService(store.users, store.sessions, store.attempts, &account.Options{
 		Hasher:           account.NewHasher(&account.HasherOptions{Iterations: cfg.iterations}),
 		MaxClientSignUps: cfg.signUpsPerHour,
+		// Names the users whose stored hash cannot be read, once each.
+		Logger: log,
 		// A guest's cart joins the customer's at sign-in, before the
 		// guest session ends.
 		GuestCarts: carts,

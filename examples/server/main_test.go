@@ -886,6 +886,12 @@ func lastUnits(t *testing.T, a, b *server, staff session) {
 	}
 	if count[http.StatusCreated] != units || count[http.StatusConflict] != buyers-units || len(count) != 2 {
 		t.Errorf("statuses %v, want %d × 201 and %d × 409", count, units, buyers-units)
+		for i, st := range statuses {
+			if st != http.StatusCreated && st != http.StatusConflict {
+				t.Errorf("buyer %d: %d %v", i, st, bodies[i])
+				break
+			}
+		}
 	}
 	t.Logf("orders placed through A: %d, through B: %d", perInstance[0], perInstance[1])
 

@@ -118,7 +118,9 @@ func TestEveryServiceMessageHasATranslation(t *testing.T) {
 		"must be a UUID such as 0190f3c2-8d7a-7b2e-9c41-5a6d3e2f1b0c": false,
 	}
 	for msg, where := range messages {
-		if apiOnly[msg] {
+		// The import methods (import.go) are an operator's tool: their
+		// messages go to an importer's report, never to a page.
+		if apiOnly[msg] || strings.Contains(where, "/import.go:") {
 			continue
 		}
 		if got := translate(msg); got == unknownMessage || strings.ContainsAny(got, "abcdefghijklmnopqrstuvwxyz") &&

@@ -46,6 +46,7 @@ type userRow struct {
 	UsernameKey  sql.NullString `bun:"username_key"`
 	PasswordHash string         `bun:"password_hash"`
 	Staff        bool           `bun:"staff"`
+	Disabled     bool           `bun:"disabled"`
 	Nickname     string         `bun:"nickname"`
 	NicknameKey  sql.NullString `bun:"nickname_key"`
 	Email        string         `bun:"email"`
@@ -64,7 +65,7 @@ type userRow struct {
 // no limit on the number of interests (group_concat_max_len is 1024 bytes
 // by default on MySQL) and no GROUP BY, whose functional-dependency rules
 // MariaDB and MySQL apply differently under ONLY_FULL_GROUP_BY.
-const userColumns = "u.id, u.username, u.password_hash, u.staff, u.nickname, u.email, " +
+const userColumns = "u.id, u.username, u.password_hash, u.staff, u.disabled, u.nickname, u.email, " +
 	"u.created_at, u.updated_at, u.version, ui.problem_id AS interest"
 
 type interestRow struct {
@@ -97,7 +98,7 @@ func foldKey(s string) sql.NullString {
 func userIn(u account.User) *userRow {
 	return &userRow{
 		ID: binID(u.ID), Username: u.Username, UsernameKey: foldKey(u.Username),
-		PasswordHash: u.PasswordHash, Staff: u.Staff,
+		PasswordHash: u.PasswordHash, Staff: u.Staff, Disabled: u.Disabled,
 		Nickname: u.Nickname, NicknameKey: foldKey(u.Nickname),
 		Email: u.Email, EmailKey: foldKey(u.Email),
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), Version: u.Version,
@@ -110,7 +111,7 @@ func userIn(u account.User) *userRow {
 func userOut(rows []userRow) account.User {
 	r := rows[0]
 	u := account.User{
-		ID: uuid.UUID(r.ID), Username: r.Username, PasswordHash: r.PasswordHash, Staff: r.Staff,
+		ID: uuid.UUID(r.ID), Username: r.Username, PasswordHash: r.PasswordHash, Staff: r.Staff, Disabled: r.Disabled,
 		Nickname: r.Nickname, Email: r.Email, Interests: make([]uuid.UUID, 0, len(rows)),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
 	}

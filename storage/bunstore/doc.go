@@ -84,8 +84,8 @@
 // or account write of several statements — runs under one retry policy: a
 // transaction that InnoDB aborts with a deadlock (1213) or a lock wait
 // timeout (1205) is rolled back and run again, after a random pause below
-// a ceiling that doubles each time (4, 8, 16, 32 ms), up to five runs in
-// all and never past the context's end; then it fails with
+// a ceiling that doubles each time (4, 8, 16, …, 256 ms), up to eight runs
+// in all and never past the context's end; then it fails with
 // commerce.ErrUnavailable. No other error runs a transaction again: after
 // a lost connection a COMMIT may have gone through. So the functions given
 // to Transactor.InTx and cart Update may run more than once. Every

@@ -20,7 +20,7 @@ import (
 
 // txRuns is the store's bound on the runs of one transaction, as its
 // package documentation gives it.
-const txRuns = 5
+const txRuns = 8
 
 // collideKey carries, in a context, the collider of a test's write.
 type collideKey struct{}

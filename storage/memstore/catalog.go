@@ -205,14 +205,20 @@ func (r catalogRepo) UpdateBrand(ctx context.Context, b catalog.Brand, ifVersion
 	}
 	b.Problem.Name = ""
 	s.brands[b.ID] = brandRecord{b: b, key: catalog.SearchKey(b.Name)}
-	if key := s.brands[b.ID].key; key != rec.key {
-		// Re-index the brand's products: their lists hold its name's grams.
-		for _, pid := range s.search.brands[b.ID] {
-			p := s.products[pid]
-			s.search.indexProduct(pid, p, p, rec.key, key)
-		}
-	}
+	s.renameBrand(b.ID, rec.key, s.brands[b.ID].key)
 	return nil
+}
+
+// renameBrand re-indexes the products of brand id when its name's search
+// key changes from before to after: their lists hold its name's grams.
+func (s *Store) renameBrand(id uuid.UUID, before, after string) {
+	if before == after {
+		return
+	}
+	for _, pid := range s.search.brands[id] {
+		p := s.products[pid]
+		s.search.indexProduct(pid, p, p, before, after)
+	}
 }
 
 func (r catalogRepo) DeleteBrand(ctx context.Context, id uuid.UUID) error {

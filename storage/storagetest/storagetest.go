@@ -67,10 +67,15 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 	}
 	t.Cleanup(h.Close)
 	t.Run("Catalog", func(t *testing.T) { runCatalogTests(t, h) })
+	t.Run("CatalogImport", func(t *testing.T) { runCatalogImportTests(t, h) })
 	t.Run("Accounts", func(t *testing.T) { runAccountTests(t, h) })
+	t.Run("UserImport", func(t *testing.T) { runUserImportTests(t, h) })
 	t.Run("Sessions", func(t *testing.T) { runSessionTests(t, h) })
 	t.Run("Board", func(t *testing.T) { runBoardTests(t, h) })
+	t.Run("PostImport", func(t *testing.T) { runPostImportTests(t, h) })
 	t.Run("Carts", func(t *testing.T) { runCartTests(t, h) })
+	t.Run("CartImport", func(t *testing.T) { runCartImportTests(t, h) })
 	t.Run("Orders", func(t *testing.T) { runOrderTests(t, h) })
+	t.Run("OrderImport", func(t *testing.T) { runOrderImportTests(t, h) })
 	t.Run("EndedContext", func(t *testing.T) { runContextTests(t, h) })
 }
