@@ -408,3 +408,44 @@ func checkShop(t *testing.T, tg *target, shop djangoShop, r *Report) {
 		}
 	}
 }
+
+// TestImportResumes stops an import half-way, as a crash or Ctrl-C
+// would, and runs it again: the second run writes what the first did not,
+// and the shop ends as after one whole run.
+func TestImportResumes(t *testing.T) {
+	dsn, mediaDir, shop := makeDjangoShop(t)
+	tg := newTarget(t)
+	ctx := context.Background()
+	db, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stopped, stop := context.WithCancel(ctx)
+	defer stop()
+	opts := Options{
+		From: db, Catalog: tg.catalog, Accounts: tg.accounts, Board: tg.board, Orders: tg.orders, Carts: tg.carts,
+		MediaDir: mediaDir, Images: tg.images,
+		// Stop once the products are in, before the users.
+		Progress: func(kind string, done, total int) {
+			if kind == KindProducts && done == total {
+				stop()
+			}
+		},
+	}
+	if _, err := Import(stopped, opts); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the stopped import: %v, want context.Canceled", err)
+	}
+	opts.Progress = nil
+	report, err := Import(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := report.Counts[KindProducts]; c.Unchanged != len(shop.Products) || c.Written() != 0 {
+		t.Errorf("products on the second run: %+v; want all %d unchanged", *c, len(shop.Products))
+	}
+	if c := report.Counts[KindUsers]; c.Created != len(shop.Users) {
+		t.Errorf("users on the second run: %+v; want all %d created", *c, len(shop.Users))
+	}
+	checkShop(t, tg, shop, report)
+}
