@@ -68,7 +68,8 @@ type Local interface {
 // of them; q.Search is not zero. It reads its grams' sets in windows — the
 // newest chunk (or, for a later page, the chunks from the one where the
 // page starts up), then, only while the page is not full, the 2, 4, 8, …
-// chunks below (one at a time from a Local source) — and in each it
+// chunks below, or all of them at once while the rank walked has had no
+// candidate (one at a time from a Local source) — and in each it
 // intersects the candidates, walks them from the highest seq, loading them
 // from src in batches, and keeps those that
 // q.Search.Rank matches (of the rank walked, with catalog.SortRelevance,
