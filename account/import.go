@@ -49,9 +49,9 @@ type ImportedUser struct {
 //     wrote it, Django's unusable "!…" included, or empty for none — and
 //     never parsed here: whether it verifies is sign-in's business. It
 //     must be printable text of at most 255 bytes;
-//   - the email may be empty for a user without a usable password (an
-//     empty or "!…" hash), who signs in through a provider, as
-//     UpdateProfile allows for such a user.
+//   - the email may be empty, unlike at sign-up: a shop's old users may
+//     have none (Django's createsuperuser asks for none, Kakao may share
+//     none), and they are not turned away.
 //
 // Each identity is checked as SignInExternal checks one: a provider of 1
 // to 32 lowercase letters, digits, - or _ (package social names its
@@ -238,9 +238,10 @@ func (s *Service) importBatch(ctx context.Context, batch []ImportedUser) ([]comm
 		case sameUser(old, u) && sameIdentities(identitiesOf[u.ID], rec.Identities):
 			out[j].Outcome = commerce.ImportUnchanged
 			continue
-		case old.UpdatedAt.After(u.UpdatedAt):
+		case old.UpdatedAt.After(u.UpdatedAt) || linkedSince(identitiesOf[u.ID], rec.Identities):
 			// Changed in the shop since (a password re-hashed at sign-in,
-			// a profile edited): the shop's record stays.
+			// a profile edited, a provider linked): the shop's record
+			// stays.
 			out[j].Outcome = commerce.ImportKept
 			continue
 		default:
@@ -352,7 +353,9 @@ func cleanImportedUser(in ImportedUser) (ImportedUser, error) {
 	u.Username = checkDjangoUsername(&bad, u.Username)
 	u.Nickname = checkNickname(&bad, u.Nickname)
 	u.Email = strings.TrimSpace(u.Email)
-	checkEmail(&bad, u.Email, usablePassword(u.PasswordHash))
+	// Optional, unlike at sign-up: a shop's old users may have none
+	// (Django's createsuperuser asks for none), and are not turned away.
+	checkEmail(&bad, u.Email, false)
 	switch {
 	case len(u.PasswordHash) > maxPasswordHashLen:
 		bad.Add("password_hash", fmt.Sprintf("must be at most %d bytes", maxPasswordHashLen))
@@ -442,4 +445,18 @@ func (e *importError) FieldErrors() map[string]string {
 
 func skipped(err error) commerce.ImportResult {
 	return commerce.ImportResult{Outcome: commerce.ImportSkipped, Err: err}
+}
+
+// linkedSince reports whether the stored identities hold one the imported
+// ones lack: a provider the user linked in the shop, which an import must
+// not take away.
+func linkedSince(stored, imported []Identity) bool {
+	for _, st := range stored {
+		if !slices.ContainsFunc(imported, func(im Identity) bool {
+			return im.Provider == st.Provider && im.Subject == st.Subject
+		}) {
+			return true
+		}
+	}
+	return false
 }

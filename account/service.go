@@ -645,7 +645,7 @@ func (s *Service) account(ctx context.Context, u User) (Account, error) {
 func accountOf(u User, providers []string) Account {
 	return Account{
 		ID: u.ID, Username: u.Username, Nickname: u.Nickname, Email: u.Email,
-		Interests: slices.Clone(u.Interests), Staff: u.Staff, HasPassword: u.PasswordHash != "",
+		Interests: slices.Clone(u.Interests), Staff: u.Staff, HasPassword: usablePassword(u.PasswordHash),
 		Identities: providers, CreatedAt: u.CreatedAt, Disabled: u.Disabled,
 	}
 }
@@ -681,7 +681,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor commerce.Actor, patch
 		}
 		if patch.Email.Set {
 			next.Email = strings.TrimSpace(patch.Email.Value)
-			checkEmail(&bad, next.Email, cur.Email != "" || cur.PasswordHash != "")
+			checkEmail(&bad, next.Email, cur.Email != "" || usablePassword(cur.PasswordHash))
 		}
 		if patch.Interests.Set {
 			next.Interests = interestSet(patch.Interests.Value)
@@ -731,7 +731,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor commerce.Actor, curr
 		return err
 	}
 	var bad commerce.ValidationError
-	if u.PasswordHash != "" {
+	if usablePassword(u.PasswordHash) {
 		// The session is the client, of this one username: its own
 		// count and the username's, not a per-client one.
 		keys := s.attemptKeys(u.Username, "session:"+actor.SessionID)[:2]

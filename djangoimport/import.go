@@ -90,10 +90,6 @@ type importer struct {
 	report *Report
 	log    *slog.Logger
 
-	// base is the time given to rows that have none (problems, brands):
-	// see recordTime.
-	base time.Time
-
 	problems  map[int64]uuid.UUID // posts_problem id → problem id
 	problemBy map[string]uuid.UUID
 	brands    map[int64]uuid.UUID // posts_brand id → brand id
@@ -136,9 +132,6 @@ func Import(ctx context.Context, opts Options) (*Report, error) {
 	if im.log == nil {
 		im.log = slog.Default()
 	}
-	if err := im.findBase(ctx); err != nil {
-		return nil, err
-	}
 	for _, step := range []struct {
 		kind string
 		run  func(context.Context) error
@@ -162,33 +155,16 @@ func Import(ctx context.Context, opts Options) (*Report, error) {
 	return im.report, nil
 }
 
-// findBase sets im.base to the earliest time in the Django database (a
-// user's joining, a product's creation), or the Unix epoch when it has
-// neither.
-func (im *importer) findBase(ctx context.Context) error {
-	var users, products sql.NullTime
-	if err := im.From.QueryRowContext(ctx, "SELECT MIN(date_joined) FROM auth_user").Scan(&users); err != nil {
-		return fmt.Errorf("djangoimport: reading auth_user: %w", err)
-	}
-	if err := im.From.QueryRowContext(ctx, "SELECT MIN(created_at) FROM products_product").Scan(&products); err != nil {
-		return fmt.Errorf("djangoimport: reading products_product: %w", err)
-	}
-	im.base = time.Unix(0, 0).UTC()
-	switch {
-	case users.Valid && (!products.Valid || users.Time.Before(products.Time)):
-		im.base = users.Time.UTC()
-	case products.Valid:
-		im.base = products.Time.UTC()
-	}
-	return nil
-}
+// Epoch is the time of the rows of the tables that keep none (problems,
+// brands): a fixed time before any shop's records, so that the same row
+// gets the same id on every run, whatever else changed in the database.
+var Epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// recordTime is the time of a row of a table that keeps none (problems,
-// brands): the earliest time of the database plus as many milliseconds as
-// the row's id, so that their ids sort as the Django ids did and every
-// run gives the same.
+// recordTime is the time of a row of a table that keeps no time: Epoch
+// plus as many milliseconds as the row's id, so that their ids sort as
+// the Django ids did.
 func (im *importer) recordTime(id int64) time.Time {
-	return im.base.Add(time.Duration(id) * time.Millisecond).Truncate(time.Microsecond)
+	return Epoch.Add(time.Duration(id) * time.Millisecond)
 }
 
 func sourceOf(table string, id int64) string { return table + ":" + strconv.FormatInt(id, 10) }
@@ -217,7 +193,6 @@ func (im *importer) photo(ctx context.Context, kind, src, field string, p sql.Nu
 		if im.MediaURL == "" {
 			return skip("no media folder or media URL was given")
 		}
-		im.report.Counts[KindPhotos].Created++
 		return strings.TrimSuffix(im.MediaURL, "/") + "/" + escapePath(rel), nil
 	}
 	if im.MediaDir == "" {
@@ -239,7 +214,6 @@ func (im *importer) photo(ctx context.Context, kind, src, field string, p sql.Nu
 		}
 		return "", fmt.Errorf("storing %s: %w", rel, err)
 	}
-	im.report.Counts[KindPhotos].Created++
 	return img.URL, nil
 }
 
@@ -337,7 +311,7 @@ func (im *importer) importBrands(ctx context.Context) error {
 				return err
 			}
 			homepage := strings.TrimSpace(r.Homepage)
-			if homepage != "" && !strings.Contains(homepage, "://") {
+			if u, err := url.Parse(homepage); homepage != "" && (err != nil || u.Scheme == "" || u.Host == "") {
 				im.report.conflict(Conflict{Kind: KindBrands, Source: src, Field: "homepage", Was: r.Homepage,
 					Now: "https://" + homepage, Reason: "a homepage needs a scheme"})
 				homepage = "https://" + homepage

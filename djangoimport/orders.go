@@ -102,6 +102,10 @@ func (im *importer) importOrders(ctx context.Context) error {
 					im.report.skip(KindOrders, line, fmt.Sprintf("the line's product (products_product:%d) was not imported: the line is left out", it.ProductID.Int64))
 					continue
 				}
+				if it.Quantity < 1 || it.Quantity > cart.MaxQuantity {
+					im.report.skip(KindOrders, line, fmt.Sprintf("the line's quantity %d is not between 1 and %d: the line is left out", it.Quantity, cart.MaxQuantity))
+					continue
+				}
 				lines = append(lines, order.Line{ProductID: p.id, Name: p.name, UnitPrice: p.price, Quantity: it.Quantity})
 			}
 			if len(lines) == 0 {

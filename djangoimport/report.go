@@ -120,7 +120,8 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 		c := r.Counts[k]
 		fmt.Fprintf(&b, "%-11s %8d %8d %8d %10d %8d %8d\n", k, c.Read, c.Created, c.Updated, c.Unchanged, c.Kept, c.Skipped)
 	}
-	b.WriteString("(kept: changed in the shop after the source; the shop's record stays)\n")
+	b.WriteString("(kept: changed in the shop after the source; the shop's record stays. Photos: read and skipped;\n" +
+		" the others are stored with their records, on every run, as the store keeps one copy of each.)\n")
 	if len(r.Conflicts) > 0 {
 		fmt.Fprintf(&b, "\n%d conflicts resolved:\n", len(r.Conflicts))
 		for _, c := range r.Conflicts {

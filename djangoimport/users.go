@@ -2,7 +2,6 @@ package djangoimport
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -51,12 +50,26 @@ func (im *importer) resolveNames(ctx context.Context) (map[int64]names, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Usernames first, all of them, so that a suffixed name never takes
-	// a name a later user holds as it is.
+	// Every name as it is first, so that a suffixed name never takes a
+	// name a later user holds as it is.
+	nicknames := make(map[int64]string, len(users))
 	for _, u := range users {
 		claim("username", u.Username)
+		nickname := strings.TrimSpace(u.Nickname.String)
+		if nickname == "" {
+			nickname = u.Username
+		}
+		if r := []rune(nickname); len(r) > account.MaxNicknameLen {
+			short := strings.TrimSpace(string(r[:account.MaxNicknameLen]))
+			im.report.conflict(Conflict{Kind: KindUsers, Source: sourceOf("auth_user", u.ID), Field: "nickname", Was: nickname, Now: short,
+				Reason: fmt.Sprintf("a nickname has at most %d characters", account.MaxNicknameLen)})
+			nickname = short
+		}
+		nicknames[u.ID] = nickname
+		claim("nickname", nickname)
 	}
 	seen := map[string]bool{}
+	seenNickname := map[string]bool{}
 	for _, u := range users {
 		src := sourceOf("auth_user", u.ID)
 		n := names{username: u.Username}
@@ -67,21 +80,14 @@ func (im *importer) resolveNames(ctx context.Context) (map[int64]names, error) {
 		} else {
 			seen[k] = true
 		}
-		nickname := strings.TrimSpace(u.Nickname.String)
-		if nickname == "" {
-			nickname = n.username
-		}
-		if r := []rune(nickname); len(r) > account.MaxNicknameLen {
-			short := strings.TrimSpace(string(r[:account.MaxNicknameLen]))
-			im.report.conflict(Conflict{Kind: KindUsers, Source: src, Field: "nickname", Was: nickname, Now: short,
-				Reason: fmt.Sprintf("a nickname has at most %d characters", account.MaxNicknameLen)})
-			nickname = short
-		}
+		nickname := nicknames[u.ID]
 		n.nickname = nickname
-		if !claim("nickname", nickname) {
+		if k := commerce.Fold(nickname); seenNickname[k] {
 			n.nickname = unique(nickname, u.ID, account.MaxNicknameLen, func(v string) bool { return claim("nickname", v) })
 			im.report.conflict(Conflict{Kind: KindUsers, Source: src, Field: "nickname", Was: nickname, Now: n.nickname,
 				Reason: "another user has this nickname (compared without case)"})
+		} else {
+			seenNickname[k] = true
 		}
 		email := strings.TrimSpace(u.CustEmail.String)
 		if email == "" {
@@ -174,11 +180,17 @@ func (im *importer) importUsers(ctx context.Context) error {
 				if rows[i].CustomerID.Valid {
 					im.customers[rows[i].CustomerID.Int64] = batch[i].User.ID
 				}
-				im.report.Counts[KindIdentities].Read += len(batch[i].Identities)
-				if results[i].Outcome == commerce.ImportUnchanged {
-					im.report.Counts[KindIdentities].Unchanged += len(batch[i].Identities)
-				} else {
-					im.report.Counts[KindIdentities].Created += len(batch[i].Identities)
+				c, n := im.report.Counts[KindIdentities], len(batch[i].Identities)
+				c.Read += n
+				switch results[i].Outcome {
+				case commerce.ImportCreated:
+					c.Created += n
+				case commerce.ImportUpdated:
+					c.Updated += n
+				case commerce.ImportKept:
+					c.Kept += n
+				default:
+					c.Unchanged += n
 				}
 			}
 		}
@@ -192,11 +204,8 @@ func (im *importer) importUsers(ctx context.Context) error {
 // alone.
 func emailRefused(err error) bool {
 	fields := commerce.FieldErrors(err)
-	if len(fields) == 1 {
-		_, ok := fields["email"]
-		return ok
-	}
-	return errors.Is(err, commerce.ErrConflict) && strings.Contains(err.Error(), "email")
+	_, ok := fields["email"]
+	return ok && len(fields) == 1
 }
 
 // user is the engine's user for the Django user r.
@@ -220,7 +229,20 @@ func (im *importer) user(r djangoUser, n names, socials []djangoSocial) account.
 		}
 	}
 	out := account.ImportedUser{User: u}
+	// allauth let a user link two accounts of one provider; the engine
+	// keeps one per provider: the last linked.
+	last := map[string]djangoSocial{}
 	for _, a := range socials {
+		if prev, ok := last[a.Provider]; ok {
+			im.report.conflict(Conflict{Kind: KindIdentities, Source: sourceOf("socialaccount_socialaccount", prev.ID), Field: "uid",
+				Was: prev.UID, Now: "", Reason: fmt.Sprintf("the user has a later %s account (%s); the engine keeps one per provider", a.Provider, a.UID)})
+		}
+		last[a.Provider] = a
+	}
+	for _, a := range socials {
+		if last[a.Provider].ID != a.ID {
+			continue
+		}
 		out.Identities = append(out.Identities, account.Identity{
 			Provider: a.Provider, Subject: a.UID, UserID: u.ID, Email: extraEmail(a.Provider, a.ExtraData),
 			CreatedAt: a.DateJoined.UTC().Truncate(time.Microsecond),

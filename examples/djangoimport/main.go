@@ -113,6 +113,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("%w: -to: the engine's database DSN is required (or -dry-run)", errUsage)
 	case c.mediaDir != "" && c.mediaURL != "":
 		return c, fmt.Errorf("%w: -media-url: give -media or -media-url, not both", errUsage)
+	case c.mediaStore != "" && c.mediaDir == "":
+		return c, fmt.Errorf("%w: -media-store: it is where the photos of -media go; give -media too", errUsage)
 	}
 	if c.mediaDir != "" {
 		if st, err := os.Stat(c.mediaDir); err != nil || !st.IsDir() {
