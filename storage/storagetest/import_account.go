@@ -33,6 +33,7 @@ func runUserImportTests(t *testing.T, h Harness) {
 		{"UnchangedOnSecondRun", testUserImportUnchanged},
 		{"Update", testUserImportUpdate},
 		{"KeptWhenChangedInTheShop", testUserImportKept},
+		{"KeptWhenLinkedInTheShop", testUserImportKeptLinked},
 		{"InvalidSkipped", testUserImportInvalid},
 		{"MissingReferenceSkipped", testUserImportMissingInterest},
 		{"ConflictsSkipped", testUserImportConflicts},
@@ -403,6 +404,32 @@ func testUserImportKept(t *testing.T, f *accountFixture) {
 	}
 }
 
+// testUserImportKeptLinked: a provider a user linked in the shop, which
+// changes no time of the user, is not taken away by an import run again.
+func testUserImportKeptLinked(t *testing.T, f *accountFixture) {
+	us := importedUsers("link", 6) // user 5 has a Google identity only
+	f.importUsers(t, us, commerce.ImportCreated)
+	in, err := f.svc.SignInExternal(f.ctx, commerce.Anonymous, account.ExternalUser{Provider: "google", Subject: "link-g5"}, "")
+	if err != nil || in.Account.ID != us[5].User.ID {
+		t.Fatalf("Google sign-in of the imported user: %+v, %v", in.Account, err)
+	}
+	actor, _, err := f.svc.Authenticate(f.ctx, in.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SignInExternal(f.ctx, actor, account.ExternalUser{Provider: "kakao", Subject: "link-k-shop"}, in.Token); err != nil {
+		t.Fatalf("linking Kakao in the shop: %v", err)
+	}
+	res, err := f.svc.ImportUsers(f.ctx, us)
+	want := []commerce.ImportOutcome{commerce.ImportUnchanged, commerce.ImportUnchanged, commerce.ImportUnchanged,
+		commerce.ImportUnchanged, commerce.ImportUnchanged, commerce.ImportKept}
+	wantUserOutcomes(t, res, err, want...)
+	ids, err := f.repo.ListIdentities(f.ctx, us[5].User.ID)
+	if err != nil || len(ids) != 2 {
+		t.Errorf("the user's identities after the import: %+v, %v; want Google and the Kakao linked in the shop", ids, err)
+	}
+}
+
 func testUserImportUpdate(t *testing.T, f *accountFixture) {
 	us := importedUsers("upd", 12)
 	f.importUsers(t, us, commerce.ImportCreated)
@@ -418,8 +445,7 @@ func testUserImportUpdate(t *testing.T, f *accountFixture) {
 	for k := range next {
 		next[k].Identities = slices.Clone(us[k].Identities)
 	}
-	next[0].Identities = next[0].Identities[:1]                              // google dropped
-	next[0].Identities[0].Subject = "upd-k0-again"                           // kakao replaced
+	next[0].Identities = next[0].Identities[:1]                              // google dropped: kept
 	next[1].User.Staff = !next[1].User.Staff                                 // signed out
 	next[2].User.PasswordHash = "pbkdf2_sha256$1000$c2FsdA$YWJjZGVmZ2hpams=" // signed out
 	next[4].User.Nickname = "새별명"                                            // keeps its session
@@ -430,19 +456,25 @@ func testUserImportUpdate(t *testing.T, f *accountFixture) {
 	for k := range want {
 		want[k] = commerce.ImportUnchanged
 	}
-	for _, k := range []int{0, 1, 2, 4, 6, 9} {
+	for _, k := range []int{1, 2, 4, 6, 9} {
 		want[k] = commerce.ImportUpdated
 	}
+	// An identity the import lacks may have been linked in the shop:
+	// the user is kept as the shop has them.
+	want[0] = commerce.ImportKept
 	wantUserOutcomes(t, res, err, want...)
 	for k := range next {
-		version := int64(1)
-		if want[k] == commerce.ImportUpdated {
-			version = 2
+		switch want[k] {
+		case commerce.ImportUpdated:
+			f.checkUsersStored(t, next[k:k+1], 2)
+		case commerce.ImportKept:
+			f.checkUsersStored(t, us[k:k+1], 1)
+		default:
+			f.checkUsersStored(t, next[k:k+1], 1)
 		}
-		f.checkUsersStored(t, next[k:k+1], version)
 	}
-	if _, err := f.repo.GetIdentity(f.ctx, "google", "upd-g0"); !errors.Is(err, account.ErrIdentityNotFound) {
-		t.Errorf("a dropped identity is still linked: %v", err)
+	if _, err := f.repo.GetIdentity(f.ctx, "google", "upd-g0"); err != nil {
+		t.Errorf("an identity the import lacks was taken away: %v", err)
 	}
 	for k, token := range sessions {
 		_, _, err := f.svc.Authenticate(f.ctx, token)
@@ -469,7 +501,7 @@ func testUserImportInvalid(t *testing.T, f *accountFixture) {
 		{"no nickname", func(u *account.ImportedUser) { u.User.Nickname = "" }, []string{"nickname"}},
 		{"a nickname of 31 letters", func(u *account.ImportedUser) { u.User.Nickname = strings.Repeat("닉", 31) }, []string{"nickname"}},
 		{"a bad email", func(u *account.ImportedUser) { u.User.Email = "not an address" }, []string{"email"}},
-		{"no email with a password", func(u *account.ImportedUser) { u.User.Email = "" }, []string{"email"}},
+		{"no email with a password", func(u *account.ImportedUser) { u.User.Email = "" }, nil},
 		{"no email nor password", func(u *account.ImportedUser) { u.User.Email, u.User.PasswordHash = "", "" }, nil},
 		{"no email, an unusable password", func(u *account.ImportedUser) { u.User.Email, u.User.PasswordHash = "", unusableHash }, nil},
 		{"a hash of 256 bytes", func(u *account.ImportedUser) { u.User.PasswordHash = strings.Repeat("a", 256) }, []string{"password_hash"}},
