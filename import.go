@@ -66,7 +66,8 @@ const ImportBatchSize = 500
 // timestamp is at's millisecond and whose next 12 bits are at's
 // microsecond within it, so that ids sort as the records' times do, and
 // whose remaining 62 bits come from a SHA-256 of source, so that every run
-// gives a record the same id.
+// gives a record the same id. UUIDv7 counts from 1970: records made before
+// it do not sort by time.
 func ImportedID(at time.Time, source string) uuid.UUID {
 	at = at.UTC()
 	ms := at.UnixMilli()
