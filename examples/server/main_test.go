@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -747,6 +748,17 @@ func (p *proxy) close() {
 func TestRunTwoInstances(t *testing.T) {
 	dsn := testdb.MySQLDSN(t)
 	redisURL, prefix := testdb.RedisURL(t)
+	// lastUnits sends 200 requests at once. The client's defaults fail
+	// fast, dialling a connection in at most 150 ms; on a CI machine busy
+	// with the -race tests of other packages, a burst of new connections
+	// took longer and answered 503. The race is about stock, not dials:
+	// each instance keeps connections dialled ahead, and waits longer for
+	// one, as a deployment expecting such bursts would set its URL.
+	sep := "?"
+	if strings.Contains(redisURL, "?") {
+		sep = "&"
+	}
+	redisURL += sep + "min_idle_conns=16&dial_timeout=1s&pool_timeout=1s"
 	env := map[string]string{
 		"COMMERCE_MYSQL_DSN":           dsn,
 		"COMMERCE_REDIS_URL":           redisURL,
@@ -847,17 +859,30 @@ func lastUnits(t *testing.T, a, b *server, staff session) {
 	bodies := make([]map[string]any, buyers)
 	ready := make(chan struct{})
 	var failed sync.Map
+	var retried atomic.Int64
 	for i := range buyers {
 		wg.Go(func() {
 			<-ready
-			status, body, err := instances[i%2].send(ctx, "POST", "/api/orders", map[string]any{
-				"product_id": product, "quantity": 1, "payment_method": "card",
-				"address": map[string]any{"recipient": "구매자", "phone": "010-0000-0000", "line1": "서울 중구 세종대로 110", "zipcode": "04524"},
-			}, tokens[i], http.Header{"Idempotency-Key": {fmt.Sprintf("race-%d", i)}})
-			if err != nil {
-				failed.Store(i, err)
+			// A 503 says "try again shortly": a client does, with the
+			// same Idempotency-Key, so an order placed by an attempt
+			// whose answer was lost is not placed twice. On a machine
+			// busy with other tests, a few of 200 requests at once can
+			// outwait the server's deadline for Redis or MariaDB.
+			for attempt := 1; ; attempt++ {
+				status, body, err := instances[i%2].send(ctx, "POST", "/api/orders", map[string]any{
+					"product_id": product, "quantity": 1, "payment_method": "card",
+					"address": map[string]any{"recipient": "구매자", "phone": "010-0000-0000", "line1": "서울 중구 세종대로 110", "zipcode": "04524"},
+				}, tokens[i], http.Header{"Idempotency-Key": {fmt.Sprintf("race-%d", i)}})
+				if err != nil {
+					failed.Store(i, err)
+				}
+				statuses[i], bodies[i] = status, body
+				if status != http.StatusServiceUnavailable || attempt == 5 {
+					break
+				}
+				retried.Add(1)
+				time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
 			}
-			statuses[i], bodies[i] = status, body
 		})
 	}
 	close(ready)
@@ -893,7 +918,7 @@ func lastUnits(t *testing.T, a, b *server, staff session) {
 			}
 		}
 	}
-	t.Logf("orders placed through A: %d, through B: %d", perInstance[0], perInstance[1])
+	t.Logf("orders placed through A: %d, through B: %d; %d answers of 503 tried again", perInstance[0], perInstance[1], retried.Load())
 
 	for _, s := range instances {
 		status, p, err := s.send(ctx, "GET", "/api/products/"+product, nil, "", nil)
