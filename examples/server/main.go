@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,13 +17,10 @@ import (
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/account/social"
-	"github.com/impactmuseum/commerce/board"
-	"github.com/impactmuseum/commerce/cart"
-	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/examples/internal/shop"
 	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/examples/storefront"
 	"github.com/impactmuseum/commerce/internal/demo"
-	"github.com/impactmuseum/commerce/order"
 	"github.com/impactmuseum/commerce/storage/bunstore"
 	"github.com/impactmuseum/commerce/storage/memstore"
 	"github.com/impactmuseum/commerce/storage/redisstore"
@@ -58,11 +54,6 @@ func main() {
 	}
 }
 
-// shopCurrency is the currency the shop sells in: the catalog refuses
-// prices in another, and carts and orders sum in it. It is set here once
-// for the three services.
-const shopCurrency = "KRW"
-
 // run configures and starts the server, and serves until ctx ends; then it
 // shuts down gracefully and returns nil. A bad setting, storage that does
 // not answer in time or refuses the connection, or an address that cannot
@@ -88,29 +79,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer images.Close()
-	cat := catalog.NewService(store.catalog, &catalog.Options{Media: images, Currency: shopCurrency})
+	svc := shop.New(store.Storage, shop.Options{
+		Images:           images,
+		Hasher:           account.NewHasher(&account.HasherOptions{Iterations: cfg.iterations}),
+		MaxClientSignUps: cfg.signUpsPerHour,
+		Logger:           log,
+	})
 	if cfg.demo {
-		// The demo is loaded by an actor made here, through the service,
-		// which validates it like any staff write.
-		if err := demo.Load(ctx, store.lock, cat, commerce.StaffActor(commerce.NewID())); err != nil {
+		if err := shop.LoadDemoCatalog(ctx, store.Storage, svc); err != nil {
 			return fmt.Errorf("loading the demo (%s): %w", cfg.source["demo"], err)
 		}
 	}
-	carts := cart.NewService(store.carts, store.catalog, &cart.Options{Currency: shopCurrency})
-	accounts := account.NewService(store.users, store.sessions, store.attempts, &account.Options{
-		Hasher:           account.NewHasher(&account.HasherOptions{Iterations: cfg.iterations}),
-		MaxClientSignUps: cfg.signUpsPerHour,
-		// Names the users whose stored hash cannot be read, once each.
-		Logger: log,
-		// A guest's cart joins the customer's at sign-in, before the
-		// guest session ends.
-		GuestCarts: carts,
-	})
-	orders := order.NewService(store.orders, store.tx, &order.Options{Payments: payments(), Currency: shopCurrency})
-	notices := board.NewService(store.board, nil)
 	var firstStaff *account.Account
 	for _, st := range cfg.staff {
-		acct, err := accounts.BootstrapStaff(ctx, st.username, st.password)
+		acct, err := svc.Accounts.BootstrapStaff(ctx, st.username, st.password)
 		if err != nil {
 			// The service's messages name fields and rules, never the
 			// password itself.
@@ -122,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	if cfg.demo {
-		if err := loadDemoBoard(ctx, store.lock, notices, accounts, store.users, firstStaff, log); err != nil {
+		if err := shop.LoadDemoBoard(ctx, store.Storage, svc, firstStaff, log); err != nil {
 			return fmt.Errorf("loading the demo board (%s): %w", cfg.source["demo"], err)
 		}
 	}
@@ -130,7 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	names := make([]string, 0, len(cfg.providers))
 	// Sign-ins in progress are kept beside the sessions, so that any
 	// instance can complete a sign-in that another began.
-	states, _ := store.sessions.(account.SignInStateStore)
+	states, _ := store.Sessions.(account.SignInStateStore)
 	for _, p := range cfg.providers {
 		newProvider := social.Google
 		if p.name == "kakao" {
@@ -141,21 +123,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		names = append(names, p.name)
 	}
 
-	a := api.New(api.Services{Catalog: cat, Accounts: accounts, Carts: carts, Orders: orders, Board: notices}, &api.Options{
+	a := api.New(svc.API(), &api.Options{
 		Logger:        log,
 		Ready:         store.ping,
 		Static:        demo.Images(),
 		Providers:     providers,
 		SecureCookies: cfg.secureCookies,
 	})
-	shop := storefront.New(storefront.Services{Catalog: cat, Accounts: accounts, Carts: carts, Orders: orders, Board: notices},
+	pages := storefront.New(svc.Storefront(),
 		&storefront.Options{
 			Logger:        log,
 			Providers:     providers,
 			SecureCookies: cfg.secureCookies,
 		})
 	srv := &http.Server{
-		Handler:           newHandler(a, shop, images),
+		Handler:           newHandler(a, pages, images),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -173,7 +155,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	if cfg.mediaSweep > 0 {
-		go sweepMedia(sweepCtx, images, cat, cfg.mediaSweep, log)
+		go sweepMedia(sweepCtx, images, svc.Catalog, cfg.mediaSweep, log)
 	}
 
 	served := make(chan error, 1)
@@ -195,65 +177,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// payments are the reference server's payment providers: cards and mobile
-// payments go through one fake provider that pays at once (no money
-// moves: replace it with a real provider to sell), bank transfers stay
-// pending until staff mark the order paid.
-func payments() map[order.PaymentMethod]order.PaymentProvider {
-	fake := &order.FakeCardProvider{}
-	return map[order.PaymentMethod]order.PaymentProvider{
-		order.Card:         fake,
-		order.Mobile:       fake,
-		order.BankTransfer: order.ManualProvider{},
-	}
-}
-
-// demoAuthor is the username of the staff account that signs the demo
-// notices when COMMERCE_BOOTSTRAP_STAFF names none.
-const demoAuthor = "museum"
-
-// loadDemoBoard posts the demo notices unless the board has posts, under
-// the demo's lock (see demo.LoadBoard), so that of several instances that
-// start together one posts them and makes their author.
-func loadDemoBoard(ctx context.Context, lock demo.Locker, notices *board.Service, accounts *account.Service,
-	users account.Repository, staff *account.Account, log *slog.Logger) error {
-	return demo.LoadBoard(ctx, lock, notices, func(ctx context.Context) (commerce.Actor, error) {
-		return demoNoticesAuthor(ctx, accounts, users, staff, log)
-	})
-}
-
-// demoNoticesAuthor returns the author of the demo notices, a real staff
-// user: the first bootstrap staff account, or else the account demoAuthor,
-// made staff with a random password that nobody learns. A customer who
-// took that username is never made staff: the author is then
-// commerce.Anonymous and the board stays empty, with a warning.
-func demoNoticesAuthor(ctx context.Context, accounts *account.Service, users account.Repository,
-	staff *account.Account, log *slog.Logger) (commerce.Actor, error) {
-	if staff != nil {
-		return commerce.StaffActor(staff.ID), nil
-	}
-	u, err := users.GetUserByUsername(ctx, demoAuthor)
-	switch {
-	case err == nil && u.Staff:
-	case err == nil:
-		log.Warn("the demo board is not loaded: its author's username belongs to a customer; "+
-			"name a staff account in COMMERCE_BOOTSTRAP_STAFF", "username", demoAuthor)
-		return commerce.Anonymous, nil
-	case errors.Is(err, account.ErrUserNotFound):
-		// The password is never shown or logged: nobody signs in as the
-		// demo's author.
-		acct, err := accounts.BootstrapStaff(ctx, demoAuthor, rand.Text()+rand.Text())
-		if err != nil {
-			return commerce.Anonymous, fmt.Errorf("staff account %q: %w", demoAuthor, err)
-		}
-		log.Info("staff account made to sign the demo notices; nobody knows its password", "username", demoAuthor)
-		u.ID = acct.ID
-	default:
-		return commerce.Anonymous, err
-	}
-	return commerce.StaffActor(u.ID), nil
-}
-
 func newLogger(format string, w io.Writer) *slog.Logger {
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, nil))
@@ -263,19 +186,9 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 
 // storage is what the server stores in.
 type storage struct {
+	shop.Storage
 	name         string // "memory" or "mysql", for the log
 	sessionsName string // "memory" or "redis", for the log
-	catalog      catalog.Repository
-	users        account.Repository
-	carts        cart.Repository
-	orders       order.Repository
-	tx           order.Transactor
-	board        board.Repository
-	sessions     account.SessionStore
-	attempts     account.AttemptStore
-	// lock runs the demo's loading once across the instances that share
-	// the database.
-	lock demo.Locker
 	// ping checks the database and Redis, for /readyz.
 	ping  func(context.Context) error
 	close func()
@@ -294,7 +207,7 @@ func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, e
 			log.Warn("sessions are in memory: they end when the server stops, and other instances do not see them; set " +
 				cfg.source["redis-url"] + " to share them")
 			mem := memstore.New(nil)
-			st.sessions, st.attempts = mem.Sessions(), mem.Attempts()
+			st.Sessions, st.Attempts = mem.Sessions(), mem.Attempts()
 		}
 		st.sessionsName = "memory"
 		return st, nil
@@ -312,7 +225,7 @@ func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, e
 		st.close()
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	st.sessionsName, st.sessions, st.attempts = "redis", rs.Sessions(), rs.Attempts()
+	st.sessionsName, st.Sessions, st.Attempts = "redis", rs.Sessions(), rs.Attempts()
 	pingDB, closeDB := st.ping, st.close
 	st.ping = func(ctx context.Context) error {
 		if err := pingDB(ctx); err != nil {
@@ -333,13 +246,8 @@ func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, e
 // MySQL when a DSN is set. The in-memory store keeps sessions too.
 func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, error) {
 	if cfg.dsn == "" {
-		s := memstore.New(nil)
-		return &storage{
-			name: "memory", catalog: s.Catalog(), users: s.Accounts(),
-			carts: s.Carts(), orders: s.Orders(), tx: s.Transactor(), board: s.Board(),
-			sessions: s.Sessions(), attempts: s.Attempts(), lock: s,
-			ping: s.Ping, close: func() {},
-		}, nil
+		st, s := shop.Memory()
+		return &storage{Storage: st, name: "memory", ping: s.Ping, close: func() {}}, nil
 	}
 	source := cfg.source["mysql-dsn"]
 	db, err := bunstore.Open(cfg.dsn)
@@ -356,15 +264,12 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, 
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return &storage{
-		name:    "mysql",
-		catalog: s.Catalog(),
-		users:   s.Accounts(),
-		carts:   s.Carts(),
-		orders:  s.Orders(),
-		tx:      s.Transactor(),
-		board:   s.Board(),
-		lock:    s,
-		ping:    s.Ping,
+		Storage: shop.Storage{
+			Catalog: s.Catalog(), Users: s.Accounts(), Carts: s.Carts(), Orders: s.Orders(),
+			Tx: s.Transactor(), Board: s.Board(), Lock: s,
+		},
+		name: "mysql",
+		ping: s.Ping,
 		close: func() {
 			if err := db.Close(); err != nil {
 				log.Warn("closing the database", "err", err)

@@ -305,11 +305,8 @@ func (s *Storefront) route(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var next http.HandlerFunc = s.NotFound
-	if allow := web.Allowed(s.mux, r); allow != "" {
-		w.Header().Set("Allow", allow)
-		next = func(w http.ResponseWriter, r *http.Request) {
-			s.errorPage(w, r, http.StatusMethodNotAllowed, "")
-		}
+	if web.Allowed(s.mux, r) != "" {
+		next = s.MethodNotAllowed
 	}
 	s.Authenticate(next).ServeHTTP(w, r)
 }
@@ -346,19 +343,48 @@ func (s *Storefront) Authenticate(next http.Handler) http.Handler {
 
 // Middleware wraps next with what every page needs: security headers, a
 // request log, panic recovery and a request timeout. Handler applies it
-// already; use it around another router that mounts Routes.
+// already; use it around another router that mounts Routes, or use Headers
+// and Timeout beside that router's own logging and recovery.
 func (s *Storefront) Middleware(next http.Handler) http.Handler {
-	logged := web.Logged(s.log, web.Timeouts{Request: s.timeout, Upload: s.uploadTimeout}, func(w http.ResponseWriter, r *http.Request) {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
-	}, next)
+	logged := web.Logged(s.log, web.Timeouts{Request: s.timeout, Upload: s.uploadTimeout}, s.InternalError, next)
+	return s.Headers(logged)
+}
+
+// Headers wraps next with the pages' security headers: nosniff, no
+// framing, a same-origin referrer and the Content-Security-Policy.
+// Middleware applies it.
+func (s *Storefront) Headers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		logged.ServeHTTP(w, r)
+		next.ServeHTTP(w, r)
 	})
+}
+
+// Timeout bounds each request's context by Options.RequestTimeout, and an
+// upload's by Options.UploadTimeout. Middleware applies it.
+func (s *Storefront) Timeout(next http.Handler) http.Handler {
+	return web.Timeout(web.Timeouts{Request: s.timeout, Upload: s.uploadTimeout}, next)
+}
+
+// InternalError answers the shop's 500 page, which says nothing of the
+// cause: for a router's panic recovery, which has logged the cause
+// already.
+func (s *Storefront) InternalError(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusInternalServerError, "")
+}
+
+// MethodNotAllowed answers the shop's 405 page with the Allow header,
+// which it takes from the storefront's own routes: for a request whose
+// path is a page but whose method is not.
+func (s *Storefront) MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	if allow := web.Allowed(s.mux, r); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	s.errorPage(w, r, http.StatusMethodNotAllowed, "")
 }
 
 // contentSecurityPolicy allows the page's own stylesheet, script and

@@ -106,21 +106,12 @@ func IsUpload(r *http.Request) bool {
 }
 
 // Logged wraps next with a request log line per request, a timeout on
-// its context, and panic recovery: a panic is logged with its stack, and
-// onPanic answers the request if nothing was written yet.
+// its context (Timeout), and panic recovery: a panic is logged with its
+// stack, and onPanic answers the request if nothing was written yet.
 func Logged(log *slog.Logger, timeouts Timeouts, onPanic http.HandlerFunc, next http.Handler) http.Handler {
+	next = Timeout(timeouts, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		timeout := timeouts.Request
-		if timeouts.Upload > 0 && IsUpload(r) {
-			timeout = timeouts.Upload
-			// A photo over a phone's connection takes longer than the
-			// server's ReadTimeout allows any request; a writer that
-			// cannot move its deadlines (a test's recorder) has none.
-			rc := http.NewResponseController(w)
-			_ = rc.SetReadDeadline(start.Add(timeout))
-			_ = rc.SetWriteDeadline(start.Add(timeout + 5*time.Second))
-		}
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
@@ -141,9 +132,30 @@ func Logged(log *slog.Logger, timeouts Timeouts, onPanic http.HandlerFunc, next 
 				"duration", time.Since(start),
 			)
 		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// Timeout bounds the context of each request by timeouts: an upload
+// (IsUpload) by Upload, every other request by Request. For an upload it
+// also moves the connection's read and write deadlines to match, past the
+// server's own ReadTimeout and WriteTimeout.
+func Timeout(timeouts Timeouts, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		timeout := timeouts.Request
+		if timeouts.Upload > 0 && IsUpload(r) {
+			timeout = timeouts.Upload
+			// A photo over a phone's connection takes longer than the
+			// server's ReadTimeout allows any request; a writer that
+			// cannot move its deadlines (a test's recorder) has none.
+			deadline := time.Now().Add(timeout)
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(deadline)
+			_ = rc.SetWriteDeadline(deadline.Add(5 * time.Second))
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		next.ServeHTTP(rec, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

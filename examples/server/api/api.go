@@ -185,6 +185,26 @@ func New(svc Services, opts *Options) *API {
 	}
 
 	a.mux = http.NewServeMux()
+	for pattern, h := range a.routes() {
+		a.mux.Handle(pattern, h)
+	}
+	a.handler = a.Middleware(http.HandlerFunc(a.route))
+	return a
+}
+
+// Routes returns every route of the API by http.ServeMux pattern ("GET
+// /api/products/{id}"), each wrapped in Authenticate or
+// AuthenticateForSignIn as it needs, for mounting on another router: the
+// map is the API's own route table, and a new copy each call. The handlers
+// read path values with r.PathValue: a router that does not fill them in
+// (Go 1.22+ routers such as chi v5.1 do) must call r.SetPathValue first.
+// Wrap the routes in Middleware, or in Headers and Timeout beside the
+// router's own logging and recovery.
+func (a *API) Routes() map[string]http.Handler { return a.routes() }
+
+// routes builds the route table.
+func (a *API) routes() map[string]http.Handler {
+	routes := make(map[string]http.Handler)
 	// Routes that a signed-in user may call with a token: one whose
 	// session has ended is refused (401).
 	for pattern, h := range map[string]http.HandlerFunc{
@@ -230,7 +250,7 @@ func New(svc Services, opts *Options) *API {
 		"PATCH /api/posts/{id}":  a.UpdatePost,
 		"DELETE /api/posts/{id}": a.DeletePost,
 	} {
-		a.mux.Handle(pattern, a.Authenticate(h))
+		routes[pattern] = a.Authenticate(h)
 	}
 	// Routes that start or end a session: a token whose session has ended
 	// counts as none, so that a client holding a stale one can sign in.
@@ -241,17 +261,17 @@ func New(svc Services, opts *Options) *API {
 		"GET /auth/{provider}/login":    a.SocialLogin,
 		"GET /auth/{provider}/callback": a.SocialCallback,
 	} {
-		a.mux.Handle(pattern, a.AuthenticateForSignIn(h))
+		routes[pattern] = a.AuthenticateForSignIn(h)
 	}
 	// Routes that need no one's identity.
-	a.mux.HandleFunc("GET /healthz", a.Healthz)
-	a.mux.HandleFunc("GET /readyz", a.Readyz)
-	a.mux.HandleFunc("GET "+catalog.DefaultPlaceholderImage, a.Placeholder)
+	routes["GET /healthz"] = http.HandlerFunc(a.Healthz)
+	routes["GET /readyz"] = http.HandlerFunc(a.Readyz)
+	routes["GET /api/openapi.json"] = http.HandlerFunc(a.OpenAPI)
+	routes["GET "+catalog.DefaultPlaceholderImage] = http.HandlerFunc(a.Placeholder)
 	if a.static != nil {
-		a.mux.HandleFunc("GET /static/{path...}", a.Static)
+		routes["GET /static/{path...}"] = http.HandlerFunc(a.Static)
 	}
-	a.handler = a.Middleware(http.HandlerFunc(a.route))
-	return a
+	return routes
 }
 
 // Handler returns the whole API: every route behind the middleware.
@@ -264,15 +284,26 @@ func (a *API) route(w http.ResponseWriter, r *http.Request) {
 		a.mux.ServeHTTP(w, r)
 		return
 	}
-	if allow := web.Allowed(a.mux, r); allow != "" {
-		w.Header().Set("Allow", allow)
-		a.writeProblem(w, r, problemDoc{
-			Status: http.StatusMethodNotAllowed,
-			Detail: r.Method + " is not allowed here; allowed: " + allow,
-		})
+	if web.Allowed(a.mux, r) != "" {
+		a.MethodNotAllowed(w, r)
 		return
 	}
 	a.NotFound(w, r)
+}
+
+// MethodNotAllowed answers 405 with a problem document and the Allow
+// header, which it takes from the API's own routes: for a request whose
+// path is a route of the API but whose method is not.
+func (a *API) MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	allow := web.Allowed(a.mux, r)
+	if allow == "" {
+		allow = w.Header().Get("Allow")
+	}
+	w.Header().Set("Allow", allow)
+	a.writeProblem(w, r, problemDoc{
+		Status: http.StatusMethodNotAllowed,
+		Detail: r.Method + " is not allowed here; allowed: " + allow,
+	})
 }
 
 // NotFound answers 404 with a problem document, for a request that no
