@@ -118,9 +118,11 @@ func start(t *testing.T, cat *catalog.Service, opts *api.Options) *fixture {
 	return startWith(t, newServices(memstore.New(nil), cat), opts)
 }
 
-// startWith serves an API over svc; opts may be nil. When the test ends it
-// checks that no answer showed a password hash and that the log shows no
-// secret the test registered.
+// startWith serves an API over svc; opts may be nil. Every request and
+// every answer is checked against the OpenAPI document (openAPIChecker),
+// and each mismatch fails the test. When the test ends it checks that no
+// answer showed a password hash and that the log shows no secret the test
+// registered.
 func startWith(t *testing.T, svc api.Services, opts *api.Options) *fixture {
 	t.Helper()
 	if opts == nil {
@@ -129,7 +131,16 @@ func startWith(t *testing.T, svc api.Services, opts *api.Options) *fixture {
 	logs := &syncBuffer{}
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	a := api.New(svc, opts)
-	srv := httptest.NewServer(a.Handler())
+	doc, err := openAPIDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, err := newOpenAPIChecker(doc, slices.Collect(maps.Keys(a.Routes())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check.anyErrorStatus = storageFails(svc)
+	srv := httptest.NewServer(check.handler(t.Errorf, a.Handler()))
 	f := &fixture{srv: srv, api: a, logs: logs, accounts: svc.Accounts, svc: svc}
 	t.Cleanup(func() {
 		srv.Close()
@@ -148,6 +159,14 @@ func startWith(t *testing.T, svc api.Services, opts *api.Options) *fixture {
 		}
 	})
 	return f
+}
+
+// storageFails reports whether the catalog's storage fails on purpose, as
+// in TestStorageErrors: then any route may answer any status of the table
+// from error kinds to statuses (see openAPIChecker.anyErrorStatus).
+func storageFails(svc api.Services) bool {
+	_, err := svc.Catalog.Problems(context.Background())
+	return err != nil
 }
 
 // secret registers s as something the log must never show.

@@ -58,6 +58,7 @@
 //	POST   /api/posts             staff: 201 post
 //	PATCH  /api/posts/{id}        the author: the fields present change
 //	DELETE /api/posts/{id}        the author or staff: 204
+//	GET    /api/openapi.json      the OpenAPI 3.1 document of these routes
 //	GET    /healthz               200 while the process runs
 //	GET    /readyz                200 while Options.Ready succeeds, else 503
 //	GET    /static/placeholder.svg  the cover of a product without images
@@ -68,6 +69,20 @@
 // The brand's "products_next_cursor" continues through
 // /api/products?brand_id=…&cursor=…, and the problem's "brands_next_cursor"
 // through /api/brands?problem_id=…&cursor=….
+//
+// # OpenAPI
+//
+// openapi.yaml, embedded in the package, is the OpenAPI 3.1 document of
+// every route above: its parameters and body, each status it answers with
+// that answer's headers and schema (the problem document of each error
+// status, with its "errors"), and who may call it (the "session" cookie or
+// a Bearer token). GET /api/openapi.json serves it as JSON, cached like a
+// static file, and [LoadOpenAPI] returns it for a program to extend or to
+// generate a client from. 405 is in components.responses rather than in
+// each operation, as any path of the API may answer it. The package's
+// tests keep the document true: every route is an operation and every
+// operation a route, and every request they send and every answer they
+// get is checked against it.
 //
 // # Search
 //
