@@ -119,4 +119,7 @@ type Order struct {
 	RequestHash    string
 	PlacedAt       time.Time
 	UpdatedAt      time.Time
+	// Version counts the order's changes: 1 when placed, and one more
+	// with each change of status (Repository.SetStatus).
+	Version int64
 }
