@@ -3,9 +3,11 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"regexp"
 	"sort"
@@ -212,6 +214,9 @@ func (c *openAPIChecker) handler(report func(format string, args ...any), next h
 					r.Method, r.URL.Path, status, err, rec.body.Bytes())
 			}
 		}
+		if err := checkProblem(status, rec.sent(), rec.body.Bytes()); err != nil {
+			report("%s %s: the answer %d: %v\nbody: %.600s", r.Method, r.URL.Path, status, err, rec.body.Bytes())
+		}
 		if requestErr != nil && (status < 400 || status > 499) {
 			report("%s %s: the OpenAPI document refuses the request, but the server answered %d: %v",
 				r.Method, r.URL.Path, status, requestErr)
@@ -351,3 +356,24 @@ func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// checkProblem checks what the document's one ProblemDetails schema cannot
+// say for each status: that a problem document's status is the answer's
+// own and its title that status's text.
+func checkProblem(status int, header http.Header, body []byte) error {
+	if mt, _, _ := mime.ParseMediaType(header.Get("Content-Type")); mt != "application/problem+json" {
+		return nil
+	}
+	var p struct {
+		Status int    `json:"status"`
+		Title  string `json:"title"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		return fmt.Errorf("the problem document is not JSON: %v", err)
+	}
+	if p.Status != status || p.Title != http.StatusText(status) {
+		return fmt.Errorf("the problem document's status and title are %d %q, not the answer's %d %q",
+			p.Status, p.Title, status, http.StatusText(status))
+	}
+	return nil
+}
