@@ -132,6 +132,18 @@
 // identity is never linked to an account because an email matches. The
 // OAuth flow itself lives in package account/social.
 //
+// # Events
+//
+// A new customer is told to the world outside the shop by the domain
+// event [EventUserSignedUp] ([UserSignedUp]: the profile and how the user
+// signed up, never a password hash or a session), stored with the user in
+// the same transaction, in the store's outbox, for a relay to deliver
+// (package outbox). [Service.SignUp] and the first sign-in through a
+// provider ([Service.SignInExternal]) store one; a sign-up that fails
+// stores none, and neither do [Service.BootstrapStaff], which makes staff
+// rather than customers, nor [Service.ImportUsers], whose users signed up
+// elsewhere long ago.
+//
 // # Imports
 //
 // [Service.ImportUsers] brings a Django shop's users over with their ids,
@@ -144,5 +156,6 @@
 // imported "Ⅻ" or "²" stays, though no one could sign up with it.) A
 // user equal to the stored one is left alone, so an import can run again;
 // conflicts — a username, nickname, email or identity held by another
-// user — skip the user with the field named.
+// user — skip the user with the field named. Imports store no
+// user.signed_up event.
 package account

@@ -46,6 +46,10 @@ type ExternalUser struct {
 // which answers a disabled user as a wrong password, this tells the
 // person that their account exists and is closed: they proved at the
 // provider that the identity is theirs, so no one else learns it.
+//
+// A new customer's user.signed_up event (UserSignedUp, provider
+// ext.Provider) is stored with the user and the identity, in the same
+// transaction; signing in and linking store none.
 func (s *Service) SignInExternal(ctx context.Context, actor commerce.Actor, ext ExternalUser, current string) (SignedIn, error) {
 	ext.Provider, ext.Subject = strings.TrimSpace(ext.Provider), strings.TrimSpace(ext.Subject)
 	ext.Email = strings.TrimSpace(ext.Email)
@@ -101,7 +105,8 @@ func (s *Service) SignInExternal(ctx context.Context, actor commerce.Actor, ext 
 		}
 		identity.UserID = u.ID
 		signedIn, err := s.startSession(ctx, u, current, func() error {
-			return s.users.CreateUser(ctx, u, &identity)
+			wctx := commerce.WithEvents(ctx, signedUpEvent(u, ext.Provider))
+			return s.users.CreateUser(wctx, u, &identity)
 		})
 		var taken *TakenError
 		switch {

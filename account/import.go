@@ -83,6 +83,9 @@ type ImportedUser struct {
 // does. A stored user that differs but was changed after the imported
 // one (a later UpdatedAt: a password re-hashed at sign-in, a profile
 // edited in the shop) is kept as the shop has it (commerce.ImportKept).
+// An import stores no user.signed_up event: its users signed up
+// elsewhere, long ago, and the consumers of the shop's events (a welcome
+// e-mail, say) would take them for new customers.
 //
 // It returns one result per user, in the order of us, and writes the
 // accepted ones in transactions of at most commerce.ImportBatchSize. The

@@ -17,7 +17,9 @@ type Repository interface {
 	// the same transaction. It returns a *TakenError naming the taken
 	// fields (username, nickname, email; at least one, as the backend
 	// detects them), ErrDuplicateID, ErrIdentityTaken or
-	// ErrUnknownInterest, and then stores nothing.
+	// ErrUnknownInterest, and then stores nothing. It stores the events
+	// ctx carries (commerce.WithEvents) in the same transaction — the
+	// user.signed_up event of a sign-up — and, when it fails, none.
 	CreateUser(ctx context.Context, u User, identity *Identity) error
 	// GetUser returns the user with id, or ErrUserNotFound.
 	GetUser(ctx context.Context, id uuid.UUID) (User, error)

@@ -252,6 +252,9 @@ type SignedIn struct {
 // a username, nickname or email is taken: past Options.MaxClientSignUps
 // within Options.SignUpWindow, sign-up answers a *TooManyAttemptsError
 // wrapping ErrTooManySignUps until the window ends.
+//
+// The user.signed_up event (UserSignedUp, provider "password") is stored
+// with the new user, in the same transaction.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput, current string) (SignedIn, error) {
 	if in.Client != "" {
 		if err := s.countSignUp(ctx, in.Client); err != nil {
@@ -300,7 +303,8 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, current string) (S
 	now := s.now.Now()
 	u.ID, u.PasswordHash, u.CreatedAt, u.UpdatedAt, u.Version = s.newID(), hash, now, now, 1
 	return s.startSession(ctx, u, current, func() error {
-		return interestError(s.users.CreateUser(ctx, u, nil))
+		wctx := commerce.WithEvents(ctx, signedUpEvent(u, ProviderPassword))
+		return interestError(s.users.CreateUser(wctx, u, nil))
 	})
 }
 

@@ -139,6 +139,9 @@ func (s *Service) SetStaff(ctx context.Context, actor commerce.Actor, userID uui
 // ErrAccountDisabled: an account closed on purpose is not reopened by a
 // configuration, and an account that cannot sign in is not the staff
 // account asked for.
+//
+// A staff account it creates stores no user.signed_up event: no customer
+// signed up.
 func (s *Service) BootstrapStaff(ctx context.Context, username, password string) (Account, error) {
 	var bad commerce.ValidationError
 	username = checkUsername(&bad, username)

@@ -30,6 +30,16 @@
 // is an empty page. An optional category filters both the pinned posts and
 // the pages.
 //
+// # Events
+//
+// The board has no drafts: a post is published as it is created. Each
+// new post is told to the world outside the shop by the domain event
+// [EventPostPublished] ([PostPublished]: the post whole, its author's id,
+// no listing number), stored with the post in the same transaction, in
+// the store's outbox, for a relay to deliver (package outbox). A post
+// that is not created stores none, and neither do edits, deletions and
+// imports ([Service.ImportPosts]), whose posts were published elsewhere.
+//
 // # Permissions
 //
 // Only staff create posts; any staff member pins or unpins any post; only

@@ -30,7 +30,9 @@ import (
 // the second time. A new post is created at Version 1, a changed one
 // replaces the stored one at its Version + 1, unless the stored one was
 // changed after it (a later UpdatedAt: edited in the shop since), which
-// is kept (commerce.ImportKept).
+// is kept (commerce.ImportKept). An import stores no post.published
+// event: its posts were published elsewhere, and the consumers of the
+// shop's events (a newsletter, say) would take them for new notices.
 //
 // The board lists posts by id, newest (highest) first, and numbers them
 // by their place in that order (List); so imported posts take their place

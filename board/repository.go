@@ -12,7 +12,9 @@ type Repository interface {
 	ImportRepository
 
 	// CreatePost stores p. It returns ErrDuplicateID if p.ID exists and
-	// ErrAuthorNotFound if p.Author.ID is not a user.
+	// ErrAuthorNotFound if p.Author.ID is not a user, and then stores
+	// nothing. It stores the events ctx carries (commerce.WithEvents) in
+	// the same transaction: the post.published event of the service.
 	CreatePost(ctx context.Context, p Post) error
 	// GetPost returns the post with id, or ErrPostNotFound.
 	GetPost(ctx context.Context, id uuid.UUID) (Post, error)

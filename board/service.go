@@ -91,7 +91,9 @@ func (s *Service) Post(ctx context.Context, id uuid.UUID) (Post, error) {
 	return s.repo.GetPost(ctx, id)
 }
 
-// Create publishes a post by the actor, who must be staff.
+// Create publishes a post by the actor, who must be staff. The
+// post.published event (PostPublished) is stored with the post, in the
+// same transaction.
 func (s *Service) Create(ctx context.Context, actor commerce.Actor, in PostInput) (Post, error) {
 	if err := staffOnly(actor); err != nil {
 		return Post{}, err
@@ -104,7 +106,7 @@ func (s *Service) Create(ctx context.Context, actor commerce.Actor, in PostInput
 	if err := validate(&p); err != nil {
 		return Post{}, err
 	}
-	if err := s.repo.CreatePost(ctx, p); err != nil {
+	if err := s.repo.CreatePost(commerce.WithEvents(ctx, publishedEvent(p)), p); err != nil {
 		return Post{}, err
 	}
 	return s.repo.GetPost(ctx, p.ID)

@@ -41,6 +41,22 @@
 // deleting a brand keeps its products, without a brand. A product without
 // images shows a placeholder as its cover (Options.PlaceholderImage).
 //
+// # Events
+//
+// Each product write tells the world outside the shop through a domain
+// event ([commerce.Event]) stored in the same transaction as the write, in
+// the store's outbox, for a relay to deliver (package outbox):
+// [EventProductCreated] and [EventProductUpdated] carry the product as it
+// is ([ProductData], brand name and stock included), [EventProductDeleted]
+// names the product gone ([ProductDeleted]), and [EventProductOutOfStock]
+// ([ProductOutOfStock]) tells that a product's tracked stock reached 0 —
+// by a staff edit, after its product.updated, or by a checkout that took
+// the last units (package order stores that one with the order, from
+// [ProductOutOfStockEvent]). An event's aggregate is the product and its
+// version the product's Version after the change. A write that fails
+// stores no event. Problems and brands have none, and imports store none:
+// they bring in history that happened elsewhere.
+//
 // # Storage
 //
 // The service consumes a [Repository]; storage/memstore and

@@ -26,6 +26,10 @@ import (
 // changes nothing the second time. A stored record that differs but was
 // changed after the imported one (a later UpdatedAt: staff edited it in
 // the shop since the last import) is kept (commerce.ImportKept).
+//
+// Imports store no domain events (product.created, product.updated): what
+// they bring in is history, which happened and was told elsewhere, and
+// the consumers of the shop's events would take it for new changes.
 
 // ImportProblems stores problems made elsewhere, each with its own ID,
 // CreatedAt and UpdatedAt. It is an operator's tool: it takes no Actor,
@@ -93,7 +97,9 @@ func (s *Service) ImportBrands(ctx context.Context, bs []Brand) ([]commerce.Impo
 // exist with an error wrapping ErrBrandNotFound (and so
 // commerce.ErrNotFound) that names brand_id (commerce.FieldErrors).
 // Search finds the products at once, in the order of their ids, however
-// old their times. Results and errors are as in ImportProblems.
+// old their times. Results and errors are as in ImportProblems. Unlike
+// CreateProduct and UpdateProduct, it stores no product.created or
+// product.updated event: an imported product is history.
 func (s *Service) ImportProducts(ctx context.Context, ps []Product) ([]commerce.ImportResult, error) {
 	return runImport(ctx, ps, importKind[Product]{
 		clean: func(p *Product) error {

@@ -73,7 +73,10 @@ type BrandRepository interface {
 // ProductRepository stores products.
 type ProductRepository interface {
 	// CreateProduct stores p. It returns ErrDuplicateID if p.ID exists and
-	// ErrBrandNotFound if p.Brand is set and names no brand.
+	// ErrBrandNotFound if p.Brand is set and names no brand. It stores the
+	// events ctx carries (commerce.WithEvents) in the same transaction —
+	// the product.created event of the service — and, when it fails,
+	// none.
 	CreateProduct(ctx context.Context, p Product) error
 	// GetProduct returns the product with id, or ErrProductNotFound.
 	GetProduct(ctx context.Context, id uuid.UUID) (Product, error)
@@ -83,9 +86,15 @@ type ProductRepository interface {
 	// UpdateProduct replaces the product p.ID with p if its stored Version
 	// is ifVersion. It returns ErrProductNotFound, ErrVersionConflict or
 	// ErrBrandNotFound (p.Brand names no brand) and then changes nothing.
+	// It stores the events ctx carries (commerce.WithEvents) in the same
+	// transaction — product.updated, and product.out_of_stock when the
+	// edit takes the stock to 0 — and, when it changes nothing, none.
 	UpdateProduct(ctx context.Context, p Product, ifVersion int64) error
 	// DeleteProduct deletes the product with id, or returns
-	// ErrProductNotFound.
+	// ErrProductNotFound and deletes nothing. It stores the events ctx
+	// carries (commerce.WithEvents) in the same transaction — the
+	// product.deleted event of the service — and, when it returns an
+	// error, none.
 	DeleteProduct(ctx context.Context, id uuid.UUID) error
 }
 
@@ -142,7 +151,13 @@ type StockRepository interface {
 	// below zero — and otherwise fails with ErrOutOfStock; untracked stock
 	// is left alone. It returns ErrProductNotFound for a missing product.
 	// A change of stock increments the product's Version, so that an edit
-	// of the product read before it cannot write the old stock back.
+	// of the product read before it cannot write the old stock back. It
+	// stores the events ctx carries (commerce.WithEvents) in the same
+	// transaction (the checkout's), and with a failure none. (The
+	// checkout learns that it took the last units only after the take,
+	// by reading the product again, so package order gives its
+	// product.out_of_stock events to the order's write, which commits in
+	// the same transaction.)
 	TakeStock(ctx context.Context, id uuid.UUID, n int) error
 	// ReturnStock gives n units back to product id when its stock is
 	// tracked, incrementing its Version. A missing product or untracked

@@ -344,7 +344,7 @@ func (s *Service) UpdateProblem(ctx context.Context, actor commerce.Actor, id uu
 		apply(&p.Description, patch.Description)
 		apply(&p.ImageURL, patch.ImageURL)
 		return validateProblem(p)
-	}, s.repo.UpdateProblem, nil)
+	}, s.repo.UpdateProblem, nil, nil)
 }
 
 // DeleteProblem deletes a problem that no brand works on; otherwise it
@@ -396,7 +396,7 @@ func (s *Service) UpdateBrand(ctx context.Context, actor commerce.Actor, id uuid
 		return validateBrand(b)
 	}, s.repo.UpdateBrand, func(err error) error {
 		return refError(err, ErrProblemNotFound, "problem_id", "no such problem")
-	})
+	}, nil)
 	if err != nil {
 		return Brand{}, err
 	}
@@ -413,7 +413,8 @@ func (s *Service) DeleteBrand(ctx context.Context, actor commerce.Actor, id uuid
 
 // ---- products ----
 
-// CreateProduct adds a product. Staff only.
+// CreateProduct adds a product. Staff only. The product.created event
+// (ProductData) is stored with it.
 func (s *Service) CreateProduct(ctx context.Context, actor commerce.Actor, in ProductInput) (Product, error) {
 	if err := authorize(actor); err != nil {
 		return Product{}, err
@@ -429,13 +430,21 @@ func (s *Service) CreateProduct(ctx context.Context, actor commerce.Actor, in Pr
 	if err := validateProduct(&p, s.currency); err != nil {
 		return Product{}, err
 	}
-	if err := s.repo.CreateProduct(ctx, p); err != nil {
+	brand, err := s.brandName(ctx, nil, p.Brand)
+	if err != nil {
+		return Product{}, err
+	}
+	wctx := commerce.WithEvents(ctx, productCreatedEvent(p, brand))
+	if err := s.repo.CreateProduct(wctx, p); err != nil {
 		return Product{}, refError(err, ErrBrandNotFound, "brand_id", "no such brand")
 	}
 	return s.Product(ctx, p.ID)
 }
 
-// UpdateProduct changes the fields of the product that patch sets. Staff only.
+// UpdateProduct changes the fields of the product that patch sets. Staff
+// only. The product.updated event (ProductData) is stored with the edit,
+// and product.out_of_stock after it when the edit takes tracked stock to
+// 0.
 func (s *Service) UpdateProduct(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch ProductPatch) (Product, error) {
 	if err := authorize(actor); err != nil {
 		return Product{}, err
@@ -455,6 +464,12 @@ func (s *Service) UpdateProduct(ctx context.Context, actor commerce.Actor, id uu
 		return validateProduct(p, s.currency)
 	}, s.repo.UpdateProduct, func(err error) error {
 		return refError(err, ErrBrandNotFound, "brand_id", "no such brand")
+	}, func(cur, next *Product) ([]commerce.Event, error) {
+		brand, err := s.brandName(ctx, cur.Brand, next.Brand)
+		if err != nil {
+			return nil, err
+		}
+		return productUpdatedEvents(*cur, *next, brand), nil
 	})
 	if err != nil {
 		return Product{}, err
@@ -462,12 +477,38 @@ func (s *Service) UpdateProduct(ctx context.Context, actor commerce.Actor, id uu
 	return s.Product(ctx, p.ID)
 }
 
-// DeleteProduct deletes a product. Staff only.
+// DeleteProduct deletes a product, or returns ErrProductNotFound. Staff
+// only. The product.deleted event (ProductDeleted) is stored with the
+// deletion.
 func (s *Service) DeleteProduct(ctx context.Context, actor commerce.Actor, id uuid.UUID) error {
 	if err := authorize(actor); err != nil {
 		return err
 	}
-	return s.repo.DeleteProduct(ctx, id)
+	// The event names the product, so it is read first.
+	p, err := s.repo.GetProduct(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.repo.DeleteProduct(commerce.WithEvents(ctx, productDeletedEvent(p, s.now.Now())), id)
+}
+
+// brandName returns the name of the brand next names, for a product's
+// event: "" for none, cur's name when the brand is the one the product
+// had (as read, with its current name), and otherwise the name read from
+// the store. A brand that does not exist is a validation error on
+// brand_id, as the write would report it.
+func (s *Service) brandName(ctx context.Context, cur, next *BrandRef) (string, error) {
+	switch {
+	case next == nil:
+		return "", nil
+	case cur != nil && cur.ID == next.ID:
+		return cur.Name, nil
+	}
+	b, err := s.repo.GetBrand(ctx, next.ID)
+	if err != nil {
+		return "", refError(err, ErrBrandNotFound, "brand_id", "no such brand")
+	}
+	return b.Name, nil
 }
 
 // ---- helpers ----
@@ -488,12 +529,18 @@ func (p *Product) stamp() (*int64, *time.Time) { return &p.Version, &p.UpdatedAt
 // to the current version, and a lost race with another edit is read again
 // (retry.OnConflict), so a patch never undoes a concurrent change to fields
 // it does not set.
+//
+// events, when not nil, returns the events of the edit from the record as
+// read (cur) to the record as it is to be stored (next, with its new
+// version and update time); they go to the write with it, so that they
+// are stored only with the write that succeeds. Each run makes its own.
 func edit[T any, P record[T]](
 	ctx context.Context, s *Service, id uuid.UUID, want int64,
 	get func(context.Context, uuid.UUID) (T, error),
 	change func(*T) error,
 	store func(context.Context, T, int64) error,
 	mapErr func(error) error,
+	events func(cur, next *T) ([]commerce.Event, error),
 ) (T, error) {
 	run := func() (T, error) {
 		var zero T
@@ -512,7 +559,15 @@ func edit[T any, P record[T]](
 		}
 		nv, updated := P(&next).stamp()
 		*nv, *updated = old+1, s.now.Now()
-		if err := store(ctx, next, old); err != nil {
+		wctx := ctx
+		if events != nil {
+			evs, err := events(&cur, &next)
+			if err != nil {
+				return zero, err
+			}
+			wctx = commerce.WithEvents(ctx, evs...)
+		}
+		if err := store(wctx, next, old); err != nil {
 			if mapErr != nil {
 				err = mapErr(err)
 			}

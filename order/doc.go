@@ -34,6 +34,22 @@
 // their own order before it ships ([Service.Cancel]). Illegal moves are
 // [ErrStatusConflict].
 //
+// # Events
+//
+// Each change of an order is told to the world outside the shop by a
+// domain event ([commerce.Event]) stored in the same transaction as the
+// change, in the store's outbox, for a relay to deliver (package outbox):
+// a checkout stores [EventOrderPlaced] ([OrderPlaced]: the lines, the
+// totals, the address, never the idempotency key or the payment
+// reference), followed by [EventOrderPaid] when its payment completed at
+// once; each move stores [EventOrderPaid], [EventOrderShipped],
+// [EventOrderDelivered] or [EventOrderCancelled] ([OrderStatusChanged]).
+// An event's aggregate is the order and its version the order's Version
+// after the change: 1 when placed, one more with each move. A checkout
+// that takes a product's last units also stores that product's
+// catalog.EventProductOutOfStock. A checkout or move that fails stores
+// nothing, and imports store no events.
+//
 // # Payment
 //
 // A [PaymentProvider] charges and refunds. [ManualProvider] leaves orders

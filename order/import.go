@@ -98,12 +98,18 @@ const importKeyPrefix = "import:"
 //
 // An order whose id is stored with the same values is unchanged and not
 // written, so that running an import again changes nothing; otherwise it
-// is created or replaces the stored one, lines included — unless the
-// stored one was changed after it (a later UpdatedAt: staff set its
-// status in the shop since), which is kept (commerce.ImportKept). An order that
-// breaks a rule is skipped with a *commerce.ValidationError naming the
-// fields, as is a second order with an id already in the call (an error
-// wrapping commerce.ErrConflict on "id").
+// is created, at Version 1, or replaces the stored one, lines included,
+// at the stored Version + 1 — unless the stored one was changed after it
+// (a later UpdatedAt: staff set its status in the shop since), which is
+// kept (commerce.ImportKept). An order that breaks a rule is skipped with
+// a *commerce.ValidationError naming the fields, as is a second order
+// with an id already in the call (an error wrapping commerce.ErrConflict
+// on "id").
+//
+// An import stores no domain events (order.placed and the others): its
+// orders are history, placed, paid and shipped long ago, and the
+// consumers of the shop's events (fulfilment, say) would take them for
+// new ones.
 //
 // It returns one result per order, in the order given. The orders are
 // written in transactions of at most commerce.ImportBatchSize, each in
@@ -208,8 +214,10 @@ func (s *Service) importBatch(ctx context.Context, prepared []Order, batch []int
 				continue
 			case had:
 				decided[k].Outcome = commerce.ImportUpdated
+				o.Version = stored.Version + 1
 			default:
 				decided[k].Outcome = commerce.ImportCreated
+				o.Version = 1
 			}
 			write = append(write, o)
 		}

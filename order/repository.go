@@ -12,9 +12,13 @@ import (
 
 // Repository stores orders and address books.
 type Repository interface {
-	// CreateOrder stores o with its lines. It returns ErrDuplicateKey if
-	// the customer already has an order with o.IdempotencyKey, and
-	// ErrDuplicateNumber if o.Number is taken.
+	// CreateOrder stores o with its lines, and o.Version (1 for a new
+	// order). It returns ErrDuplicateKey if the customer already has an
+	// order with o.IdempotencyKey, and ErrDuplicateNumber if o.Number is
+	// taken, and then stores nothing. It stores the events ctx carries
+	// (commerce.WithEvents) in the same transaction — a checkout's
+	// order.placed, order.paid and product.out_of_stock events — and,
+	// when it fails, none.
 	CreateOrder(ctx context.Context, o Order) error
 	// GetOrder returns the order with id and its lines, or
 	// ErrOrderNotFound.
@@ -27,8 +31,12 @@ type Repository interface {
 	// queries whatever the number of orders and lines.
 	ListOrders(ctx context.Context, q Query) ([]Order, error)
 	// SetStatus moves the order id from status from to status to, at
-	// time at, if it is still in from; otherwise it returns
-	// ErrStatusConflict (or ErrOrderNotFound) and changes nothing.
+	// time at, if it is still in from, and increments its Version;
+	// otherwise it returns ErrStatusConflict (or ErrOrderNotFound) and
+	// changes nothing. It stores the events ctx carries
+	// (commerce.WithEvents) in the same transaction — the move's
+	// order.paid, order.shipped, order.delivered or order.cancelled — and,
+	// when it changes nothing, none.
 	SetStatus(ctx context.Context, id uuid.UUID, from, to Status, at time.Time) error
 
 	// CreateAddress adds a to its customer's address book.

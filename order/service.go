@@ -212,6 +212,12 @@ type CheckoutInput struct {
 // names a product that ran out); the payment is charged; and the order is
 // stored with a new number. Any failure leaves nothing behind, and a charge
 // already made is refunded.
+//
+// The order is stored at Version 1 with its events: order.placed
+// (OrderPlaced), then order.paid when the payment completed at once, then
+// product.out_of_stock (catalog.ProductOutOfStock) for each product whose
+// last units it took — all in the checkout's transaction, so that they
+// commit with the order or not at all. A replayed checkout stores none.
 func (s *Service) Checkout(ctx context.Context, actor commerce.Actor, in CheckoutInput) (Order, error) {
 	if !actor.SignedIn() {
 		return Order{}, ErrSignInRequired
@@ -336,7 +342,11 @@ func (s *Service) place(ctx context.Context, userID uuid.UUID, in CheckoutInput,
 			ID: s.newID(), Number: newNumber(now), UserID: userID, Status: PendingPayment,
 			Subtotal: commerce.Zero(s.currency), Address: addr, PaymentMethod: in.PaymentMethod,
 			IdempotencyKey: in.IdempotencyKey, RequestHash: hash, PlacedAt: now, UpdatedAt: now,
+			Version: 1,
 		}
+		// The products whose last units this checkout takes: their
+		// product.out_of_stock events go with the order's.
+		var soldOut []commerce.Event
 		for _, id := range ids {
 			p, err := tx.Products().GetProduct(ctx, id)
 			switch {
@@ -354,6 +364,18 @@ func (s *Service) place(ctx context.Context, userID uuid.UUID, in CheckoutInput,
 				}
 				return err
 			}
+			if p.Stock != nil {
+				// The read above may predate another checkout's take
+				// (a database snapshot); read after the take, the
+				// product shows the stock and version it left.
+				after, err := tx.Products().GetProduct(ctx, id)
+				if err != nil {
+					return err
+				}
+				if after.Stock != nil && *after.Stock == 0 {
+					soldOut = append(soldOut, catalog.ProductOutOfStockEvent(after, now))
+				}
+			}
 			l := Line{ProductID: id, Name: p.Name, UnitPrice: p.Price, Quantity: n, LineTotal: p.Price.Mul(int64(n))}
 			o.Lines = append(o.Lines, l)
 			if o.Subtotal, err = o.Subtotal.Add(l.LineTotal); err != nil {
@@ -367,7 +389,10 @@ func (s *Service) place(ctx context.Context, userID uuid.UUID, in CheckoutInput,
 		}
 		charged = &o
 		o.Status, o.PaymentRef = status, ref
-		if err := tx.Orders().CreateOrder(ctx, o); err != nil {
+		// This run's events, stored with the order or not at all; a run
+		// that the adapter retries makes its own.
+		wctx := commerce.WithEvents(ctx, append(placedEvents(o), soldOut...)...)
+		if err := tx.Orders().CreateOrder(wctx, o); err != nil {
 			return err
 		}
 		placed = o
@@ -543,7 +568,9 @@ func (s *Service) list(ctx context.Context, q Query, f Filter) (commerce.Page[Or
 
 // SetStatus moves an order along the status machine. Staff only; an
 // illegal move is ErrStatusConflict. Cancelling returns tracked stock and
-// refunds a paid order.
+// refunds a paid order. The move increments the order's Version and
+// stores its event (order.paid, order.shipped, order.delivered or
+// order.cancelled: OrderStatusChanged) in its transaction.
 func (s *Service) SetStatus(ctx context.Context, actor commerce.Actor, id uuid.UUID, to Status) (Order, error) {
 	if err := actor.RequireStaff(ErrSignInRequired, ErrStaffOnly); err != nil {
 		return Order{}, err
@@ -555,7 +582,9 @@ func (s *Service) SetStatus(ctx context.Context, actor commerce.Actor, id uuid.U
 }
 
 // Cancel cancels an order: its customer may while it has not shipped, and
-// staff may. Stock comes back, and a paid order is refunded.
+// staff may. Stock comes back, and a paid order is refunded. The order's
+// Version is incremented and its order.cancelled event
+// (OrderStatusChanged) stored in the cancellation's transaction.
 func (s *Service) Cancel(ctx context.Context, actor commerce.Actor, id uuid.UUID) (Order, error) {
 	if !actor.SignedIn() {
 		return Order{}, ErrSignInRequired
@@ -571,7 +600,9 @@ func (s *Service) Cancel(ctx context.Context, actor commerce.Actor, id uuid.UUID
 	})
 }
 
-// move changes an order's status in a transaction after allow agrees.
+// move changes an order's status in a transaction after allow agrees, and
+// stores the event of the move with the change. The order it returns
+// carries its new status, update time and Version.
 func (s *Service) move(ctx context.Context, id uuid.UUID, to Status, allow func(Order) error) (Order, error) {
 	var moved Order
 	err := s.tx.InTx(ctx, func(ctx context.Context, tx Tx) error {
@@ -586,7 +617,10 @@ func (s *Service) move(ctx context.Context, id uuid.UUID, to Status, allow func(
 			return fmt.Errorf("%w: %s → %s", ErrStatusConflict, o.Status, to)
 		}
 		now := s.now.Now()
-		if err := tx.Orders().SetStatus(ctx, id, o.Status, to, now); err != nil {
+		next := o
+		next.Status, next.UpdatedAt, next.Version = to, now, o.Version+1
+		wctx := commerce.WithEvents(ctx, statusEvent(next, o.Status, now))
+		if err := tx.Orders().SetStatus(wctx, id, o.Status, to, now); err != nil {
 			return err
 		}
 		if to == Cancelled {
@@ -596,8 +630,7 @@ func (s *Service) move(ctx context.Context, id uuid.UUID, to Status, allow func(
 				}
 			}
 		}
-		moved = o
-		moved.Status, moved.UpdatedAt = to, now
+		moved = next
 		return nil
 	})
 	if err != nil {

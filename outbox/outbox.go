@@ -13,7 +13,14 @@
 // holds its events, and every later event of their aggregates, from the
 // other relays until it ends, so that no event goes out twice in the
 // normal case and each aggregate's events go out in the order they were
-// stored.
+// stored. A publish that fails holds back its event, and the later events
+// of its aggregate, until a later claim publishes it: a publisher that
+// keeps failing for one aggregate holds up that aggregate alone.
+//
+// Sent events stay in the outbox for a retention period
+// (RelayOptions.Retention, 7 days by default), for looking into what went
+// out, and the relay then prunes them. A shop must run a relay wherever
+// the store holds an outbox, or the unsent events accumulate.
 package outbox
 
 import (

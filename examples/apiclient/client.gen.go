@@ -36,6 +36,171 @@ func (e CheckoutSource) Valid() bool {
 	}
 }
 
+// Defines values for EventOrderCancelledType.
+const (
+	EventOrderCancelledTypeOrderCancelled EventOrderCancelledType = "order.cancelled"
+)
+
+// Valid indicates whether the value is a known member of the EventOrderCancelledType enum.
+func (e EventOrderCancelledType) Valid() bool {
+	switch e {
+	case EventOrderCancelledTypeOrderCancelled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventOrderDeliveredType.
+const (
+	EventOrderDeliveredTypeOrderDelivered EventOrderDeliveredType = "order.delivered"
+)
+
+// Valid indicates whether the value is a known member of the EventOrderDeliveredType enum.
+func (e EventOrderDeliveredType) Valid() bool {
+	switch e {
+	case EventOrderDeliveredTypeOrderDelivered:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventOrderPaidType.
+const (
+	EventOrderPaidTypeOrderPaid EventOrderPaidType = "order.paid"
+)
+
+// Valid indicates whether the value is a known member of the EventOrderPaidType enum.
+func (e EventOrderPaidType) Valid() bool {
+	switch e {
+	case EventOrderPaidTypeOrderPaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventOrderPlacedType.
+const (
+	EventOrderPlacedTypeOrderPlaced EventOrderPlacedType = "order.placed"
+)
+
+// Valid indicates whether the value is a known member of the EventOrderPlacedType enum.
+func (e EventOrderPlacedType) Valid() bool {
+	switch e {
+	case EventOrderPlacedTypeOrderPlaced:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventOrderShippedType.
+const (
+	EventOrderShippedTypeOrderShipped EventOrderShippedType = "order.shipped"
+)
+
+// Valid indicates whether the value is a known member of the EventOrderShippedType enum.
+func (e EventOrderShippedType) Valid() bool {
+	switch e {
+	case EventOrderShippedTypeOrderShipped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventPostPublishedType.
+const (
+	EventPostPublishedTypePostPublished EventPostPublishedType = "post.published"
+)
+
+// Valid indicates whether the value is a known member of the EventPostPublishedType enum.
+func (e EventPostPublishedType) Valid() bool {
+	switch e {
+	case EventPostPublishedTypePostPublished:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventProductCreatedType.
+const (
+	EventProductCreatedTypeProductCreated EventProductCreatedType = "product.created"
+)
+
+// Valid indicates whether the value is a known member of the EventProductCreatedType enum.
+func (e EventProductCreatedType) Valid() bool {
+	switch e {
+	case EventProductCreatedTypeProductCreated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventProductDeletedType.
+const (
+	EventProductDeletedTypeProductDeleted EventProductDeletedType = "product.deleted"
+)
+
+// Valid indicates whether the value is a known member of the EventProductDeletedType enum.
+func (e EventProductDeletedType) Valid() bool {
+	switch e {
+	case EventProductDeletedTypeProductDeleted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventProductOutOfStockType.
+const (
+	EventProductOutOfStockTypeProductOutOfStock EventProductOutOfStockType = "product.out_of_stock"
+)
+
+// Valid indicates whether the value is a known member of the EventProductOutOfStockType enum.
+func (e EventProductOutOfStockType) Valid() bool {
+	switch e {
+	case EventProductOutOfStockTypeProductOutOfStock:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventProductUpdatedType.
+const (
+	EventProductUpdatedTypeProductUpdated EventProductUpdatedType = "product.updated"
+)
+
+// Valid indicates whether the value is a known member of the EventProductUpdatedType enum.
+func (e EventProductUpdatedType) Valid() bool {
+	switch e {
+	case EventProductUpdatedTypeProductUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventUserSignedUpType.
+const (
+	EventUserSignedUpTypeUserSignedUp EventUserSignedUpType = "user.signed_up"
+)
+
+// Valid indicates whether the value is a known member of the EventUserSignedUpType enum.
+func (e EventUserSignedUpType) Valid() bool {
+	switch e {
+	case EventUserSignedUpTypeUserSignedUp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MediaContentType.
 const (
 	MediaContentTypeImagegif  MediaContentType = "image/gif"
@@ -528,6 +693,329 @@ type Checkout struct {
 // CheckoutSource "cart" checks out the whole cart; absent (or "") buys `product_id` now.
 type CheckoutSource string
 
+// EventEnvelope A domain event: something that happened in the shop, as brokers and webhooks receive it.
+// Delivery is at least once and in order per aggregate: ignore an `id` you have seen, and an
+// aggregate's `version` lower than the last you applied.
+type EventEnvelope struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id `json:"aggregate_id"`
+
+	// Data The event's payload, whose shape its type fixes.
+	Data map[string]interface{} `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time `json:"time"`
+
+	// Type What happened, as `<aggregate>.<past tense>`.
+	//
+	// Examples: order.placed
+	Type string `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventOrderCancelled The order.cancelled event.
+type EventOrderCancelled struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id                 `json:"aggregate_id"`
+	Data        OrderStatusChanged `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time                    `json:"time"`
+	Type EventOrderCancelledType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventOrderCancelledType defines model for EventOrderCancelled.Type.
+type EventOrderCancelledType string
+
+// EventOrderDelivered The order.delivered event.
+type EventOrderDelivered struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id                 `json:"aggregate_id"`
+	Data        OrderStatusChanged `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time                    `json:"time"`
+	Type EventOrderDeliveredType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventOrderDeliveredType defines model for EventOrderDelivered.Type.
+type EventOrderDeliveredType string
+
+// EventOrderPaid The order.paid event.
+type EventOrderPaid struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id                 `json:"aggregate_id"`
+	Data        OrderStatusChanged `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time               `json:"time"`
+	Type EventOrderPaidType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventOrderPaidType defines model for EventOrderPaid.Type.
+type EventOrderPaidType string
+
+// EventOrderPlaced The order.placed event.
+type EventOrderPlaced struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id `json:"aggregate_id"`
+
+	// Data The order as the checkout stored it. It holds no idempotency key and no payment reference.
+	Data OrderPlaced `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time                 `json:"time"`
+	Type EventOrderPlacedType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventOrderPlacedType defines model for EventOrderPlaced.Type.
+type EventOrderPlacedType string
+
+// EventOrderShipped The order.shipped event.
+type EventOrderShipped struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id                 `json:"aggregate_id"`
+	Data        OrderStatusChanged `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time                  `json:"time"`
+	Type EventOrderShippedType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventOrderShippedType defines model for EventOrderShipped.Type.
+type EventOrderShippedType string
+
+// EventPostPublished The post.published event.
+type EventPostPublished struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id            `json:"aggregate_id"`
+	Data        PostPublished `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time                   `json:"time"`
+	Type EventPostPublishedType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventPostPublishedType defines model for EventPostPublished.Type.
+type EventPostPublishedType string
+
+// EventProductCreated The product.created event.
+type EventProductCreated struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id `json:"aggregate_id"`
+
+	// Data A product as it is after the change.
+	Data ProductData `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time                    `json:"time"`
+	Type EventProductCreatedType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventProductCreatedType defines model for EventProductCreated.Type.
+type EventProductCreatedType string
+
+// EventProductDeleted The product.deleted event.
+type EventProductDeleted struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id             `json:"aggregate_id"`
+	Data        ProductDeleted `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time                    `json:"time"`
+	Type EventProductDeletedType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventProductDeletedType defines model for EventProductDeleted.Type.
+type EventProductDeletedType string
+
+// EventProductOutOfStock The product.out_of_stock event.
+type EventProductOutOfStock struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id                `json:"aggregate_id"`
+	Data        ProductOutOfStock `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time                       `json:"time"`
+	Type EventProductOutOfStockType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventProductOutOfStockType defines model for EventProductOutOfStock.Type.
+type EventProductOutOfStockType string
+
+// EventProductUpdated The product.updated event.
+type EventProductUpdated struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id `json:"aggregate_id"`
+
+	// Data A product as it is after the change.
+	Data ProductData `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time                    `json:"time"`
+	Type EventProductUpdatedType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventProductUpdatedType defines model for EventProductUpdated.Type.
+type EventProductUpdatedType string
+
+// EventUserSignedUp The user.signed_up event.
+type EventUserSignedUp struct {
+	// AggregateId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AggregateId Id           `json:"aggregate_id"`
+	Data        UserSignedUp `json:"data"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id Id `json:"id"`
+
+	// Time An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	Time Time                  `json:"time"`
+	Type EventUserSignedUpType `json:"type"`
+
+	// Version The aggregate's version after the change.
+	Version int `json:"version"`
+}
+
+// EventUserSignedUpType defines model for EventUserSignedUp.Type.
+type EventUserSignedUpType string
+
 // Id A UUID in its 36-character form.
 //
 // Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
@@ -673,8 +1161,68 @@ type OrderList struct {
 	NextCursor *NextCursor `json:"next_cursor"`
 }
 
+// OrderPlaced The order as the checkout stored it. It holds no idempotency key and no payment reference.
+type OrderPlaced struct {
+	// Address Where an order goes, copied from the address it was placed with.
+	Address ShippingAddress `json:"address"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id    Id          `json:"id"`
+	Lines []OrderLine `json:"lines"`
+
+	// Number Examples: 20261130-48312207
+	Number        string        `json:"number"`
+	PaymentMethod PaymentMethod `json:"payment_method"`
+
+	// PlacedAt An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	PlacedAt Time        `json:"placed_at"`
+	Status   OrderStatus `json:"status"`
+
+	// Subtotal An exact amount: a decimal string with exactly the minor digits of its currency ("15000"
+	// KRW, "12.50" USD), never a JSON number, and an ISO 4217 currency code.
+	Subtotal Money `json:"subtotal"`
+
+	// Total An exact amount: a decimal string with exactly the minor digits of its currency ("15000"
+	// KRW, "12.50" USD), never a JSON number, and an ISO 4217 currency code.
+	Total Money `json:"total"`
+
+	// UserId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	UserId Id `json:"user_id"`
+}
+
 // OrderStatus defines model for OrderStatus.
 type OrderStatus string
+
+// OrderStatusChanged defines model for OrderStatusChanged.
+type OrderStatusChanged struct {
+	// ChangedAt An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	ChangedAt Time `json:"changed_at"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id             Id          `json:"id"`
+	Number         string      `json:"number"`
+	PreviousStatus OrderStatus `json:"previous_status"`
+	Status         OrderStatus `json:"status"`
+
+	// Total An exact amount: a decimal string with exactly the minor digits of its currency ("15000"
+	// KRW, "12.50" USD), never a JSON number, and an ISO 4217 currency code.
+	Total Money `json:"total"`
+
+	// UserId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	UserId Id `json:"user_id"`
+}
 
 // PasswordChange defines model for PasswordChange.
 type PasswordChange struct {
@@ -765,6 +1313,36 @@ type PostPatch struct {
 	Pinned   *bool         `json:"pinned,omitempty"`
 	Title    *string       `json:"title,omitempty"`
 	Version  *int          `json:"version,omitempty"`
+}
+
+// PostPublished defines model for PostPublished.
+type PostPublished struct {
+	// AuthorId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	AuthorId Id     `json:"author_id"`
+	Body     string `json:"body"`
+
+	// Category NORMAL (일반), DISABLED (장애인), ENVIRONMENT (환경), EMPLOYMENT (고용), EDUCATION (교육) or
+	// ELDERS (노인).
+	Category PostCategory `json:"category"`
+
+	// CategoryLabel Examples: 환경
+	CategoryLabel string `json:"category_label"`
+
+	// CreatedAt An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	CreatedAt Time `json:"created_at"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id     Id   `json:"id"`
+	Pinned bool `json:"pinned"`
+
+	// Title Examples: [필독] 배송과 교환·환불 안내
+	Title string `json:"title"`
 }
 
 // Problem A social problem that brands work on (not an error; errors are ProblemDetails).
@@ -902,6 +1480,49 @@ type Product struct {
 	Version int `json:"version"`
 }
 
+// ProductData A product as it is after the change.
+type ProductData struct {
+	// Brand The brand, or null.
+	Brand *Ref `json:"brand"`
+
+	// CreatedAt An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	CreatedAt   Time   `json:"created_at"`
+	Description string `json:"description"`
+
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id     Id       `json:"id"`
+	Images []string `json:"images"`
+
+	// Name Examples: 유기농사과잼
+	Name string `json:"name"`
+
+	// Price An exact amount: a decimal string with exactly the minor digits of its currency ("15000"
+	// KRW, "12.50" USD), never a JSON number, and an ISO 4217 currency code.
+	Price Money `json:"price"`
+
+	// Stock The units in stock, or null when stock is not tracked.
+	Stock *int `json:"stock"`
+
+	// UpdatedAt An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	UpdatedAt Time `json:"updated_at"`
+	Version   int  `json:"version"`
+}
+
+// ProductDeleted defines model for ProductDeleted.
+type ProductDeleted struct {
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id   Id     `json:"id"`
+	Name string `json:"name"`
+}
+
 // ProductInput defines model for ProductInput.
 type ProductInput struct {
 	// BrandId The brand, or null or "" for none.
@@ -925,6 +1546,16 @@ type ProductList struct {
 
 	// NextCursor Pass it back as `?cursor=` for the next page; null on the last page.
 	NextCursor *NextCursor `json:"next_cursor"`
+}
+
+// ProductOutOfStock defines model for ProductOutOfStock.
+type ProductOutOfStock struct {
+	// Id A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	Id      Id     `json:"id"`
+	Name    string `json:"name"`
+	Version int    `json:"version"`
 }
 
 // ProductPatch defines model for ProductPatch.
@@ -1038,6 +1669,32 @@ type SuggestionList struct {
 // Examples: 2026-01-05T09:00:00Z
 type Time = time.Time
 
+// UserSignedUp defines model for UserSignedUp.
+type UserSignedUp struct {
+	// Email The e-mail address, or "" when the customer gave none.
+	Email string `json:"email"`
+
+	// Interests The ids of the problems the customer cares about.
+	Interests []Id `json:"interests"`
+
+	// Nickname Examples: 하늘바라기
+	Nickname string `json:"nickname"`
+
+	// Provider "password", or the external provider signed up with: "google", "kakao".
+	Provider string `json:"provider"`
+
+	// SignedUpAt An RFC 3339 time in UTC.
+	//
+	// Examples: 2026-01-05T09:00:00Z
+	SignedUpAt Time `json:"signed_up_at"`
+
+	// UserId A UUID in its 36-character form.
+	//
+	// Examples: 01932f6e-5a10-7c3e-8b21-4f5a6b7c8d9e
+	UserId   Id     `json:"user_id"`
+	Username string `json:"username"`
+}
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -1078,6 +1735,9 @@ type Forbidden = ProblemDetails
 
 // InternalServerError An RFC 9457 problem document, the body of every error.
 type InternalServerError = ProblemDetails
+
+// MethodNotAllowed An RFC 9457 problem document, the body of every error.
+type MethodNotAllowed = ProblemDetails
 
 // NotFound An RFC 9457 problem document, the body of every error.
 type NotFound = ProblemDetails
@@ -1225,6 +1885,160 @@ type GetStaticParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// OrderCancelledWebhookParams defines parameters for OrderCancelledWebhook.
+type OrderCancelledWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// OrderDeliveredWebhookParams defines parameters for OrderDeliveredWebhook.
+type OrderDeliveredWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// OrderPaidWebhookParams defines parameters for OrderPaidWebhook.
+type OrderPaidWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// OrderPlacedWebhookParams defines parameters for OrderPlacedWebhook.
+type OrderPlacedWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// OrderShippedWebhookParams defines parameters for OrderShippedWebhook.
+type OrderShippedWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// PostPublishedWebhookParams defines parameters for PostPublishedWebhook.
+type PostPublishedWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// ProductCreatedWebhookParams defines parameters for ProductCreatedWebhook.
+type ProductCreatedWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// ProductDeletedWebhookParams defines parameters for ProductDeletedWebhook.
+type ProductDeletedWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// ProductOutOfStockWebhookParams defines parameters for ProductOutOfStockWebhook.
+type ProductOutOfStockWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// ProductUpdatedWebhookParams defines parameters for ProductUpdatedWebhook.
+type ProductUpdatedWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// UserSignedUpWebhookParams defines parameters for UserSignedUpWebhook.
+type UserSignedUpWebhookParams struct {
+	// WebhookId The event's id; the same on every attempt of a delivery, so a receiver can drop a repeat.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp When the attempt was signed, in seconds since 1970; refuse one far from your clock.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the
+	// endpoint's secret (the base64 after `whsec_`), as the Standard Webhooks convention has it;
+	// several signatures are separated by spaces while a secret is being rotated.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
 // SignUpJSONRequestBody defines body for SignUp for application/json ContentType.
 type SignUpJSONRequestBody = SignUp
 
@@ -1278,6 +2092,39 @@ type UpdateProductJSONRequestBody = ProductPatch
 
 // SignInJSONRequestBody defines body for SignIn for application/json ContentType.
 type SignInJSONRequestBody = SignIn
+
+// OrderCancelledWebhookJSONRequestBody defines body for OrderCancelledWebhook for application/json ContentType.
+type OrderCancelledWebhookJSONRequestBody = EventOrderCancelled
+
+// OrderDeliveredWebhookJSONRequestBody defines body for OrderDeliveredWebhook for application/json ContentType.
+type OrderDeliveredWebhookJSONRequestBody = EventOrderDelivered
+
+// OrderPaidWebhookJSONRequestBody defines body for OrderPaidWebhook for application/json ContentType.
+type OrderPaidWebhookJSONRequestBody = EventOrderPaid
+
+// OrderPlacedWebhookJSONRequestBody defines body for OrderPlacedWebhook for application/json ContentType.
+type OrderPlacedWebhookJSONRequestBody = EventOrderPlaced
+
+// OrderShippedWebhookJSONRequestBody defines body for OrderShippedWebhook for application/json ContentType.
+type OrderShippedWebhookJSONRequestBody = EventOrderShipped
+
+// PostPublishedWebhookJSONRequestBody defines body for PostPublishedWebhook for application/json ContentType.
+type PostPublishedWebhookJSONRequestBody = EventPostPublished
+
+// ProductCreatedWebhookJSONRequestBody defines body for ProductCreatedWebhook for application/json ContentType.
+type ProductCreatedWebhookJSONRequestBody = EventProductCreated
+
+// ProductDeletedWebhookJSONRequestBody defines body for ProductDeletedWebhook for application/json ContentType.
+type ProductDeletedWebhookJSONRequestBody = EventProductDeleted
+
+// ProductOutOfStockWebhookJSONRequestBody defines body for ProductOutOfStockWebhook for application/json ContentType.
+type ProductOutOfStockWebhookJSONRequestBody = EventProductOutOfStock
+
+// ProductUpdatedWebhookJSONRequestBody defines body for ProductUpdatedWebhook for application/json ContentType.
+type ProductUpdatedWebhookJSONRequestBody = EventProductUpdated
+
+// UserSignedUpWebhookJSONRequestBody defines body for UserSignedUpWebhook for application/json ContentType.
+type UserSignedUpWebhookJSONRequestBody = EventUserSignedUp
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -14758,4 +15605,1061 @@ func ParseGetStaticResponse(rsp *http.Response) (*GetStaticResponse, error) {
 	}
 
 	return response, nil
+}
+
+// WebhookInitiator sends OpenAPI 3.1 webhook requests to target URLs.
+// Modeled on the generated Client, but with no stored Server -- the full
+// target URL is provided per-call by the caller (typically discovered
+// from a subscription registration).
+type WebhookInitiator struct {
+	// Doer for performing requests, typically a *http.Client with any
+	// customized settings, such as certificate chains.
+	Client HttpRequestDoer
+
+	// A list of callbacks for modifying requests which are generated before sending over
+	// the network.
+	RequestEditors []RequestEditorFn
+}
+
+// WebhookInitiatorOption allows setting custom parameters during construction.
+type WebhookInitiatorOption func(*WebhookInitiator) error
+
+// NewWebhookInitiator creates a new WebhookInitiator with reasonable defaults.
+func NewWebhookInitiator(opts ...WebhookInitiatorOption) (*WebhookInitiator, error) {
+	initiator := WebhookInitiator{}
+	for _, o := range opts {
+		if err := o(&initiator); err != nil {
+			return nil, err
+		}
+	}
+	if initiator.Client == nil {
+		initiator.Client = &http.Client{}
+	}
+	return &initiator, nil
+}
+
+// WithWebhookHTTPClient allows overriding the default Doer, which is
+// automatically created using http.Client. This is useful for tests.
+func WithWebhookHTTPClient(doer HttpRequestDoer) WebhookInitiatorOption {
+	return func(p *WebhookInitiator) error {
+		p.Client = doer
+		return nil
+	}
+}
+
+// WithWebhookRequestEditorFn allows setting up a callback function, which
+// will be called right before sending the webhook request. This can be
+// used to mutate the request, e.g. to add signature headers.
+func WithWebhookRequestEditorFn(fn RequestEditorFn) WebhookInitiatorOption {
+	return func(p *WebhookInitiator) error {
+		p.RequestEditors = append(p.RequestEditors, fn)
+		return nil
+	}
+}
+
+func (p *WebhookInitiator) applyWebhookEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
+	for _, r := range p.RequestEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	for _, r := range additionalEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WebhookInitiatorInterface is the interface specification for the webhook initiator.
+type WebhookInitiatorInterface interface {
+	// OrderCancelledWebhookWithBody fires the order.cancelled webhook with any body
+	OrderCancelledWebhookWithBody(ctx context.Context, targetURL string, params *OrderCancelledWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	OrderCancelledWebhook(ctx context.Context, targetURL string, params *OrderCancelledWebhookParams, body OrderCancelledWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OrderDeliveredWebhookWithBody fires the order.delivered webhook with any body
+	OrderDeliveredWebhookWithBody(ctx context.Context, targetURL string, params *OrderDeliveredWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	OrderDeliveredWebhook(ctx context.Context, targetURL string, params *OrderDeliveredWebhookParams, body OrderDeliveredWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OrderPaidWebhookWithBody fires the order.paid webhook with any body
+	OrderPaidWebhookWithBody(ctx context.Context, targetURL string, params *OrderPaidWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	OrderPaidWebhook(ctx context.Context, targetURL string, params *OrderPaidWebhookParams, body OrderPaidWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OrderPlacedWebhookWithBody fires the order.placed webhook with any body
+	OrderPlacedWebhookWithBody(ctx context.Context, targetURL string, params *OrderPlacedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	OrderPlacedWebhook(ctx context.Context, targetURL string, params *OrderPlacedWebhookParams, body OrderPlacedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OrderShippedWebhookWithBody fires the order.shipped webhook with any body
+	OrderShippedWebhookWithBody(ctx context.Context, targetURL string, params *OrderShippedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	OrderShippedWebhook(ctx context.Context, targetURL string, params *OrderShippedWebhookParams, body OrderShippedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostPublishedWebhookWithBody fires the post.published webhook with any body
+	PostPublishedWebhookWithBody(ctx context.Context, targetURL string, params *PostPublishedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	PostPublishedWebhook(ctx context.Context, targetURL string, params *PostPublishedWebhookParams, body PostPublishedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProductCreatedWebhookWithBody fires the product.created webhook with any body
+	ProductCreatedWebhookWithBody(ctx context.Context, targetURL string, params *ProductCreatedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	ProductCreatedWebhook(ctx context.Context, targetURL string, params *ProductCreatedWebhookParams, body ProductCreatedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProductDeletedWebhookWithBody fires the product.deleted webhook with any body
+	ProductDeletedWebhookWithBody(ctx context.Context, targetURL string, params *ProductDeletedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	ProductDeletedWebhook(ctx context.Context, targetURL string, params *ProductDeletedWebhookParams, body ProductDeletedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProductOutOfStockWebhookWithBody fires the product.out_of_stock webhook with any body
+	ProductOutOfStockWebhookWithBody(ctx context.Context, targetURL string, params *ProductOutOfStockWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	ProductOutOfStockWebhook(ctx context.Context, targetURL string, params *ProductOutOfStockWebhookParams, body ProductOutOfStockWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProductUpdatedWebhookWithBody fires the product.updated webhook with any body
+	ProductUpdatedWebhookWithBody(ctx context.Context, targetURL string, params *ProductUpdatedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	ProductUpdatedWebhook(ctx context.Context, targetURL string, params *ProductUpdatedWebhookParams, body ProductUpdatedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UserSignedUpWebhookWithBody fires the user.signed_up webhook with any body
+	UserSignedUpWebhookWithBody(ctx context.Context, targetURL string, params *UserSignedUpWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	UserSignedUpWebhook(ctx context.Context, targetURL string, params *UserSignedUpWebhookParams, body UserSignedUpWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (p *WebhookInitiator) OrderCancelledWebhookWithBody(ctx context.Context, targetURL string, params *OrderCancelledWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderCancelledWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) OrderCancelledWebhook(ctx context.Context, targetURL string, params *OrderCancelledWebhookParams, body OrderCancelledWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderCancelledWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) OrderDeliveredWebhookWithBody(ctx context.Context, targetURL string, params *OrderDeliveredWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderDeliveredWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) OrderDeliveredWebhook(ctx context.Context, targetURL string, params *OrderDeliveredWebhookParams, body OrderDeliveredWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderDeliveredWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) OrderPaidWebhookWithBody(ctx context.Context, targetURL string, params *OrderPaidWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderPaidWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) OrderPaidWebhook(ctx context.Context, targetURL string, params *OrderPaidWebhookParams, body OrderPaidWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderPaidWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) OrderPlacedWebhookWithBody(ctx context.Context, targetURL string, params *OrderPlacedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderPlacedWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) OrderPlacedWebhook(ctx context.Context, targetURL string, params *OrderPlacedWebhookParams, body OrderPlacedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderPlacedWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) OrderShippedWebhookWithBody(ctx context.Context, targetURL string, params *OrderShippedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderShippedWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) OrderShippedWebhook(ctx context.Context, targetURL string, params *OrderShippedWebhookParams, body OrderShippedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderShippedWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) PostPublishedWebhookWithBody(ctx context.Context, targetURL string, params *PostPublishedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostPublishedWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) PostPublishedWebhook(ctx context.Context, targetURL string, params *PostPublishedWebhookParams, body PostPublishedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostPublishedWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) ProductCreatedWebhookWithBody(ctx context.Context, targetURL string, params *ProductCreatedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProductCreatedWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) ProductCreatedWebhook(ctx context.Context, targetURL string, params *ProductCreatedWebhookParams, body ProductCreatedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProductCreatedWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) ProductDeletedWebhookWithBody(ctx context.Context, targetURL string, params *ProductDeletedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProductDeletedWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) ProductDeletedWebhook(ctx context.Context, targetURL string, params *ProductDeletedWebhookParams, body ProductDeletedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProductDeletedWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) ProductOutOfStockWebhookWithBody(ctx context.Context, targetURL string, params *ProductOutOfStockWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProductOutOfStockWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) ProductOutOfStockWebhook(ctx context.Context, targetURL string, params *ProductOutOfStockWebhookParams, body ProductOutOfStockWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProductOutOfStockWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) ProductUpdatedWebhookWithBody(ctx context.Context, targetURL string, params *ProductUpdatedWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProductUpdatedWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) ProductUpdatedWebhook(ctx context.Context, targetURL string, params *ProductUpdatedWebhookParams, body ProductUpdatedWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProductUpdatedWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) UserSignedUpWebhookWithBody(ctx context.Context, targetURL string, params *UserSignedUpWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUserSignedUpWebhookWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) UserSignedUpWebhook(ctx context.Context, targetURL string, params *UserSignedUpWebhookParams, body UserSignedUpWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUserSignedUpWebhookWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+// NewOrderCancelledWebhookWebhookRequest builds a application/json POST request for the order.cancelled webhook
+func NewOrderCancelledWebhookWebhookRequest(targetURL string, params *OrderCancelledWebhookParams, body OrderCancelledWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOrderCancelledWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewOrderCancelledWebhookWebhookRequestWithBody builds a POST request for the order.cancelled webhook with any body
+func NewOrderCancelledWebhookWebhookRequestWithBody(targetURL string, params *OrderCancelledWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewOrderDeliveredWebhookWebhookRequest builds a application/json POST request for the order.delivered webhook
+func NewOrderDeliveredWebhookWebhookRequest(targetURL string, params *OrderDeliveredWebhookParams, body OrderDeliveredWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOrderDeliveredWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewOrderDeliveredWebhookWebhookRequestWithBody builds a POST request for the order.delivered webhook with any body
+func NewOrderDeliveredWebhookWebhookRequestWithBody(targetURL string, params *OrderDeliveredWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewOrderPaidWebhookWebhookRequest builds a application/json POST request for the order.paid webhook
+func NewOrderPaidWebhookWebhookRequest(targetURL string, params *OrderPaidWebhookParams, body OrderPaidWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOrderPaidWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewOrderPaidWebhookWebhookRequestWithBody builds a POST request for the order.paid webhook with any body
+func NewOrderPaidWebhookWebhookRequestWithBody(targetURL string, params *OrderPaidWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewOrderPlacedWebhookWebhookRequest builds a application/json POST request for the order.placed webhook
+func NewOrderPlacedWebhookWebhookRequest(targetURL string, params *OrderPlacedWebhookParams, body OrderPlacedWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOrderPlacedWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewOrderPlacedWebhookWebhookRequestWithBody builds a POST request for the order.placed webhook with any body
+func NewOrderPlacedWebhookWebhookRequestWithBody(targetURL string, params *OrderPlacedWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewOrderShippedWebhookWebhookRequest builds a application/json POST request for the order.shipped webhook
+func NewOrderShippedWebhookWebhookRequest(targetURL string, params *OrderShippedWebhookParams, body OrderShippedWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOrderShippedWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewOrderShippedWebhookWebhookRequestWithBody builds a POST request for the order.shipped webhook with any body
+func NewOrderShippedWebhookWebhookRequestWithBody(targetURL string, params *OrderShippedWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewPostPublishedWebhookWebhookRequest builds a application/json POST request for the post.published webhook
+func NewPostPublishedWebhookWebhookRequest(targetURL string, params *PostPublishedWebhookParams, body PostPublishedWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostPublishedWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewPostPublishedWebhookWebhookRequestWithBody builds a POST request for the post.published webhook with any body
+func NewPostPublishedWebhookWebhookRequestWithBody(targetURL string, params *PostPublishedWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewProductCreatedWebhookWebhookRequest builds a application/json POST request for the product.created webhook
+func NewProductCreatedWebhookWebhookRequest(targetURL string, params *ProductCreatedWebhookParams, body ProductCreatedWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProductCreatedWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewProductCreatedWebhookWebhookRequestWithBody builds a POST request for the product.created webhook with any body
+func NewProductCreatedWebhookWebhookRequestWithBody(targetURL string, params *ProductCreatedWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewProductDeletedWebhookWebhookRequest builds a application/json POST request for the product.deleted webhook
+func NewProductDeletedWebhookWebhookRequest(targetURL string, params *ProductDeletedWebhookParams, body ProductDeletedWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProductDeletedWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewProductDeletedWebhookWebhookRequestWithBody builds a POST request for the product.deleted webhook with any body
+func NewProductDeletedWebhookWebhookRequestWithBody(targetURL string, params *ProductDeletedWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewProductOutOfStockWebhookWebhookRequest builds a application/json POST request for the product.out_of_stock webhook
+func NewProductOutOfStockWebhookWebhookRequest(targetURL string, params *ProductOutOfStockWebhookParams, body ProductOutOfStockWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProductOutOfStockWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewProductOutOfStockWebhookWebhookRequestWithBody builds a POST request for the product.out_of_stock webhook with any body
+func NewProductOutOfStockWebhookWebhookRequestWithBody(targetURL string, params *ProductOutOfStockWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewProductUpdatedWebhookWebhookRequest builds a application/json POST request for the product.updated webhook
+func NewProductUpdatedWebhookWebhookRequest(targetURL string, params *ProductUpdatedWebhookParams, body ProductUpdatedWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProductUpdatedWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewProductUpdatedWebhookWebhookRequestWithBody builds a POST request for the product.updated webhook with any body
+func NewProductUpdatedWebhookWebhookRequestWithBody(targetURL string, params *ProductUpdatedWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewUserSignedUpWebhookWebhookRequest builds a application/json POST request for the user.signed_up webhook
+func NewUserSignedUpWebhookWebhookRequest(targetURL string, params *UserSignedUpWebhookParams, body UserSignedUpWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUserSignedUpWebhookWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewUserSignedUpWebhookWebhookRequestWithBody builds a POST request for the user.signed_up webhook with any body
+func NewUserSignedUpWebhookWebhookRequestWithBody(targetURL string, params *UserSignedUpWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
 }

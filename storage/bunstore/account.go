@@ -153,8 +153,8 @@ func (r *identityRow) out() account.Identity {
 
 // ---- users ----
 
-// CreateUser inserts the user, its interests and its identity in one
-// transaction. The unique indexes decide what is taken, so that of two
+// CreateUser inserts the user, its interests, its identity and the events
+// ctx carries in one transaction. The unique indexes decide what is taken, so that of two
 // concurrent sign-ups with one username exactly one succeeds.
 func (r *accountRepo) CreateUser(ctx context.Context, u account.User, identity *account.Identity) error {
 	row := userIn(u)
@@ -172,15 +172,16 @@ func (r *accountRepo) CreateUser(ctx context.Context, u account.User, identity *
 		if err := insertInterests(ctx, tx, interests); err != nil {
 			return err
 		}
-		if idRow == nil {
-			return nil
+		if idRow != nil {
+			_, err := tx.NewInsert().Model(idRow).Exec(ctx)
+			if err = identityWriteError(err); errors.Is(err, errUnknownDuplicate) {
+				// The user is new, so only (provider, subject) can be taken.
+				return account.ErrIdentityTaken
+			} else if err != nil {
+				return err
+			}
 		}
-		_, err := tx.NewInsert().Model(idRow).Exec(ctx)
-		if err = identityWriteError(err); errors.Is(err, errUnknownDuplicate) {
-			// The user is new, so only (provider, subject) can be taken.
-			return account.ErrIdentityTaken
-		}
-		return err
+		return storeEvents(ctx, tx)
 	})
 	if errors.Is(err, errUnknownDuplicate) {
 		return r.explainDuplicate(ctx, u, true)

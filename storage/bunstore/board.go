@@ -66,16 +66,20 @@ func postsOut(rows []postRow) []board.Post {
 }
 
 // CreatePost is one INSERT: the primary key finds a taken id, the foreign
-// key an author who is not a user.
+// key an author who is not a user. With the events ctx carries it is a
+// transaction of the INSERT and the events' (withEvents).
 func (r *boardRepo) CreatePost(ctx context.Context, p board.Post) error {
-	_, err := r.db.NewInsert().Model(postIn(p)).Exec(ctx)
-	switch {
-	case isErrno(err, errDupEntry):
-		return board.ErrDuplicateID
-	case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
-		return board.ErrAuthorNotFound
-	}
-	return translate(err)
+	row := postIn(p)
+	return withEvents(ctx, r.db, func(ctx context.Context, db bun.IDB) error {
+		_, err := db.NewInsert().Model(row).Exec(ctx)
+		switch {
+		case isErrno(err, errDupEntry):
+			return board.ErrDuplicateID
+		case isErrno(err, errNoReferencedRow, errNoReferencedRowOld):
+			return board.ErrAuthorNotFound
+		}
+		return translate(err)
+	})
 }
 
 func (r *boardRepo) GetPost(ctx context.Context, id uuid.UUID) (board.Post, error) {

@@ -41,6 +41,8 @@ func (harness) MakeStores(ctx context.Context, t *testing.T) storagetest.Stores 
 		Orders:     s.Orders(),
 		Stock:      s.Stock(),
 		Transactor: s.Transactor(),
+		Outbox:     s.Outbox(),
+		Webhooks:   s.Webhooks(),
 		Now:        clock.Now,
 		Advance:    clock.Advance,
 	}

@@ -436,10 +436,11 @@ func lockBrand(ctx context.Context, db bun.IDB, id uuid.UUID) (lockedBrand, erro
 
 // ---- products ----
 
-// CreateProduct stores the product and its sets in one transaction. The
-// brand's name is read with a shared lock, which a concurrent rename waits
-// for (or is waited on), so the sets written are of the name that stays;
-// the product's seq comes from search_state (see nextSeq).
+// CreateProduct stores the product, its sets and the events ctx carries
+// in one transaction. The brand's name is read with a shared lock, which a
+// concurrent rename waits for (or is waited on), so the sets written are
+// of the name that stays; the product's seq comes from search_state (see
+// nextSeq).
 func (r *catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error {
 	row, err := productIn(p)
 	if err != nil {
@@ -472,7 +473,10 @@ func (r *catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) erro
 		if outOfOrder {
 			change.added = append(change.added, searchindex.OutOfOrder)
 		}
-		return writeSets(ctx, tx, []setChange{change})
+		if err := writeSets(ctx, tx, []setChange{change}); err != nil {
+			return err
+		}
+		return storeEvents(ctx, tx)
 	})
 }
 
@@ -530,6 +534,7 @@ func (r *catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) 
 // UpdateProduct reads the product's row FOR UPDATE, then writes it; when
 // its name's search key or its brand changes, its grams change in the same
 // transaction, computed from its brands' names read with a shared lock.
+// The events ctx carries are stored in the same transaction.
 func (r *catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVersion int64) error {
 	row, err := productIn(p)
 	if err != nil {
@@ -562,15 +567,19 @@ func (r *catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVe
 		case err != nil:
 			return err
 		}
-		if !reindex {
-			return nil
+		if reindex {
+			err := writeSets(ctx, tx, []setChange{gramChange(before.Seq,
+				&[2]string{before.NameKey, keys[oldBrand]}, &[2]string{row.NameKey, keys[newBrand]})})
+			if err != nil {
+				return err
+			}
 		}
-		return writeSets(ctx, tx, []setChange{gramChange(before.Seq,
-			&[2]string{before.NameKey, keys[oldBrand]}, &[2]string{row.NameKey, keys[newBrand]})})
+		return storeEvents(ctx, tx)
 	})
 }
 
-// DeleteProduct deletes the product and its grams in one transaction.
+// DeleteProduct deletes the product and its grams, and stores the events
+// ctx carries, in one transaction.
 func (r *catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
 	return r.inTx(ctx, func(ctx context.Context, tx bun.IDB) error {
 		before, err := lockProduct(ctx, tx, id)
@@ -591,7 +600,10 @@ func (r *catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
 		}
 		change := gramChange(before.Seq, &[2]string{before.NameKey, keys[brand]}, nil)
 		change.removed = append(change.removed, searchindex.OutOfOrder)
-		return writeSets(ctx, tx, []setChange{change})
+		if err := writeSets(ctx, tx, []setChange{change}); err != nil {
+			return err
+		}
+		return storeEvents(ctx, tx)
 	})
 }
 

@@ -32,6 +32,11 @@ func (p txProducts) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Produ
 // sent before ctx ended whose answer had not come is reported with ctx's
 // error, though the server may still apply it; the order's idempotency
 // key then tells. Errors come back untranslated, for runInTx.
+//
+// fn gets the connection as a txConn, which names this run of the
+// transaction: the events that fn's writes store (storeEvents) are told
+// that they committed once COMMIT has succeeded, and a new run stores them
+// again.
 func runOnce(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.IDB) error) error {
 	conn, err := begin(ctx, db)
 	if err != nil {
@@ -44,7 +49,8 @@ func runOnce(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bu
 		}
 		conn.Close()
 	}()
-	if err := fn(ctx, conn); err != nil {
+	run := &txRun{}
+	if err := fn(ctx, txConn{Conn: conn, run: run}); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -54,6 +60,7 @@ func runOnce(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bu
 		return err
 	}
 	open = false
+	run.committed()
 	return nil
 }
 

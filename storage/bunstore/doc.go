@@ -16,8 +16,9 @@
 // The store holds the catalog ([Store.Catalog]) and its stock
 // ([Store.Stock]), the users with their external identities
 // ([Store.Accounts]), the notice board ([Store.Board]), carts
-// ([Store.Carts]), orders and address books ([Store.Orders]), and runs
-// checkouts and status changes in MySQL transactions ([Store.Transactor]).
+// ([Store.Carts]), orders and address books ([Store.Orders]), and the
+// outbox of domain events ([Store.Outbox]), and runs checkouts and status
+// changes in MySQL transactions ([Store.Transactor]).
 // Sessions, the counters that throttle sign-in and sign-up, and Google and
 // Kakao sign-ins in progress are not kept in MySQL: take them from
 // redisstore (sessions above), or from memstore in a single process.
@@ -92,6 +93,35 @@
 // statement of a transaction runs on its one connection, so a transaction
 // never waits for a second connection while it holds one and concurrent
 // checkouts cannot starve the pool.
+//
+// # Outbox
+//
+// The writes that the repository interfaces name — CreateProduct,
+// UpdateProduct and DeleteProduct, the stock take, CreateUser, CreateOrder
+// and SetStatus, CreatePost — store the domain events their context carries
+// (commerce.WithEvents) in the outbox_events table, in one multi-row INSERT
+// in the write's own transaction: inside an order.Tx, that transaction's.
+// The events commit with the change or not at all. Each run of a
+// transaction stores them under an identity of its own
+// (commerce.EventsToStore), so a run after a deadlock stores them again,
+// and no write stores them again once a run has committed. A write that is
+// otherwise one statement becomes a transaction of its statement and the
+// INSERT when its context carries events.
+//
+// [Store.Outbox] is the outbox.Store that package outbox's relays read. A
+// claim is a READ COMMITTED transaction on a connection of its own: SELECT
+// … FOR UPDATE SKIP LOCKED takes the oldest unsent events that no other
+// claim holds, and a plain read, which sees the rows other claims lock,
+// leaves out every event whose aggregate has an earlier unsent event that
+// the batch does not hold, so that an aggregate's events go out in order.
+// READ COMMITTED keeps the claim's locks on its rows and off the gap where
+// writes insert new events, so no write waits for a relay. The transaction
+// stays open until Sent (UPDATE … SET sent_at, COMMIT) or Release
+// (ROLLBACK); when the claim's context ends, or the relay dies, the
+// connection closes and the server rolls back, and the events go to the
+// next claim. Prune deletes sent events in bounded DELETE … LIMIT
+// statements, also at READ COMMITTED. Claims and pruning wait for no lock,
+// so they do not go through the retry policy above.
 //
 // # Search
 //

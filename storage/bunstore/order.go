@@ -67,12 +67,13 @@ type orderRow struct {
 	RequestHash      string       `bun:"request_hash"`
 	PlacedAt         time.Time    `bun:"placed_at"`
 	UpdatedAt        time.Time    `bun:"updated_at"`
+	Version          int64        `bun:"version"`
 }
 
 const orderColumns = "o.id, o.number, o.user_id, o.status, o.subtotal_amount, o.subtotal_currency, " +
 	"o.total_amount, o.total_currency, o.address_id, o.address_recipient, o.address_phone, o.address_line1, " +
 	"o.address_line2, o.address_city, o.address_zipcode, o.address_note, o.address_created_at, " +
-	"o.payment_method, o.payment_ref, o.idempotency_key, o.request_hash, o.placed_at, o.updated_at"
+	"o.payment_method, o.payment_ref, o.idempotency_key, o.request_hash, o.placed_at, o.updated_at, o.version"
 
 type orderLineRow struct {
 	bun.BaseModel `bun:"table:order_lines,alias:ol"`
@@ -108,6 +109,8 @@ type addressRow struct {
 
 const addressColumns = "a.id, a.user_id, a.recipient, a.phone, a.line1, a.line2, a.city, a.zipcode, a.note, a.created_at"
 
+// orderIn returns the rows of o; an order whose Version is not set is
+// stored at version 1, an order just placed.
 func orderIn(o order.Order) (*orderRow, []orderLineRow) {
 	a := o.Address
 	row := &orderRow{
@@ -119,7 +122,7 @@ func orderIn(o order.Order) (*orderRow, []orderLineRow) {
 		AddressCreatedAt: sql.NullTime{Time: a.CreatedAt.UTC(), Valid: !a.CreatedAt.IsZero()},
 		PaymentMethod:    string(o.PaymentMethod), PaymentRef: o.PaymentRef,
 		IdempotencyKey: o.IdempotencyKey, RequestHash: o.RequestHash,
-		PlacedAt: o.PlacedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
+		PlacedAt: o.PlacedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(), Version: max(o.Version, 1),
 	}
 	lines := make([]orderLineRow, len(o.Lines))
 	for i, l := range o.Lines {
@@ -145,7 +148,7 @@ func (r *orderRow) out() order.Order {
 		},
 		PaymentMethod: order.PaymentMethod(r.PaymentMethod), PaymentRef: r.PaymentRef,
 		IdempotencyKey: r.IdempotencyKey, RequestHash: r.RequestHash,
-		PlacedAt: r.PlacedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		PlacedAt: r.PlacedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
 	}
 	if r.AddressCreatedAt.Valid {
 		o.Address.CreatedAt = r.AddressCreatedAt.Time.UTC()
@@ -182,21 +185,23 @@ func (r *addressRow) out() order.Address {
 
 // ---- orders ----
 
-// CreateOrder inserts the order and then its lines (one multi-row
-// INSERT), in a transaction of its own unless it runs in one. The unique
-// indexes decide duplicates, so of concurrent checkouts with one key
-// exactly one order is stored.
+// CreateOrder inserts the order (at version 1 when o.Version is not
+// set), then its lines (one multi-row INSERT) and the events ctx carries,
+// in a transaction of its own unless it runs in one. The unique indexes
+// decide duplicates, so of concurrent checkouts with one key exactly one
+// order is stored.
 func (r *orderRepo) CreateOrder(ctx context.Context, o order.Order) error {
 	row, lines := orderIn(o)
 	return inTx(ctx, r.db, func(ctx context.Context, tx bun.IDB) error {
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return orderWriteError(ctx, tx, err, o)
 		}
-		if len(lines) == 0 {
-			return nil
+		if len(lines) > 0 {
+			if _, err := tx.NewInsert().Model(&lines).Exec(ctx); err != nil {
+				return translate(err)
+			}
 		}
-		_, err := tx.NewInsert().Model(&lines).Exec(ctx)
-		return translate(err)
+		return storeEvents(ctx, tx)
 	})
 }
 
@@ -305,31 +310,36 @@ func (r *orderRepo) withLines(ctx context.Context, rows []orderRow) ([]order.Ord
 	return out, nil
 }
 
-// SetStatus is one conditional UPDATE. When it changes no row, a locking
-// read — which sees the latest status, not the transaction's snapshot —
-// tells a missing order from one that moved first.
+// SetStatus is one conditional UPDATE, which also increments the order's
+// version. When it changes no row, a locking read — which sees the latest
+// status, not the transaction's snapshot — tells a missing order from one
+// that moved first. The events ctx carries are stored in the same
+// transaction: the order.Tx's, or one of the UPDATE and the events' own
+// (withEvents).
 func (r *orderRepo) SetStatus(ctx context.Context, id uuid.UUID, from, to order.Status, at time.Time) error {
-	res, err := r.db.NewRaw("UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-		string(to), at.UTC(), binID(id), string(from)).Exec(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return translate(err)
-	} else if n > 0 {
-		return nil
-	}
-	var status string
-	err = r.db.NewRaw("SELECT status FROM orders WHERE id = ? FOR UPDATE", binID(id)).Scan(ctx, &status)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return order.ErrOrderNotFound
-	case err != nil:
-		return translate(err)
-	case status != string(from):
+	return withEvents(ctx, r.db, func(ctx context.Context, db bun.IDB) error {
+		res, err := db.NewRaw("UPDATE orders SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?",
+			string(to), at.UTC(), binID(id), string(from)).Exec(ctx)
+		if err != nil {
+			return translate(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return translate(err)
+		} else if n > 0 {
+			return nil
+		}
+		var status string
+		err = db.NewRaw("SELECT status FROM orders WHERE id = ? FOR UPDATE", binID(id)).Scan(ctx, &status)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return order.ErrOrderNotFound
+		case err != nil:
+			return translate(err)
+		}
+		// The version changes with every matching row, so a row that
+		// changed none did not match.
 		return fmt.Errorf("%w: the order is %s, not %s", order.ErrStatusConflict, status, from)
-	}
-	return nil // it matched, and already held what was written
+	})
 }
 
 // ---- addresses ----

@@ -213,12 +213,17 @@ func TestOrderErrors(t *testing.T) {
 	}
 	got, err := repo.GetOrder(ctx, first.ID)
 	must(t, err)
-	if diff := cmp.Diff(first, got); diff != "" {
+	want := first
+	want.Version = 1 // an order stored without a version is a new one
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("order read back (-stored +read):\n%s", diff)
 	}
-	// A status written again matches and is no conflict, though MySQL
-	// counts no changed row.
+	// A status written again matches and is no conflict; it counts as a
+	// change of the order.
 	must(t, repo.SetStatus(ctx, first.ID, order.PendingPayment, order.PendingPayment, first.UpdatedAt))
+	if got, err := repo.GetOrder(ctx, first.ID); err != nil || got.Version != 2 {
+		t.Errorf("after a status written again: version %d, %v; want 2", got.Version, err)
+	}
 }
 
 // TestOrderRoundTrip checks what the columns give back: the canonical form
@@ -253,6 +258,7 @@ func TestOrderRoundTrip(t *testing.T) {
 	must(t, err)
 	want := o
 	want.PlacedAt, want.UpdatedAt, want.Address.CreatedAt = placed.UTC(), placed.UTC(), book.CreatedAt.UTC()
+	want.Version = 1 // an order stored without a version is a new one
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("order read back (-stored +read):\n%s", diff)
 	}
@@ -587,8 +593,10 @@ func shopQueryCounts(ctx context.Context, t *testing.T, s *bunstore.Store) func(
 			return len(l.Items), err
 		})
 		// A buy-now checkout of a tracked product: the idempotency check,
-		// BEGIN, the product, the stock, the order, its lines, COMMIT.
-		count("buy-now checkout", 7, func() (int, error) {
+		// BEGIN, the product, the stock, the product again (the stock the
+		// take left, for product.out_of_stock), the order, its lines, its
+		// events, COMMIT.
+		count("buy-now checkout", 9, func() (int, error) {
 			o, err := orders.Checkout(ctx, me, order.CheckoutInput{
 				ProductID: buyNow.ID, Quantity: 2, Address: address, PaymentMethod: order.BankTransfer, IdempotencyKey: "counted",
 			})

@@ -40,13 +40,21 @@ const maxTakeRuns = 3
 // transaction's snapshot, tells them apart. Under READ COMMITTED the
 // update's lock on a row it did not change is released, so stock given
 // back in between can make that read find enough: the update then runs
-// again.
+// again. The events ctx carries are stored in the same transaction: the
+// order.Tx's, or one of the UPDATE and the events' own (withEvents).
 func (r *stockRepo) TakeStock(ctx context.Context, id uuid.UUID, n int) error {
 	if n < 0 {
 		return fmt.Errorf("bunstore: taking %d units of stock: %w", n, commerce.ErrInvalid)
 	}
+	return withEvents(ctx, r.db, func(ctx context.Context, db bun.IDB) error {
+		return takeStock(ctx, db, id, n)
+	})
+}
+
+// takeStock is TakeStock's conditional UPDATE on db.
+func takeStock(ctx context.Context, db bun.IDB, id uuid.UUID, n int) error {
 	for run := 1; ; run++ {
-		res, err := r.db.NewRaw("UPDATE products SET stock = stock - ?, version = version + 1 WHERE id = ? AND stock >= ?", n, binID(id), n).Exec(ctx)
+		res, err := db.NewRaw("UPDATE products SET stock = stock - ?, version = version + 1 WHERE id = ? AND stock >= ?", n, binID(id), n).Exec(ctx)
 		if err != nil {
 			return translate(err)
 		}
@@ -56,7 +64,7 @@ func (r *stockRepo) TakeStock(ctx context.Context, id uuid.UUID, n int) error {
 			return nil
 		}
 		var stock sql.NullInt64
-		err = r.db.NewRaw("SELECT stock FROM products WHERE id = ? FOR UPDATE", binID(id)).Scan(ctx, &stock)
+		err = db.NewRaw("SELECT stock FROM products WHERE id = ? FOR UPDATE", binID(id)).Scan(ctx, &stock)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return catalog.ErrProductNotFound

@@ -106,6 +106,10 @@ func (r accountRepo) CreateUser(ctx context.Context, u account.User, identity *a
 			return account.ErrIdentityTaken
 		}
 	}
+	events, err := s.eventsToStore(ctx, nil)
+	if err != nil {
+		return err
+	}
 	s.users[u.ID] = copyUser(u)
 	s.userIndex.add(u)
 	if identity != nil {
@@ -113,6 +117,7 @@ func (r accountRepo) CreateUser(ctx context.Context, u account.User, identity *a
 		id.UserID = u.ID
 		s.identities[identityKey(id.Provider, id.Subject)] = id
 	}
+	s.storeEvents(events, nil)
 	return nil
 }
 

@@ -28,9 +28,14 @@ func (r boardRepo) CreatePost(ctx context.Context, p board.Post) error {
 	if _, ok := s.users[p.Author.ID]; !ok {
 		return board.ErrAuthorNotFound
 	}
+	events, err := s.eventsToStore(ctx, nil)
+	if err != nil {
+		return err
+	}
 	p.Author.Nickname, p.Number = "", 0
 	s.posts[p.ID] = p
 	s.postOrder.insert(p.ID)
+	s.storeEvents(events, nil)
 	return nil
 }
 

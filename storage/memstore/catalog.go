@@ -272,6 +272,10 @@ func (r catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error
 	if err != nil {
 		return err
 	}
+	events, err := s.eventsToStore(ctx, r.tx)
+	if err != nil {
+		return err
+	}
 	seq, outOfOrder := s.newSeq(p.ID)
 	rec.seq = seq
 	s.products[p.ID] = rec
@@ -280,6 +284,7 @@ func (r catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) error
 	if outOfOrder {
 		s.search.add(searchindex.OutOfOrder, seq)
 	}
+	s.storeEvents(events, r.tx)
 	return nil
 }
 
@@ -336,10 +341,15 @@ func (r catalogRepo) UpdateProduct(ctx context.Context, p catalog.Product, ifVer
 	if err != nil {
 		return err
 	}
+	events, err := s.eventsToStore(ctx, r.tx)
+	if err != nil {
+		return err
+	}
 	rec.seq = old.seq
 	oldBrandKey := s.brandKey(old)
 	s.products[p.ID] = rec
 	s.search.indexProduct(p.ID, old, rec, oldBrandKey, s.brandKey(rec))
+	s.storeEvents(events, r.tx)
 	return nil
 }
 
@@ -356,10 +366,15 @@ func (r catalogRepo) DeleteProduct(ctx context.Context, id uuid.UUID) error {
 	if !ok {
 		return catalog.ErrProductNotFound
 	}
+	events, err := s.eventsToStore(ctx, r.tx)
+	if err != nil {
+		return err
+	}
 	s.search.indexProduct(id, old, productRecord{}, s.brandKey(old), "")
 	s.search.remove(searchindex.OutOfOrder, old.seq)
 	delete(s.products, id)
 	s.productOrder.remove(id)
+	s.storeEvents(events, r.tx)
 	return nil
 }
 

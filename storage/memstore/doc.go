@@ -26,4 +26,19 @@
 //
 // Ids are UUIDv7, so the store keeps each kind of record in a list sorted by
 // id, and "newest first" walks that list backwards from the cursor.
+//
+// # Outbox
+//
+// The writes that the repository interfaces name — CreateProduct,
+// UpdateProduct and DeleteProduct, the stock take, CreateUser, CreateOrder
+// and SetStatus, CreatePost — append the domain events their context
+// carries (commerce.WithEvents) to the store's outbox under the same hold
+// of the lock as their change, after checking them; inside a transaction
+// they go in its undo log too, so that a rolled-back checkout leaves no
+// event, and learn that they committed when it does. [Store.Outbox] is the
+// outbox.Store that package outbox's relays read: a claim takes the oldest
+// unsent events that no live claim holds, passing over every later event
+// of an aggregate whose earlier event another claim holds, and holds them
+// until Sent or Release, until its context ends, or until its lease
+// (Options.OutboxLease, on the store's clock) runs out.
 package memstore

@@ -17,9 +17,15 @@ import (
 
 // Options configure a Store. The zero value, or nil, gives the defaults.
 type Options struct {
-	// Now is the clock by which sessions and sign-in throttling windows
-	// expire. Default: time.Now. Tests inject a clock they can move.
+	// Now is the clock by which sessions, sign-in throttling windows and
+	// the leases of outbox claims expire, and by which events are marked
+	// sent. Default: time.Now. Tests inject a clock they can move.
 	Now func() time.Time
+	// OutboxLease is how long a claim of the outbox (Store.Outbox) holds
+	// its events unless it ends first: a relay that stops without ending
+	// its claim loses its events to the next claim after that long.
+	// Default (zero or less): DefaultOutboxLease.
+	OutboxLease time.Duration
 }
 
 // Store keeps everything in memory: the records behind one lock (mu),
@@ -49,6 +55,11 @@ type Store struct {
 
 	posts     map[uuid.UUID]board.Post
 	postOrder idList
+
+	outbox eventOutbox   // see Outbox
+	lease  time.Duration // of the outbox's claims
+
+	webhooks *webhookData // see Webhooks; under a lock of its own
 
 	users      map[uuid.UUID]account.User
 	userIndex  userIndex
@@ -85,6 +96,12 @@ func New(opts *Options) *Store {
 		sessions:    make(map[string]account.Session),
 		attempts:    make(map[string]attemptWindow),
 		now:         opts.Now,
+		outbox:      eventOutbox{ids: make(map[uuid.UUID]bool)},
+		lease:       opts.OutboxLease,
+		webhooks:    newWebhookData(),
+	}
+	if s.lease <= 0 {
+		s.lease = DefaultOutboxLease
 	}
 	s.userIndex.init()
 	if s.now == nil {

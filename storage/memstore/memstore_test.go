@@ -24,9 +24,12 @@ func (harness) MakeStores(ctx context.Context, t *testing.T) storagetest.Stores 
 		Orders:   s.Orders(),
 		Stock:    s.Stock(),
 
-		Transactor: s.Transactor(),
-		Now:        clock.Now,
-		Advance:    clock.Advance,
+		Transactor:  s.Transactor(),
+		Outbox:      s.Outbox(),
+		Webhooks:    s.Webhooks(),
+		OutboxLease: memstore.DefaultOutboxLease,
+		Now:         clock.Now,
+		Advance:     clock.Advance,
 	}
 }
 

@@ -27,11 +27,14 @@ func (r orderRepo) rlock() func() { return catalogRepo(r).rlock() }
 
 func orderKey(userID uuid.UUID, key string) string { return userID.String() + "\x00" + key }
 
+// copyOrder returns a copy of o with lines of its own; an order whose
+// Version is not set gets version 1, an order just placed.
 func copyOrder(o order.Order) order.Order {
 	o.Lines = slices.Clone(o.Lines)
 	if o.Lines == nil {
 		o.Lines = []order.Line{}
 	}
+	o.Version = max(o.Version, 1)
 	return o
 }
 
@@ -50,6 +53,10 @@ func (r orderRepo) CreateOrder(ctx context.Context, o order.Order) error {
 	case s.orderNumber[o.Number] != uuid.Nil:
 		return order.ErrDuplicateNumber
 	}
+	events, err := s.eventsToStore(ctx, r.tx)
+	if err != nil {
+		return err
+	}
 	s.orders[o.ID] = copyOrder(o)
 	s.orderKeys[key] = o.ID
 	s.orderNumber[o.Number] = o.ID
@@ -60,6 +67,7 @@ func (r orderRepo) CreateOrder(ctx context.Context, o order.Order) error {
 		delete(s.orderNumber, o.Number)
 		s.orderOrder.remove(o.ID)
 	})
+	s.storeEvents(events, r.tx)
 	return nil
 }
 
@@ -117,10 +125,16 @@ func (r orderRepo) SetStatus(ctx context.Context, id uuid.UUID, from, to order.S
 	case o.Status != from:
 		return order.ErrStatusConflict
 	}
+	events, err := s.eventsToStore(ctx, r.tx)
+	if err != nil {
+		return err
+	}
 	old := o
 	o.Status, o.UpdatedAt = to, at
+	o.Version++
 	s.orders[id] = o
 	r.tx.record(func() { s.orders[id] = old })
+	s.storeEvents(events, r.tx)
 	return nil
 }
 

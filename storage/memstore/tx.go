@@ -16,9 +16,12 @@ import (
 var errCatalogWriteInTx = errors.New("memstore: catalog writes are not part of a transaction")
 
 // undoLog records how to undo each change a transaction made, so that a
-// failed transaction leaves the store as it found it.
+// failed transaction leaves the store as it found it, and what to tell the
+// events it stored once it commits. A transaction's undoLog also names it
+// for commerce.EventsToStore.
 type undoLog struct {
-	steps []func()
+	steps   []func()
+	commits []func()
 }
 
 // record adds the undo of a change just made. A nil log (outside a
@@ -89,6 +92,9 @@ func (t transactor) InTx(ctx context.Context, fn func(ctx context.Context, tx or
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
+	for _, committed := range undo.commits {
+		committed()
+	}
 	return nil
 }
 
@@ -104,12 +110,25 @@ var _ catalog.StockRepository = stockRepo{}
 
 func (r stockRepo) lock() func() { return catalogRepo(r).lock() }
 
+// TakeStock takes the stock and stores the events ctx carries under one
+// hold of the lock, in the transaction's undo log inside one.
 func (r stockRepo) TakeStock(ctx context.Context, id uuid.UUID, n int) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	defer r.lock()()
-	return r.s.addStock(id, -n, r.tx, true)
+	s := r.s
+	before := s.products[id]
+	if err := s.addStock(id, -n, r.tx, true); err != nil {
+		return err
+	}
+	events, err := s.eventsToStore(ctx, r.tx)
+	if err != nil {
+		s.products[id] = before // the write fails as a whole
+		return err
+	}
+	s.storeEvents(events, r.tx)
+	return nil
 }
 
 func (r stockRepo) ReturnStock(ctx context.Context, id uuid.UUID, n int) error {

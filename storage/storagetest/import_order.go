@@ -70,9 +70,10 @@ func pastLine(p catalog.Product, price string, n int) order.Line {
 	return order.Line{ProductID: p.ID, Name: p.Name, UnitPrice: pastWon(price), Quantity: n}
 }
 
-// stored returns what an import stores of o: its totals computed, its
+// importedAs returns what an import stores of o: its totals computed, its
 // times in UTC at microsecond precision, its address the customer's, its
-// key the import's own and, when o has none, the number it was given.
+// key the import's own, when o has none, the number it was given, and,
+// when o has none, Version 1, a created order's.
 func importedAs(o order.Order, number string) order.Order {
 	o.Lines = slices.Clone(o.Lines)
 	o.Subtotal = pastWon("0")
@@ -89,6 +90,7 @@ func importedAs(o order.Order, number string) order.Order {
 	o.IdempotencyKey, o.RequestHash = "import:"+o.ID.String(), ""
 	o.PlacedAt = o.PlacedAt.UTC().Truncate(time.Microsecond)
 	o.UpdatedAt = o.UpdatedAt.UTC().Truncate(time.Microsecond)
+	o.Version = max(o.Version, 1)
 	return o
 }
 
@@ -230,7 +232,9 @@ func testImportOrdersUpdate(t *testing.T, f *orderFixture) {
 			t.Errorf("order %d: %v, %v; want updated", i, r.Outcome, r.Err)
 		}
 	}
-	f.checkRead(t, importedAs(a, first.Number)) // it keeps its number
+	// Each keeps its number (unless given another) and is at version 2.
+	a.Version, b.Version = 2, 2
+	f.checkRead(t, importedAs(a, first.Number))
 	f.checkRead(t, importedAs(b, ""))
 	if page, _ := f.orders.Orders(f.ctx, me, order.Filter{}); len(page.Items) != 1 || page.Items[0].ID != a.ID {
 		t.Errorf("the first customer's orders after the update: %d", len(page.Items))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/order"
+	"github.com/impactmuseum/commerce/outbox"
 )
 
 // orderFixture adds orders to a shopFixture.
@@ -539,11 +541,18 @@ func testOrderPaging(t *testing.T, f *orderFixture) {
 
 // testCheckoutRollback makes each step of a checkout fail in turn and
 // checks that nothing is left behind: no order, stock and cart as they
-// were, no charge kept.
+// were, no charge kept, and no event in the outbox — neither those the
+// service attached to the checkout's writes nor one more that each stock
+// take and the order's write carry here.
 func testCheckoutRollback(t *testing.T, f *orderFixture) {
 	jam := f.item(t, "사과잼", "12000", intp(5))
 	tea := f.item(t, "보리차", "4500", intp(5))
 	me := f.customer(t)
+	box := f.stores.Outbox
+	var before []commerce.Event
+	if box != nil {
+		before = unsentEvents(t, f.ctx, box)
+	}
 	for i, step := range []string{"cart", "product", "stock", "second stock", "charge", "order", "commit"} {
 		f.carts.Clear(f.ctx, me)
 		f.carts.Add(f.ctx, me, jam.ID, 2)
@@ -552,7 +561,7 @@ func testCheckoutRollback(t *testing.T, f *orderFixture) {
 		if step == "charge" {
 			card = &order.FakeCardProvider{Record: true, Decline: func(order.Order) bool { return true }}
 		}
-		svc := order.NewService(f.stores.Orders, &failingTransactor{Transactor: f.stores.Transactor, step: step}, &order.Options{
+		svc := order.NewService(f.stores.Orders, &failingTransactor{Transactor: f.stores.Transactor, step: step, mark: box != nil}, &order.Options{
 			Now: f.now, Payments: map[order.PaymentMethod]order.PaymentProvider{order.Card: card},
 		})
 		in := fromCart(fmt.Sprint("rollback-", i))
@@ -576,16 +585,64 @@ func testCheckoutRollback(t *testing.T, f *orderFixture) {
 		if n, _ := f.card.Charged(); n != 0 {
 			t.Errorf("failing at %s: %d charges kept", step, n)
 		}
+		if box != nil {
+			if after := unsentEvents(t, f.ctx, box); len(after) != len(before) {
+				t.Errorf("failing at %s left %d events in the outbox: %s", step, len(after)-len(before), eventTypes(after[min(len(before), len(after)):]))
+			}
+		}
 	}
-	// The same checkout then goes through.
+	// The same checkout then goes through, with its events.
+	ft := &failingTransactor{Transactor: f.stores.Transactor, mark: box != nil}
+	svc := order.NewService(f.stores.Orders, ft, &order.Options{
+		Now: f.now, Payments: map[order.PaymentMethod]order.PaymentProvider{order.Card: f.card},
+	})
 	in := fromCart("rollback-ok")
 	in.PaymentMethod = order.Card
-	if _, err := f.orders.Checkout(f.ctx, me, in); err != nil {
+	if _, err := svc.Checkout(f.ctx, me, in); err != nil {
 		t.Fatalf("checkout after the failures: %v", err)
 	}
 	if *f.stock(t, jam) != 3 || *f.stock(t, tea) != 4 {
 		t.Errorf("stock after the checkout: %d and %d", *f.stock(t, jam), *f.stock(t, tea))
 	}
+	if box != nil {
+		after := unsentEvents(t, f.ctx, box)
+		stored := make(map[uuid.UUID]int)
+		for _, e := range after {
+			stored[e.ID]++
+		}
+		if len(ft.marks) != 3 {
+			t.Errorf("the checkout's writes carried %d marked events, want 3 (two stock takes, the order)", len(ft.marks))
+		}
+		for _, e := range ft.marks {
+			if stored[e.ID] != 1 {
+				t.Errorf("the checkout's event of %s is stored %d times, want once", e.Type, stored[e.ID])
+			}
+		}
+	}
+}
+
+// eventTypes lists the types of evs, for a message.
+func eventTypes(evs []commerce.Event) string {
+	types := make([]string, len(evs))
+	for i, e := range evs {
+		types[i] = e.Type
+	}
+	return strings.Join(types, ", ")
+}
+
+// unsentEvents returns the events of box that a claim of all gets, and
+// releases them.
+func unsentEvents(t *testing.T, ctx context.Context, box outbox.Store) []commerce.Event {
+	t.Helper()
+	c, err := box.Claim(ctx, 10000)
+	if err != nil {
+		t.Fatalf("Claim: %v", err)
+	}
+	evs := c.Events()
+	if err := c.Release(); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	return evs
 }
 
 // testOrderTotals checks the money rules over many carts: every line total
@@ -634,20 +691,26 @@ var errInjected = errors.New("storagetest: injected failure")
 // failingTransactor runs transactions whose step fails: "cart" (emptying
 // the cart), "product" (reading a product), "stock" and "second stock"
 // (taking stock), "order" (storing the order) or "commit" (after fn
-// succeeded, as if the commit failed).
+// succeeded, as if the commit failed); with no step, none fails. With
+// mark, each stock take and the order's write carry one more event, which
+// marks records, besides those the service gave them.
 type failingTransactor struct {
 	order.Transactor
-	step string
+	step  string
+	mark  bool
+	marks []commerce.Event
 }
 
 func (ft *failingTransactor) InTx(ctx context.Context, fn func(context.Context, order.Tx) error) error {
 	return ft.Transactor.InTx(ctx, func(ctx context.Context, tx order.Tx) error {
-		if err := fn(ctx, &failingTx{Tx: tx, step: ft.step}); err != nil {
+		ftx := &failingTx{Tx: tx, step: ft.step, mark: ft.mark}
+		if err := fn(ctx, ftx); err != nil {
 			return err
 		}
 		if ft.step == "commit" {
 			return errInjected
 		}
+		ft.marks = ftx.marks
 		return nil
 	})
 }
@@ -656,6 +719,22 @@ type failingTx struct {
 	order.Tx
 	step  string
 	takes int
+	mark  bool
+	marks []commerce.Event
+}
+
+// marked returns ctx carrying the events it carries and, when t marks, a
+// new event of aggregate agg.
+func (t *failingTx) marked(ctx context.Context, typ string, agg uuid.UUID) context.Context {
+	if !t.mark {
+		return ctx
+	}
+	// EventsToStore under an identity of its own, whose stored is never
+	// called, reads the events ctx carries without storing them.
+	carried, _, _ := commerce.EventsToStore(ctx, new(int))
+	ev := commerce.NewEvent(typ, agg, 1, time.Now(), map[string]string{"check": "rollback"})
+	t.marks = append(t.marks, ev)
+	return commerce.WithEvents(ctx, append(slices.Clone(carried), ev)...)
 }
 
 func (t *failingTx) Carts() cart.Repository {
@@ -677,10 +756,7 @@ func (t *failingTx) Stock() catalog.StockRepository {
 }
 
 func (t *failingTx) Orders() order.Repository {
-	if t.step == "order" {
-		return failingOrders{t.Tx.Orders()}
-	}
-	return t.Tx.Orders()
+	return failingOrders{Repository: t.Tx.Orders(), tx: t}
 }
 
 type failingCarts struct{ cart.Repository }
@@ -704,7 +780,7 @@ type failingStock struct {
 }
 
 func (s *failingStock) TakeStock(ctx context.Context, id uuid.UUID, n int) error {
-	if err := s.StockRepository.TakeStock(ctx, id, n); err != nil {
+	if err := s.StockRepository.TakeStock(s.tx.marked(ctx, "storagetest.stock_taken", id), id, n); err != nil {
 		return err
 	}
 	s.tx.takes++
@@ -714,13 +790,19 @@ func (s *failingStock) TakeStock(ctx context.Context, id uuid.UUID, n int) error
 	return nil
 }
 
-type failingOrders struct{ order.Repository }
+type failingOrders struct {
+	order.Repository
+	tx *failingTx
+}
 
 func (o failingOrders) CreateOrder(ctx context.Context, ord order.Order) error {
-	if err := o.Repository.CreateOrder(ctx, ord); err != nil {
+	if err := o.Repository.CreateOrder(o.tx.marked(ctx, "storagetest.order_stored", ord.ID), ord); err != nil {
 		return err
 	}
-	return errInjected
+	if o.tx.step == "order" {
+		return errInjected
+	}
+	return nil
 }
 
 // testEditsKeepStockTaken checks that a product edit read before a checkout

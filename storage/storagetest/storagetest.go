@@ -10,6 +10,8 @@ import (
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/order"
+	"github.com/impactmuseum/commerce/outbox"
+	"github.com/impactmuseum/commerce/webhook"
 )
 
 // Stores are the repositories of one empty store, made for one test. A nil
@@ -29,6 +31,16 @@ type Stores struct {
 	// Transactor runs checkouts over the store's Orders, Carts, Catalog
 	// and Stock.
 	Transactor order.Transactor
+	// Outbox is the store's outbox of domain events, in which the writes
+	// of the repositories above store the events their contexts carry
+	// (commerce.WithEvents).
+	Outbox outbox.Store
+	// OutboxLease is how long the Outbox's claims hold their events on the
+	// Now and Advance clock unless they end first; zero when they have no
+	// such lease (a claim of a database ends with its connection).
+	OutboxLease time.Duration
+	// Webhooks keeps webhook endpoints and their deliveries.
+	Webhooks webhook.Repository
 
 	// Now is the clock the Sessions and Attempts stores expire things by;
 	// nil means time.Now.
@@ -77,5 +89,7 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 	t.Run("CartImport", func(t *testing.T) { runCartImportTests(t, h) })
 	t.Run("Orders", func(t *testing.T) { runOrderTests(t, h) })
 	t.Run("OrderImport", func(t *testing.T) { runOrderImportTests(t, h) })
+	t.Run("Outbox", func(t *testing.T) { runOutboxTests(t, h) })
+	t.Run("Webhooks", func(t *testing.T) { runWebhookTests(t, h) })
 	t.Run("EndedContext", func(t *testing.T) { runContextTests(t, h) })
 }

@@ -1,0 +1,5 @@
+ALTER TABLE orders DROP COLUMN version;
+
+--bun:split
+
+DROP TABLE IF EXISTS outbox_events;
