@@ -16,6 +16,7 @@ import (
 	"github.com/impactmuseum/commerce/examples/internal/webauth"
 	"github.com/impactmuseum/commerce/media"
 	"github.com/impactmuseum/commerce/order"
+	"github.com/impactmuseum/commerce/webhook"
 )
 
 // DefaultRequestTimeout bounds a request's context unless
@@ -31,8 +32,8 @@ const DefaultUploadTimeout = 2 * time.Minute
 // Options.MaxBodyBytes says otherwise: 1 MiB.
 const DefaultMaxBodyBytes = 1 << 20
 
-// Services are the engine's services that the API serves. All are
-// required.
+// Services are the engine's services that the API serves. All but
+// Webhooks are required.
 type Services struct {
 	Catalog *catalog.Service
 	// Accounts should merge a guest's cart into the customer's at sign-in:
@@ -42,6 +43,9 @@ type Services struct {
 	Carts    *cart.Service
 	Orders   *order.Service
 	Board    *board.Service
+	// Webhooks, optional, serves staff's webhook endpoints under
+	// /api/admin/webhooks; without it those routes answer 404.
+	Webhooks *webhook.Service
 }
 
 // Options configure an API. The zero value, or nil, gives the defaults.
