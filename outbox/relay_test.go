@@ -471,3 +471,29 @@ func TestNewRelayRejectsBadOptions(t *testing.T) {
 		t.Errorf("NewRelay with a negative Retention (keep for ever) = %v", err)
 	}
 }
+
+func TestFanout(t *testing.T) {
+	ctx := context.Background()
+	var a, b []string
+	failB := true
+	pa := outbox.PublisherFunc(func(_ context.Context, ev commerce.Event) error { a = append(a, ev.Type); return nil })
+	pb := outbox.PublisherFunc(func(_ context.Context, ev commerce.Event) error {
+		if failB {
+			return errors.New("broker down")
+		}
+		b = append(b, ev.Type)
+		return nil
+	})
+	f := outbox.Fanout(pa, nil, pb)
+	ev := commerce.NewEvent("order.placed", commerce.NewID(), 1, time.Now(), map[string]int{})
+	if err := f.Publish(ctx, ev); err == nil || !strings.Contains(err.Error(), "publisher 2 of 2") {
+		t.Fatalf("Publish with the second publisher failing: %v", err)
+	}
+	failB = false
+	if err := f.Publish(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != 2 || len(b) != 1 {
+		t.Errorf("the first publisher got %v, the second %v; want the event twice and once", a, b)
+	}
+}

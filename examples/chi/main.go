@@ -97,6 +97,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer demo.Images.Close()
+	// The demo's events go to the webhooks staff register, until the
+	// server has stopped.
+	eventsCtx, stopEvents := context.WithCancel(context.Background())
+	events := make(chan struct{})
+	go func() { demo.Run(eventsCtx); close(events) }()
+	defer func() { stopEvents(); <-events }()
 
 	srv := &http.Server{
 		Handler:           newRouter(demo, log),

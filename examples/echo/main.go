@@ -93,6 +93,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer d.Images.Close()
+	// The demo's events go to the webhooks staff register, until the
+	// server has stopped.
+	eventsCtx, stopEvents := context.WithCancel(context.Background())
+	events := make(chan struct{})
+	go func() { d.Run(eventsCtx); close(events) }()
+	defer func() { stopEvents(); <-events }()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

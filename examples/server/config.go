@@ -85,6 +85,10 @@ var settings = []setting{
 		usage: "replaces Kakao's user-info endpoint (for tests)"},
 	{flag: "kakao-issuer", env: "COMMERCE_KAKAO_ISSUER", arg: "url", def: social.KakaoIssuer,
 		usage: "OpenID Connect issuer of Kakao sign-in, whose discovery document gives the endpoints and the keys of ID tokens (for tests)"},
+	{flag: "events-url", env: "COMMERCE_EVENTS_URL", arg: "url", def: "none; events go to webhooks only",
+		usage: "topic the relay publishes every domain event to: nats://SUBJECT (server in NATS_SERVER_URL), rabbit://EXCHANGE (server in RABBIT_SERVER_URL) or mem://TOPIC"},
+	{flag: "webhooks-allow-private", env: "COMMERCE_WEBHOOKS_ALLOW_PRIVATE", arg: "1|0", def: "0", boolean: true,
+		usage: "let webhook endpoints use http and loopback, private or link-local addresses (tests, endpoints inside your own network)"},
 	{flag: "kakao-oidc", env: "COMMERCE_KAKAO_OIDC", arg: "1|0", def: "1", boolean: true,
 		usage: "sign in with Kakao by OpenID Connect, verifying its ID token; 0 for an application whose OpenID Connect is off in the Kakao developers console (plain OAuth: Kakao's user-info endpoint alone says who signed in)"},
 }
@@ -111,6 +115,11 @@ type config struct {
 	// unused ones are swept (0: never).
 	mediaURL   string
 	mediaSweep time.Duration
+	// eventsURL is the topic of the domain events; "" for none.
+	eventsURL string
+	// webhooksAllowPrivate lets webhook endpoints be http and non-global
+	// addresses.
+	webhooksAllowPrivate bool
 	// providers are the configured sign-in providers, Google's first.
 	providers []providerConfig
 	// source names where each setting came from ("-addr" or
@@ -288,6 +297,20 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 			fail("media-sweep", "want a duration such as 1h, or 0 for never, not %q", v)
 		}
 		cfg.mediaSweep = d
+	}
+
+	if v := values["events-url"]; v != "" {
+		if u, err := url.Parse(v); err != nil || u.Scheme == "" || u.Host == "" {
+			fail("events-url", "want a topic URL such as nats://shop.events, rabbit://shop-events or mem://events, not %q", v)
+		}
+		cfg.eventsURL = v
+	}
+	if v := values["webhooks-allow-private"]; v != "" {
+		allow, err := strconv.ParseBool(v)
+		if err != nil {
+			fail("webhooks-allow-private", "want 1 or 0, not %q", v)
+		}
+		cfg.webhooksAllowPrivate = allow
 	}
 
 	for _, name := range []string{"google", "kakao"} {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -21,6 +22,8 @@ import (
 	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/examples/storefront"
 	"github.com/impactmuseum/commerce/internal/demo"
+	"github.com/impactmuseum/commerce/outbox"
+	"github.com/impactmuseum/commerce/outbox/broker"
 	"github.com/impactmuseum/commerce/storage/bunstore"
 	"github.com/impactmuseum/commerce/storage/memstore"
 	"github.com/impactmuseum/commerce/storage/redisstore"
@@ -80,10 +83,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer images.Close()
 	svc := shop.New(store.Storage, shop.Options{
-		Images:           images,
-		Hasher:           account.NewHasher(&account.HasherOptions{Iterations: cfg.iterations}),
-		MaxClientSignUps: cfg.signUpsPerHour,
-		Logger:           log,
+		Images:               images,
+		Hasher:               account.NewHasher(&account.HasherOptions{Iterations: cfg.iterations}),
+		MaxClientSignUps:     cfg.signUpsPerHour,
+		Logger:               log,
+		WebhooksAllowPrivate: cfg.webhooksAllowPrivate,
 	})
 	if cfg.demo {
 		if err := shop.LoadDemoCatalog(ctx, store.Storage, svc); err != nil {
@@ -150,13 +154,46 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("%s: %w", cfg.source["addr"], err)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "storage", store.name, "sessions", store.sessionsName,
-		"media", redactURL(cfg.mediaURL), "demo", cfg.demo, "sign_in_providers", names)
+		"media", redactURL(cfg.mediaURL), "events", redactURL(cfg.eventsURL), "demo", cfg.demo, "sign_in_providers", names)
 
 	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	if cfg.mediaSweep > 0 {
 		go sweepMedia(sweepCtx, images, svc.Catalog, cfg.mediaSweep, log)
 	}
+
+	// The relay sends the outbox's events to the topic and the webhooks'
+	// deliveries, and the dispatcher sends those; both stop after the
+	// requests in flight, which may store events.
+	var topic *broker.Publisher
+	if cfg.eventsURL != "" {
+		if topic, err = broker.Open(ctx, cfg.eventsURL); err != nil {
+			return fmt.Errorf("%s: %w", cfg.source["events-url"], err)
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			defer cancel()
+			if err := topic.Shutdown(ctx); err != nil {
+				log.Warn("closing the events topic", "err", err)
+			}
+		}()
+	}
+	var pub outbox.Publisher
+	if topic != nil {
+		pub = topic
+	}
+	relay, err := shop.Relay(store.Storage, svc, pub, log)
+	if err != nil {
+		return err
+	}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	var work sync.WaitGroup
+	work.Go(func() { relay.Run(workCtx) })
+	work.Go(func() { svc.Webhooks.Dispatcher().Run(workCtx) })
+	defer func() {
+		stopWork()
+		work.Wait()
+	}()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -267,6 +304,7 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, 
 		Storage: shop.Storage{
 			Catalog: s.Catalog(), Users: s.Accounts(), Carts: s.Carts(), Orders: s.Orders(),
 			Tx: s.Transactor(), Board: s.Board(), Lock: s,
+			Outbox: s.Outbox(), Webhooks: s.Webhooks(),
 		},
 		name: "mysql",
 		ping: s.Ping,

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
@@ -28,7 +29,9 @@ import (
 	"github.com/impactmuseum/commerce/media"
 	"github.com/impactmuseum/commerce/media/mediaurl"
 	"github.com/impactmuseum/commerce/order"
+	"github.com/impactmuseum/commerce/outbox"
 	"github.com/impactmuseum/commerce/storage/memstore"
+	"github.com/impactmuseum/commerce/webhook"
 )
 
 // Currency is the currency the shop sells in: the catalog refuses prices
@@ -48,6 +51,11 @@ type Storage struct {
 	// Lock runs the demo's loading once across the instances that share
 	// the storage.
 	Lock demo.Locker
+	// Outbox holds the events that the writes store (see package outbox);
+	// the server's relay sends them.
+	Outbox outbox.Store
+	// Webhooks keeps staff's webhook endpoints and their deliveries.
+	Webhooks webhook.Repository
 }
 
 // Memory returns storage in one new memstore.Store, and the store itself
@@ -57,6 +65,7 @@ func Memory() (Storage, *memstore.Store) {
 	return Storage{
 		Catalog: s.Catalog(), Users: s.Accounts(), Carts: s.Carts(), Orders: s.Orders(),
 		Tx: s.Transactor(), Board: s.Board(), Sessions: s.Sessions(), Attempts: s.Attempts(), Lock: s,
+		Outbox: s.Outbox(), Webhooks: s.Webhooks(),
 	}, s
 }
 
@@ -69,9 +78,13 @@ type Options struct {
 	// MaxClientSignUps is account.Options.MaxClientSignUps. Default:
 	// account's.
 	MaxClientSignUps int
-	// Logger receives the account service's warnings. Default:
-	// slog.Default().
+	// Logger receives the account service's warnings and the webhooks'
+	// failures. Default: slog.Default().
 	Logger *slog.Logger
+	// WebhooksAllowPrivate lets webhook endpoints use http and private,
+	// loopback and link-local addresses (webhook.Options.AllowPrivate):
+	// for tests and shops whose endpoints are inside their own network.
+	WebhooksAllowPrivate bool
 }
 
 // Services are the engine's services of the shop.
@@ -81,6 +94,16 @@ type Services struct {
 	Carts    *cart.Service
 	Orders   *order.Service
 	Board    *board.Service
+	Webhooks *webhook.Service
+}
+
+// EventTypes are the types of every event the shop's services store, which
+// webhook endpoints may subscribe to.
+var EventTypes = []string{
+	account.EventUserSignedUp,
+	catalog.EventProductCreated, catalog.EventProductUpdated, catalog.EventProductDeleted, catalog.EventProductOutOfStock,
+	order.EventOrderPlaced, order.EventOrderPaid, order.EventOrderShipped, order.EventOrderDelivered, order.EventOrderCancelled,
+	board.EventPostPublished,
 }
 
 // New returns the shop's services over st.
@@ -102,18 +125,37 @@ func New(st Storage, opts Options) Services {
 		// guest session ends.
 		GuestCarts: carts,
 	})
+	hooks, err := webhook.NewService(st.Webhooks, &webhook.Options{
+		EventTypes:   EventTypes,
+		Logger:       opts.Logger,
+		AllowHTTP:    opts.WebhooksAllowPrivate,
+		AllowPrivate: opts.WebhooksAllowPrivate,
+	})
+	if err != nil {
+		// The options are this package's own: an error is a bug here.
+		panic("shop: " + err.Error())
+	}
 	return Services{
 		Catalog:  cat,
 		Accounts: accounts,
 		Carts:    carts,
 		Orders:   order.NewService(st.Orders, st.Tx, &order.Options{Payments: Payments(), Currency: Currency}),
 		Board:    board.NewService(st.Board, nil),
+		Webhooks: hooks,
 	}
+}
+
+// Relay returns the relay of st's outbox: it publishes every event to pub,
+// when not nil (a broker's topic, outbox/broker), and to the webhooks'
+// deliveries, which svc's dispatchers send.
+func Relay(st Storage, svc Services, pub outbox.Publisher, log *slog.Logger) (*outbox.Relay, error) {
+	return outbox.NewRelay(st.Outbox, outbox.Fanout(pub, svc.Webhooks.Publisher()), &outbox.RelayOptions{Logger: log})
 }
 
 // API returns the services as the JSON API takes them.
 func (s Services) API() api.Services {
-	return api.Services{Catalog: s.Catalog, Accounts: s.Accounts, Carts: s.Carts, Orders: s.Orders, Board: s.Board}
+	return api.Services{Catalog: s.Catalog, Accounts: s.Accounts, Carts: s.Carts, Orders: s.Orders, Board: s.Board,
+		Webhooks: s.Webhooks}
 }
 
 // Storefront returns the services as the storefront takes them.
@@ -193,6 +235,18 @@ type Demo struct {
 	Storefront *storefront.Storefront
 	// Images serves the uploaded images under Images.Prefix().
 	Images *media.Store
+
+	relay *outbox.Relay
+}
+
+// Run sends the demo's events to the webhooks that staff register, until
+// ctx ends: the outbox's relay and a dispatcher of the deliveries. Without
+// it, the events stay in the outbox.
+func (d *Demo) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { d.relay.Run(ctx) })
+	wg.Go(func() { d.Services.Webhooks.Dispatcher().Run(ctx) })
+	wg.Wait()
 }
 
 // OpenDemo returns the demo shop in memory, its images in a mem://
@@ -212,7 +266,13 @@ func OpenDemo(ctx context.Context, log *slog.Logger) (*Demo, error) {
 		images.Close()
 		return nil, fmt.Errorf("loading the demo board: %w", err)
 	}
+	relay, err := Relay(st, svc, nil, log)
+	if err != nil {
+		images.Close()
+		return nil, err
+	}
 	return &Demo{
+		relay:      relay,
 		Services:   svc,
 		API:        api.New(svc.API(), &api.Options{Logger: log, Ready: mem.Ping, Static: demo.Images()}),
 		Storefront: storefront.New(svc.Storefront(), &storefront.Options{Logger: log}),
