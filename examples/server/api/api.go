@@ -105,6 +105,7 @@ type API struct {
 	carts         *cart.Service
 	orders        *order.Service
 	board         *board.Service
+	webhooks      *webhook.Service
 	log           *slog.Logger
 	ready         func(context.Context) error
 	timeout       time.Duration
@@ -145,6 +146,7 @@ func New(svc Services, opts *Options) *API {
 		carts:         svc.Carts,
 		orders:        svc.Orders,
 		board:         svc.Board,
+		webhooks:      svc.Webhooks,
 		log:           opts.Logger,
 		ready:         opts.Ready,
 		timeout:       opts.RequestTimeout,
@@ -253,6 +255,16 @@ func (a *API) routes() map[string]http.Handler {
 		"POST /api/posts":        a.CreatePost,
 		"PATCH /api/posts/{id}":  a.UpdatePost,
 		"DELETE /api/posts/{id}": a.DeletePost,
+
+		// Without Services.Webhooks these answer 404, but they are routes
+		// all the same, so that every router mounts the same table.
+		"GET /api/admin/webhooks":                 a.ListWebhooks,
+		"POST /api/admin/webhooks":                a.CreateWebhook,
+		"GET /api/admin/webhooks/{id}":            a.GetWebhook,
+		"PATCH /api/admin/webhooks/{id}":          a.UpdateWebhook,
+		"DELETE /api/admin/webhooks/{id}":         a.DeleteWebhook,
+		"POST /api/admin/webhooks/{id}/secret":    a.RotateWebhookSecret,
+		"GET /api/admin/webhooks/{id}/deliveries": a.ListWebhookDeliveries,
 	} {
 		routes[pattern] = a.Authenticate(h)
 	}

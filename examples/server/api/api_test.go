@@ -72,7 +72,8 @@ const testIterations = 1000
 // newServices returns the services over store, with cat as the catalog,
 // wired as the server wires them: a guest's cart merges at sign-in, cards
 // and mobile payments go through a fake provider that pays at once, bank
-// transfers stay pending.
+// transfers stay pending, and webhooks take every event type and refuse
+// http URLs and private addresses.
 func newServices(store *memstore.Store, cat *catalog.Service) api.Services {
 	carts := cart.NewService(store.Carts(), store.Catalog(), nil)
 	fake := &order.FakeCardProvider{}
@@ -88,7 +89,8 @@ func newServices(store *memstore.Store, cat *catalog.Service) api.Services {
 				order.Card: fake, order.Mobile: fake, order.BankTransfer: order.ManualProvider{},
 			},
 		}),
-		Board: board.NewService(store.Board(), nil),
+		Board:    board.NewService(store.Board(), nil),
+		Webhooks: newWebhooks(store, nil),
 	}
 }
 

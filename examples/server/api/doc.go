@@ -1,6 +1,6 @@
 // Package api is the JSON API of the reference server: net/http handlers
-// over the catalog, account, cart, order and board services that any router
-// can mount.
+// over the catalog, account, cart, order and board services, and the
+// optional webhook service, that any router can mount.
 //
 // # Mounting
 //
@@ -58,6 +58,13 @@
 //	POST   /api/posts             staff: 201 post
 //	PATCH  /api/posts/{id}        the author: the fields present change
 //	DELETE /api/posts/{id}        the author or staff: 204
+//	GET    /api/admin/webhooks    ?limit= &cursor=  staff: the webhook endpoints, newest first
+//	POST   /api/admin/webhooks    staff: url, event_types, description, enabled: 201 with its secret
+//	GET    /api/admin/webhooks/{id}   staff: an endpoint and its health, no secret
+//	PATCH  /api/admin/webhooks/{id}   staff: url, event_types, description, enabled, version
+//	DELETE /api/admin/webhooks/{id}   staff: 204, with its deliveries
+//	POST   /api/admin/webhooks/{id}/secret      staff: a new secret, shown once
+//	GET    /api/admin/webhooks/{id}/deliveries  ?limit= &cursor=  staff: its deliveries, newest first
 //	GET    /api/openapi.json      the OpenAPI 3.1 document of these routes
 //	GET    /healthz               200 while the process runs
 //	GET    /readyz                200 while Options.Ready succeeds, else 503
@@ -178,6 +185,28 @@
 // completes a sign-in gets the identity linked to their account. next must be a path of this site ("/…" but not "//…" or "/\…"),
 // else the callback goes to "/". A provider that is not configured answers
 // 404.
+//
+// # Webhooks
+//
+// With Services.Webhooks (package webhook), staff register the URLs that
+// receive the shop's events as signed POSTs (Standard Webhooks) and follow
+// them under /api/admin/webhooks; without it those routes answer 404
+// ("webhooks are not configured"), though they are routes all the same.
+// An endpoint is {"id", "url", "event_types", "description", "enabled",
+// "disabled_at", "disabled_reason", "failing_since", "given_up",
+// "created_at", "updated_at", "version"}, the times and the reason null
+// while they do not apply. Its "secret" is in two answers only, its
+// registration's (201) and a rotation's (POST …/secret); every webhook
+// answer is Cache-Control: no-store. A URL that the service refuses — not
+// https, with a user name, or naming a loopback, private or link-local
+// address, unless webhook.Options allow them — is 422 naming url, an
+// unknown event type 422 naming event_types. In a PATCH no field may be
+// null; "enabled": true enables a disabled endpoint and clears what
+// counted against it. A delivery is {"id", "endpoint_id", "event_id",
+// "event_type", "status" (pending, delivered or failed), "attempts",
+// "created_at", "first_attempt_at", "last_attempt_at", "next_attempt_at",
+// "last_status_code", "last_error"}, without the event's body. The OpenAPI
+// document lists the events themselves under webhooks.
 //
 // # Request bodies
 //
