@@ -16,9 +16,9 @@ import (
 	"gocloud.dev/pubsub"
 
 	"github.com/impactmuseum/commerce"
+	"github.com/impactmuseum/commerce/internal/brokertest"
 	"github.com/impactmuseum/commerce/outbox"
 	"github.com/impactmuseum/commerce/outbox/broker"
-	"github.com/impactmuseum/commerce/outbox/internal/brokertest"
 	"github.com/impactmuseum/commerce/outbox/internal/outboxtest"
 )
 

@@ -183,13 +183,27 @@ type Options struct {
 	// embedded migration has been applied. Default: false, New applies the
 	// migrations that are missing.
 	SkipMigrations bool
+	// NoOutbox turns the outbox off: the writes that store the events
+	// their context carries (commerce.WithEvents) ignore them instead —
+	// they neither check nor insert them, and a write that is one
+	// statement without events stays one statement — and the claims of
+	// Outbox are always empty, even of events that a Store without the
+	// option stored in the same database, which stay unsent for such a
+	// Store's relay. It is for a shop that runs no relay (package outbox),
+	// whose unsent events would otherwise pile up in outbox_events, and
+	// for measuring what the outbox costs. Default: false, the writes
+	// store their events.
+	NoOutbox bool
 }
 
 // Store is the engine's storage on a MySQL-compatible database. It is safe
-// for concurrent use. Its repositories share the *bun.DB it was made with.
+// for concurrent use. Its repositories share the *bun.DB it was made with
+// (with Options.NoOutbox, a copy of it that shares its pool; see
+// markNoOutbox).
 type Store struct {
-	db       *bun.DB
-	name     string // the database's, which scopes Exclusive's locks
+	db       *bun.DB // the repositories', the transactions' and the outbox's
+	given    *bun.DB // the one New was given, which DB returns
+	name     string  // the database's, which scopes Exclusive's locks
 	catalog  *catalogRepo
 	accounts *accountRepo
 	board    *boardRepo
@@ -229,14 +243,19 @@ func New(ctx context.Context, db *bun.DB, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	given := db
+	if opts.NoOutbox {
+		db = markNoOutbox(db)
+	}
 	return &Store{
-		db: db, name: name, catalog: &catalogRepo{db: db}, accounts: &accountRepo{db: db}, board: &boardRepo{db: db},
+		db: db, given: given, name: name,
+		catalog: &catalogRepo{db: db}, accounts: &accountRepo{db: db}, board: &boardRepo{db: db},
 		carts: &cartRepo{db: db}, orders: &orderRepo{db: db}, stock: &stockRepo{db: db},
 	}, nil
 }
 
 // DB returns the *bun.DB the Store was made with.
-func (s *Store) DB() *bun.DB { return s.db }
+func (s *Store) DB() *bun.DB { return s.given }
 
 // Catalog returns the catalog's repository.
 func (s *Store) Catalog() catalog.Repository { return s.catalog }

@@ -59,20 +59,43 @@ func carriesEvents(ctx context.Context) bool {
 	return len(evs) > 0
 }
 
+// noOutboxArg is the named argument (bun.DB.WithNamedArg) that marks the
+// *bun.DB of a Store made with Options.NoOutbox. No query refers to it. The
+// Store's repositories, its transactor and its outbox all run on that
+// *bun.DB, and every transaction they run is on a connection of it, so
+// each write that would store events can tell from the *bun.DB or the
+// connection it runs on whether its Store has the outbox off. With a named
+// argument bound, bun also formats the query templates that come without
+// arguments, which only changes an escaped placeholder (\?); the store's
+// templates have none.
+const noOutboxArg = "bunstore_no_outbox"
+
+// markNoOutbox returns a copy of db marked as a NoOutbox Store's. The copy
+// shares db's connection pool and its query hooks.
+func markNoOutbox(db *bun.DB) *bun.DB { return db.WithNamedArg(noOutboxArg, true) }
+
+// outboxOff reports whether db is marked by markNoOutbox: whether the
+// named argument takes the place of its placeholder.
+func outboxOff(db *bun.DB) bool {
+	const placeholder = "?" + noOutboxArg
+	return db.QueryGen().FormatQuery(placeholder) != placeholder
+}
+
 // maxEventType is the length of outbox_events.type.
 const maxEventType = 64
 
 // storeEvents inserts into outbox_events, in the transaction that tx runs,
 // the events ctx carries that it has to store: all of them in one
 // multi-row INSERT, unless an earlier write of the same run, or a run that
-// committed, stored them. A write calls it once its change has succeeded.
+// committed, stored them, or the Store has the outbox off
+// (Options.NoOutbox). A write calls it once its change has succeeded.
 func storeEvents(ctx context.Context, tx bun.IDB) error {
 	tc, ok := tx.(txConn)
 	if !ok {
 		return fmt.Errorf("bunstore: events can only be stored in a transaction, not on %T", tx)
 	}
 	evs, stored, committed := commerce.EventsToStore(ctx, tc.run)
-	if len(evs) == 0 {
+	if len(evs) == 0 || outboxOff(tc.NewRaw("").DB()) {
 		return nil
 	}
 	rows, err := eventRows(evs)
@@ -93,9 +116,10 @@ func storeEvents(ctx context.Context, tx bun.IDB) error {
 // withEvents runs fn, a write, on db and stores the events ctx carries in
 // the write's transaction: the one db runs, inside an order.Tx, or, when
 // db is the pool, one of its own. A write on the pool whose ctx carries
-// no event to store runs fn alone, without a transaction.
+// no event to store, or whose Store has the outbox off, runs fn alone,
+// without a transaction.
 func withEvents(ctx context.Context, db bun.IDB, fn func(ctx context.Context, db bun.IDB) error) error {
-	if pool, ok := db.(*bun.DB); ok && !carriesEvents(ctx) {
+	if pool, ok := db.(*bun.DB); ok && (!carriesEvents(ctx) || outboxOff(pool)) {
 		return fn(ctx, pool)
 	}
 	return inTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
@@ -196,6 +220,9 @@ func checkEvents(evs []commerce.Event) error {
 // closed and the server rolls back. A relay that dies loses its
 // connection, and the server rolls back its claims likewise. The events a
 // claim left out stay locked until it ends.
+//
+// A Store made with Options.NoOutbox stores no events, and its claims are
+// empty without a query; Prune works as it does otherwise.
 func (s *Store) Outbox() outbox.Store { return sqlOutbox{s.db} }
 
 type sqlOutbox struct{ db *bun.DB }
@@ -213,15 +240,19 @@ type claimedRow struct {
 	Data        string    `bun:"data"`
 }
 
-// Claim takes up to limit unsent events in seq order. It returns an error
-// wrapping commerce.ErrInvalid for a limit below 1, and one wrapping
-// commerce.ErrUnavailable when the database does not answer or ctx ends.
+// Claim takes up to limit unsent events in seq order, none when the Store
+// has the outbox off. It returns an error wrapping commerce.ErrInvalid for
+// a limit below 1, and one wrapping commerce.ErrUnavailable when the
+// database does not answer or ctx ends.
 func (o sqlOutbox) Claim(ctx context.Context, limit int) (outbox.Claim, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("bunstore: claiming events: limit is %d, below 1: %w", limit, commerce.ErrInvalid)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, unavailable(err)
+	}
+	if outboxOff(o.db) {
+		return &sqlClaim{events: []commerce.Event{}}, nil
 	}
 	conn, err := beginReadCommitted(ctx, o.db)
 	if err != nil {

@@ -26,6 +26,14 @@ type Options struct {
 	// its claim loses its events to the next claim after that long.
 	// Default (zero or less): DefaultOutboxLease.
 	OutboxLease time.Duration
+	// NoOutbox turns the outbox off: the writes that store the events
+	// their context carries (commerce.WithEvents) ignore them instead —
+	// they neither check nor store them, and change what they change
+	// without them — so Outbox's claims are always empty. It is for a
+	// shop that runs no relay (package outbox), whose unsent events would
+	// otherwise pile up in memory, and for measuring what the outbox
+	// costs. Default: false, the writes store their events.
+	NoOutbox bool
 }
 
 // Store keeps everything in memory: the records behind one lock (mu),
@@ -56,8 +64,9 @@ type Store struct {
 	posts     map[uuid.UUID]board.Post
 	postOrder idList
 
-	outbox eventOutbox   // see Outbox
-	lease  time.Duration // of the outbox's claims
+	outbox   eventOutbox   // see Outbox
+	lease    time.Duration // of the outbox's claims
+	noOutbox bool          // Options.NoOutbox: writes store no events
 
 	webhooks *webhookData // see Webhooks; under a lock of its own
 
@@ -98,6 +107,7 @@ func New(opts *Options) *Store {
 		now:         opts.Now,
 		outbox:      eventOutbox{ids: make(map[uuid.UUID]bool)},
 		lease:       opts.OutboxLease,
+		noOutbox:    opts.NoOutbox,
 		webhooks:    newWebhookData(),
 	}
 	if s.lease <= 0 {

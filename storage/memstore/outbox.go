@@ -54,8 +54,12 @@ type eventBatch struct {
 // once it has checked them; it runs under the store's lock, before the
 // write changes anything, so that a batch it refuses leaves the store as
 // it was. tx is the transaction the write runs in; nil, for a write
-// outside one, which is then a transaction of its own.
+// outside one, which is then a transaction of its own. A store made with
+// Options.NoOutbox returns an empty batch: the write ignores the events.
 func (s *Store) eventsToStore(ctx context.Context, tx *undoLog) (eventBatch, error) {
+	if s.noOutbox {
+		return eventBatch{}, nil
+	}
 	var id any = tx
 	if tx == nil {
 		id = &undoLog{}
@@ -155,7 +159,8 @@ func (s *Store) checkEvents(evs []commerce.Event) error {
 // outbox) read it. A claim holds its events until Sent or Release, until
 // its context ends, or until its lease (Options.OutboxLease, on the
 // store's clock, Options.Now) runs out: a relay that stops without ending
-// its claim loses it, and another relay takes its events.
+// its claim loses it, and another relay takes its events. With
+// Options.NoOutbox the outbox stays empty, and every claim is empty.
 func (s *Store) Outbox() outbox.Store { return memOutbox{s} }
 
 type memOutbox struct{ s *Store }
