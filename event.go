@@ -1,6 +1,7 @@
 package commerce
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -149,4 +150,42 @@ func EventsToStore(ctx context.Context, tx any) (evs []Event, stored, committed 
 		p.mu.Unlock()
 	}
 	return p.events, stored, committed
+}
+
+// MaxEventTypeLen is the longest event type, in bytes, that a store keeps.
+const MaxEventTypeLen = 64
+
+// ValidateEvents returns an error wrapping ErrInvalid, naming the event and
+// its field, when one of evs cannot be stored: every event needs an id
+// (none twice among evs), a type of at most MaxEventTypeLen bytes, an
+// aggregate id, a version of at least 1, a time, and data that is a JSON
+// object or empty. Adapters call it on what EventsToStore gives them.
+func ValidateEvents(evs []Event) error {
+	seen := make(map[uuid.UUID]bool, len(evs))
+	for i, e := range evs {
+		var field, problem string
+		switch {
+		case e.ID == uuid.Nil:
+			field, problem = "id", "is empty"
+		case seen[e.ID]:
+			field, problem = "id", "is another event's of the same write"
+		case e.Type == "":
+			field, problem = "type", "is empty"
+		case len(e.Type) > MaxEventTypeLen:
+			field, problem = "type", fmt.Sprintf("is longer than %d bytes", MaxEventTypeLen)
+		case e.AggregateID == uuid.Nil:
+			field, problem = "aggregate_id", "is empty"
+		case e.Version < 1:
+			field, problem = "version", fmt.Sprintf("is %d, below 1", e.Version)
+		case e.Time.IsZero():
+			field, problem = "time", "is zero"
+		case len(e.Data) > 0 && (!json.Valid(e.Data) || !bytes.HasPrefix(bytes.TrimLeft(e.Data, " \t\r\n"), []byte("{"))):
+			field, problem = "data", "is not a JSON object"
+		default:
+			seen[e.ID] = true
+			continue
+		}
+		return fmt.Errorf("commerce: event %d (%q) to store: %s %s: %w", i+1, e.Type, field, problem, ErrInvalid)
+	}
+	return nil
 }

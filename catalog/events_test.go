@@ -19,29 +19,11 @@ import (
 // order they were stored, and marks them sent.
 func drain(t *testing.T, ob outbox.Store) []commerce.Event {
 	t.Helper()
-	ctx := context.Background()
-	var all []commerce.Event
-	for {
-		c, err := ob.Claim(ctx, 100)
-		if err != nil {
-			t.Fatalf("claiming the outbox's events: %v", err)
-		}
-		evs := c.Events()
-		if len(evs) == 0 {
-			if err := c.Release(); err != nil {
-				t.Fatalf("releasing an empty claim: %v", err)
-			}
-			return all
-		}
-		ids := make([]uuid.UUID, len(evs))
-		for i, ev := range evs {
-			ids[i] = ev.ID
-		}
-		if err := c.Sent(ctx, ids); err != nil {
-			t.Fatalf("marking events sent: %v", err)
-		}
-		all = append(all, evs...)
+	evs, err := outbox.TakeAll(context.Background(), ob)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return evs
 }
 
 // expect fails t unless evs are events of the given types, in that order,

@@ -13,148 +13,31 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"runtime/debug"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/impactmuseum/commerce/examples/internal/serve"
 	"github.com/impactmuseum/commerce/examples/internal/shop"
 	"github.com/impactmuseum/commerce/examples/server/api"
-	"github.com/impactmuseum/commerce/examples/storefront"
 )
 
-// Timeouts of the HTTP server, as the reference server (examples/server)
-// has them. WriteTimeout exceeds the request timeouts of the API and the
-// pages, so that a request that times out still gets its answer.
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 15 * time.Second
-	writeTimeout      = max(api.DefaultRequestTimeout, storefront.DefaultRequestTimeout) + 5*time.Second
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-	// shutdownTimeout bounds how long requests in flight may take to
-	// finish once the server is told to stop.
-	shutdownTimeout = 15 * time.Second
-)
+func main() { serve.Main("chi", handler) }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
-	stop()
-	switch {
-	case err == nil:
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(os.Stderr, "chi:", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "chi:", err)
-		os.Exit(1)
-	}
-}
-
-// errUsage marks an error in the command line.
-var errUsage = errors.New("usage")
-
-// run serves the demo shop at the address of -addr or COMMERCE_ADDR until
-// ctx ends, then shuts down gracefully and returns nil. Its log goes to
-// stderr. An address that cannot be listened on is an error naming the
-// flag or the variable it came from.
+// run serves the demo shop on chi until ctx ends (serve.Run).
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	flags := flag.NewFlagSet("chi", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	addr := flags.String("addr", ":8080", "`address` to listen on (env COMMERCE_ADDR)")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if flags.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, flags.Arg(0))
-	}
-	source := "-addr"
-	flagSet := false
-	flags.Visit(func(f *flag.Flag) { flagSet = flagSet || f.Name == "addr" })
-	if env := getenv("COMMERCE_ADDR"); env != "" && !flagSet {
-		*addr, source = env, "COMMERCE_ADDR"
-	}
-
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	demo, err := shop.OpenDemo(ctx, log)
-	if err != nil {
-		return err
-	}
-	defer demo.Images.Close()
-	// The demo's events go to the webhooks staff register, until the
-	// server has stopped.
-	eventsCtx, stopEvents := context.WithCancel(context.Background())
-	events := make(chan struct{})
-	go func() { demo.Run(eventsCtx); close(events) }()
-	defer func() { stopEvents(); <-events }()
-
-	srv := &http.Server{
-		Handler:           newRouter(demo, log),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("%s %q: %w", source, *addr, err)
-	}
-	log.Info("listening", "addr", ln.Addr().String(), "router", "chi")
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down", "grace", shutdownTimeout)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	<-served // http.ErrServerClosed
-	log.Info("stopped")
-	return nil
+	return serve.Run(ctx, "chi", args, getenv, stderr, handler)
 }
 
-// apiOutside are the paths outside /api/ that the API owns, as the
-// reference server splits the URL space: external sign-in, the demo's
-// static files and the health checks.
-var apiOutside = []string{"/auth/", "/static/", "/healthz", "/readyz"}
-
-// ownedByAPI reports whether path belongs to the API, whose unknown routes
-// and wrong methods get its problem documents rather than the shop's pages.
-func ownedByAPI(path string) bool {
-	if path == "/api" || strings.HasPrefix(path, "/api/") {
-		return true
-	}
-	for _, p := range apiOutside {
-		if path == p || strings.HasSuffix(p, "/") && strings.HasPrefix(path, p) {
-			return true
-		}
-	}
-	return false
-}
+// handler is newRouter as serve.Run takes it.
+func handler(d *shop.Demo, log *slog.Logger) http.Handler { return newRouter(d, log) }
 
 // newRouter mounts the demo shop on a chi router: the API's routes under
 // /api (a chi subrouter) and its others in a group, each with the API's
@@ -182,14 +65,14 @@ func newRouter(d *shop.Demo, log *slog.Logger) chi.Router {
 	pageNotFound := s.Headers(s.Authenticate(http.HandlerFunc(s.NotFound)))
 	pageNotAllowed := s.Headers(s.Authenticate(http.HandlerFunc(s.MethodNotAllowed)))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		if ownedByAPI(r.URL.Path) {
+		if api.Owns(r.URL.Path) {
 			apiNotFound.ServeHTTP(w, r)
 			return
 		}
 		pageNotFound.ServeHTTP(w, r)
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		if ownedByAPI(r.URL.Path) {
+		if api.Owns(r.URL.Path) {
 			apiNotAllowed.ServeHTTP(w, r)
 			return
 		}

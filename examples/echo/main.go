@@ -18,121 +18,30 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/impactmuseum/commerce/examples/internal/serve"
 	"github.com/impactmuseum/commerce/examples/internal/shop"
 	"github.com/impactmuseum/commerce/examples/server/api"
 )
 
-// Timeouts of the HTTP server, as the reference server has them.
-// WriteTimeout exceeds the API's request timeout, so that a request that
-// times out still gets its 503.
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 15 * time.Second
-	writeTimeout      = api.DefaultRequestTimeout + 5*time.Second
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-	// shutdownTimeout bounds how long requests in flight may take to
-	// finish once the server is told to stop.
-	shutdownTimeout = 15 * time.Second
-)
+func main() { serve.Main("echo", handler) }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
-	stop()
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	default:
-		fmt.Fprintln(os.Stderr, "echo:", err)
-		os.Exit(1)
-	}
-}
-
-// run serves the demo shop at the address of -addr (or COMMERCE_ADDR)
-// until ctx ends, then shuts down gracefully and returns nil. An address
-// that cannot be listened on is an error naming the setting it came from.
+// run serves the demo shop on echo until ctx ends (serve.Run).
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	source, def := "-addr", ":8080"
-	if v := getenv("COMMERCE_ADDR"); v != "" {
-		source, def = "COMMERCE_ADDR", v
-	}
-	addr := fs.String("addr", def, "`host:port` to listen on (env COMMERCE_ADDR)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q: the only setting is -addr", fs.Arg(0))
-	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "addr" {
-			source = "-addr"
-		}
-	})
-
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	d, err := shop.OpenDemo(ctx, log)
-	if err != nil {
-		return err
-	}
-	defer d.Images.Close()
-	// The demo's events go to the webhooks staff register, until the
-	// server has stopped.
-	eventsCtx, stopEvents := context.WithCancel(context.Background())
-	events := make(chan struct{})
-	go func() { d.Run(eventsCtx); close(events) }()
-	defer func() { stopEvents(); <-events }()
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("%s: %w", source, err)
-	}
-	srv := &http.Server{
-		Handler:           newRouter(d, log),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	log.Info("listening", "addr", ln.Addr().String(), "router", "echo")
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-
-	log.Info("shutting down", "grace", shutdownTimeout)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	<-served // http.ErrServerClosed
-	log.Info("stopped")
-	return nil
+	return serve.Run(ctx, "echo", args, getenv, stderr, handler)
 }
+
+// handler is newRouter as serve.Run takes it.
+func handler(d *shop.Demo, log *slog.Logger) http.Handler { return newRouter(d, log) }
 
 // newRouter mounts the demo shop on a new echo router: the API's routes
 // in the /api group (and its routes outside /api: sign-in with Google or
@@ -293,22 +202,6 @@ func adapt(h http.Handler, wildcard string) echo.HandlerFunc {
 	}
 }
 
-// ownedByAPI reports whether path is the API's, as examples/server splits
-// the URL space: /api/, /auth/, /static/ and the health checks. /api,
-// /auth and /static are the API's too: http.ServeMux redirects them to
-// /api/ and so on, where the API answers.
-func ownedByAPI(path string) bool {
-	if path == "/healthz" || path == "/readyz" {
-		return true
-	}
-	for _, prefix := range []string{"/api/", "/auth/", "/static/"} {
-		if strings.HasPrefix(path+"/", prefix) {
-			return true
-		}
-	}
-	return false
-}
-
 // errorPages answer, for one part of the URL space, the router's 404 and
 // 405 and the 500 of a recovered panic.
 type errorPages struct {
@@ -342,7 +235,7 @@ func errorHandler(d *shop.Demo) echo.HTTPErrorHandler {
 		}
 		r := c.Request()
 		pages := shopPages
-		if ownedByAPI(r.URL.Path) {
+		if api.Owns(r.URL.Path) {
 			pages = apiPages
 		}
 		h := pages.internalError

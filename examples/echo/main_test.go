@@ -20,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/impactmuseum/commerce/examples/internal/serve"
 	"github.com/impactmuseum/commerce/examples/internal/shop"
 	"github.com/impactmuseum/commerce/examples/internal/smoke"
 )
@@ -415,7 +416,7 @@ func TestRun(t *testing.T) {
 		if err != nil {
 			t.Errorf("run: %v", err)
 		}
-	case <-time.After(shutdownTimeout + 5*time.Second):
+	case <-time.After(serve.ShutdownTimeout + 5*time.Second):
 		t.Fatal("run did not return after its context ended")
 	}
 	if !strings.Contains(stderr.String(), "msg=stopped") {
@@ -435,9 +436,9 @@ func TestRun(t *testing.T) {
 		env  string
 		want string
 	}{
-		{[]string{"-addr", "no-such-host.invalid:x"}, "", "-addr: "},
-		{nil, "no-such-host.invalid:x", "COMMERCE_ADDR: "},
-		{[]string{"-addr", "no-such-host.invalid:x"}, "127.0.0.1:0", "-addr: "},
+		{[]string{"-addr", "no-such-host.invalid:x"}, "", `-addr "`},
+		{nil, "no-such-host.invalid:x", `COMMERCE_ADDR "`},
+		{[]string{"-addr", "no-such-host.invalid:x"}, "127.0.0.1:0", `-addr "`},
 		{[]string{"extra"}, "", `"extra"`},
 	} {
 		err := run(t.Context(), tc.args, env(tc.env), io.Discard)

@@ -16,7 +16,7 @@ import (
 // one cart.
 func newHandler(a *api.API, shop *storefront.Storefront, images *media.Store) http.Handler {
 	mux := http.NewServeMux()
-	for _, prefix := range []string{"/api/", "/auth/", "/static/", "/healthz", "/readyz"} {
+	for _, prefix := range api.Paths {
 		mux.Handle(prefix, a.Handler())
 	}
 	mux.Handle(images.Prefix(), images)

@@ -81,9 +81,6 @@ func outboxOff(db *bun.DB) bool {
 	return db.QueryGen().FormatQuery(placeholder) != placeholder
 }
 
-// maxEventType is the length of outbox_events.type.
-const maxEventType = 64
-
 // storeEvents inserts into outbox_events, in the transaction that tx runs,
 // the events ctx carries that it has to store: all of them in one
 // multi-row INSERT, unless an earlier write of the same run, or a run that
@@ -145,7 +142,7 @@ type eventInsert struct {
 
 // eventRows checks evs and returns their rows.
 func eventRows(evs []commerce.Event) ([]eventInsert, error) {
-	if err := checkEvents(evs); err != nil {
+	if err := commerce.ValidateEvents(evs); err != nil {
 		return nil, err
 	}
 	rows := make([]eventInsert, len(evs))
@@ -165,40 +162,6 @@ func eventData(data json.RawMessage) json.RawMessage {
 		return json.RawMessage("{}")
 	}
 	return data
-}
-
-// checkEvents returns an error wrapping commerce.ErrInvalid, naming the
-// event and its field, when an event cannot be stored: every event needs
-// an id (unique among evs), a type of at most 64 bytes, an aggregate id, a
-// version of at least 1, a time, and data that is a JSON object or empty.
-func checkEvents(evs []commerce.Event) error {
-	seen := make(map[uuid.UUID]bool, len(evs))
-	for i, e := range evs {
-		var field, problem string
-		switch {
-		case e.ID == uuid.Nil:
-			field, problem = "id", "is empty"
-		case seen[e.ID]:
-			field, problem = "id", "is another event's of the same write"
-		case e.Type == "":
-			field, problem = "type", "is empty"
-		case len(e.Type) > maxEventType:
-			field, problem = "type", fmt.Sprintf("is longer than %d bytes", maxEventType)
-		case e.AggregateID == uuid.Nil:
-			field, problem = "aggregate_id", "is empty"
-		case e.Version < 1:
-			field, problem = "version", fmt.Sprintf("is %d, below 1", e.Version)
-		case e.Time.IsZero():
-			field, problem = "time", "is zero"
-		case len(e.Data) > 0 && (!json.Valid(e.Data) || !bytes.HasPrefix(bytes.TrimLeft(e.Data, " \t\r\n"), []byte("{"))):
-			field, problem = "data", "is not a JSON object"
-		default:
-			seen[e.ID] = true
-			continue
-		}
-		return fmt.Errorf("bunstore: event %d (%q) to store: %s %s: %w", i+1, e.Type, field, problem, commerce.ErrInvalid)
-	}
-	return nil
 }
 
 // ---- the outbox ----

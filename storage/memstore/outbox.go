@@ -18,10 +18,6 @@ import (
 // when Options.OutboxLease is not set.
 const DefaultOutboxLease = 30 * time.Second
 
-// maxEventType is the longest event type the store keeps, as bunstore's
-// column allows.
-const maxEventType = 64
-
 // eventOutbox is the store's outbox of domain events, under the store's
 // lock (mu). Events are appended in the order they are stored, which is
 // their seq; each stays in unsent until a claim marks it sent, then in
@@ -116,39 +112,17 @@ func copyEvent(e commerce.Event) commerce.Event {
 	return e
 }
 
-// checkEvents returns an error wrapping commerce.ErrInvalid, naming the
-// event and its field, when an event cannot be stored: every event needs
-// an id that no stored event has, a type of at most 64 bytes, an
-// aggregate id, a version of at least 1, a time, and data that is a JSON
-// object or empty — bunstore's rules.
+// checkEvents returns an error when an event cannot be stored: one that
+// commerce.ValidateEvents refuses (ErrInvalid), or whose id is in the
+// outbox already (ErrConflict, as bunstore's unique key has it).
 func (s *Store) checkEvents(evs []commerce.Event) error {
-	seen := make(map[uuid.UUID]bool, len(evs))
+	if err := commerce.ValidateEvents(evs); err != nil {
+		return err
+	}
 	for i, e := range evs {
-		var field, problem string
-		switch {
-		case e.ID == uuid.Nil:
-			field, problem = "id", "is empty"
-		case seen[e.ID]:
-			field, problem = "id", "is another event's of the same write"
-		case e.Type == "":
-			field, problem = "type", "is empty"
-		case len(e.Type) > maxEventType:
-			field, problem = "type", fmt.Sprintf("is longer than %d bytes", maxEventType)
-		case e.AggregateID == uuid.Nil:
-			field, problem = "aggregate_id", "is empty"
-		case e.Version < 1:
-			field, problem = "version", fmt.Sprintf("is %d, below 1", e.Version)
-		case e.Time.IsZero():
-			field, problem = "time", "is zero"
-		case len(e.Data) > 0 && (!json.Valid(e.Data) || !bytes.HasPrefix(bytes.TrimLeft(e.Data, " \t\r\n"), []byte("{"))):
-			field, problem = "data", "is not a JSON object"
-		case s.outbox.ids[e.ID]:
+		if s.outbox.ids[e.ID] {
 			return fmt.Errorf("memstore: event %d (%q) to store: its id is already in the outbox: %w", i+1, e.Type, commerce.ErrConflict)
-		default:
-			seen[e.ID] = true
-			continue
 		}
-		return fmt.Errorf("memstore: event %d (%q) to store: %s %s: %w", i+1, e.Type, field, problem, commerce.ErrInvalid)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/impactmuseum/commerce/account"
@@ -326,4 +327,24 @@ func (a *API) MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 // route matches.
 func (a *API) NotFound(w http.ResponseWriter, r *http.Request) {
 	a.writeProblem(w, r, problemDoc{Status: http.StatusNotFound, Detail: "no such route: " + r.URL.Path})
+}
+
+// Paths are the parts of the URL space that the API owns: every route of
+// the API is under one of them. A path ending in "/" is a prefix; the
+// others are whole paths. A server that mounts the API beside other
+// handlers sends these to it (examples/server's handler does).
+var Paths = []string{"/api/", "/auth/", "/static/", "/healthz", "/readyz"}
+
+// Owns reports whether path is in the API's part of the URL space (Paths):
+// under one of its prefixes, one of its whole paths, or a prefix without
+// its slash ("/api"), which http.ServeMux redirects to the prefix. On
+// another router, a request there that no route takes gets the API's
+// problem documents (NotFound, MethodNotAllowed) rather than a page.
+func Owns(path string) bool {
+	for _, p := range Paths {
+		if path == p || path+"/" == p || strings.HasSuffix(p, "/") && strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -955,3 +955,23 @@ func TestHead(t *testing.T) {
 		t.Errorf("HEAD /api/products: %d with %d bytes, want 200 and no body", res.status, len(res.body))
 	}
 }
+
+func TestOwns(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/api": true, "/api/": true, "/api/products": true, "/auth/google/login": true, "/auth": true,
+		"/static/placeholder.svg": true, "/healthz": true, "/readyz": true,
+		"/apiary": false, "/healthz/x": false, "/healthzx": false, "/": false, "/products/1": false, "/media/a.jpg": false,
+	} {
+		if got := api.Owns(path); got != want {
+			t.Errorf("Owns(%q) = %v, want %v", path, got, want)
+		}
+	}
+	// Every route of the API is in its part of the URL space.
+	a := api.New(newServices(memstore.New(nil), newDemoCatalog(t)), &api.Options{Static: demo.Images()})
+	for pattern := range a.Routes() {
+		_, path, _ := strings.Cut(pattern, " ")
+		if !api.Owns(path) {
+			t.Errorf("the route %s is outside api.Paths", pattern)
+		}
+	}
+}

@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/google/uuid"
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/catalog"
+	"github.com/impactmuseum/commerce/outbox"
 	"github.com/impactmuseum/commerce/storage/memstore"
 )
 
@@ -89,28 +89,9 @@ func TestEventsMatchTheDocument(t *testing.T) {
 // stored, marking them sent.
 func drainEvents(t *testing.T, store *memstore.Store) []commerce.Event {
 	t.Helper()
-	ctx := context.Background()
-	ob := store.Outbox()
-	var all []commerce.Event
-	for {
-		c, err := ob.Claim(ctx, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		evs := c.Events()
-		if len(evs) == 0 {
-			if err := c.Release(); err != nil {
-				t.Fatal(err)
-			}
-			return all
-		}
-		ids := make([]uuid.UUID, len(evs))
-		for i, ev := range evs {
-			ids[i] = ev.ID
-		}
-		if err := c.Sent(ctx, ids); err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, evs...)
+	evs, err := outbox.TakeAll(context.Background(), store.Outbox())
+	if err != nil {
+		t.Fatal(err)
 	}
+	return evs
 }
