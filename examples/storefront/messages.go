@@ -13,6 +13,7 @@ import (
 	"github.com/impactmuseum/commerce/cart"
 	"github.com/impactmuseum/commerce/catalog"
 	"github.com/impactmuseum/commerce/order"
+	"github.com/impactmuseum/commerce/webhook"
 )
 
 // The engine's messages are English, for developers and the JSON API; the
@@ -93,6 +94,31 @@ var translations = []struct {
 	{regexp.MustCompile(`^must be a UUID.*$`), "올바른 값이 아닙니다."},
 	{regexp.MustCompile(`^must be a whole number$`), "숫자를 입력해 주세요."},
 	{regexp.MustCompile(`^malformed form$`), "양식이 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."},
+	// Package webhook's, for an endpoint's URL and event types.
+	{regexp.MustCompile(`^at most (\d+) characters$`), "${1}자 이하로 입력해 주세요."},
+	{regexp.MustCompile(`^must not contain spaces or control characters$`), "주소에 빈칸이나 쓸 수 없는 문자가 들어 있습니다."},
+	{regexp.MustCompile(`^must be an absolute URL such as .*$`), "https://example.com/webhooks 같은 전체 주소를 입력해 주세요."},
+	{regexp.MustCompile(`^must be an https URL$`), "https://로 시작하는 주소를 입력해 주세요."},
+	{regexp.MustCompile(`^must be an http or https URL$`), "http:// 또는 https://로 시작하는 주소를 입력해 주세요."},
+	{regexp.MustCompile(`^must not contain a user name or password$`), "주소에 사용자 이름이나 비밀번호를 넣을 수 없습니다."},
+	{regexp.MustCompile(`^must not contain a fragment .*$`), "주소에 # 뒷부분을 넣을 수 없습니다."},
+	{regexp.MustCompile(`^has a port that is not between (\d+) and (\d+)$`), "포트 번호는 ${1}에서 ${2} 사이여야 합니다."},
+	{regexp.MustCompile(`^has an empty port$`), "포트 번호가 비어 있습니다. 포트를 쓰지 않으면 : 도 지워 주세요."},
+	{regexp.MustCompile(`^has a malformed IPv6 address$`), "IPv6 주소가 올바르지 않습니다."},
+	{regexp.MustCompile(`^must not name an IPv6 zone$`), "IPv6 주소에 %로 시작하는 영역을 넣을 수 없습니다."},
+	{regexp.MustCompile(`^must not name localhost$`), "이 서버 자신(localhost)으로는 보낼 수 없습니다. 인터넷에서 접근할 수 있는 주소를 입력해 주세요."},
+	{regexp.MustCompile(`^must not name a loopback address$`), "이 서버 자신(루프백 주소)으로는 보낼 수 없습니다. 인터넷에서 접근할 수 있는 주소를 입력해 주세요."},
+	{regexp.MustCompile(`^must not name a private address$`), "내부망(사설 IP) 주소로는 보낼 수 없습니다. 인터넷에서 접근할 수 있는 주소를 입력해 주세요."},
+	{regexp.MustCompile(`^must not name a link-local address$`), "링크 로컬 주소로는 보낼 수 없습니다. 인터넷에서 접근할 수 있는 주소를 입력해 주세요."},
+	{regexp.MustCompile(`^must not name .+$`), "인터넷에서 쓰이지 않는 특수한 주소로는 보낼 수 없습니다. 인터넷에서 접근할 수 있는 주소를 입력해 주세요."},
+	{regexp.MustCompile(`^must name a host$`), "호스트 이름을 입력해 주세요."},
+	{regexp.MustCompile(`^has a malformed host name$`), "호스트 이름이 올바르지 않습니다."},
+	{regexp.MustCompile(`^must give the host name in its ASCII \(xn--\) form$`), "한글 도메인은 xn--로 시작하는 퓨니코드로 바꿔 입력해 주세요."},
+	{regexp.MustCompile(`^must be a host name or an IP address in its usual form$`), "호스트 이름이나 IP 주소를 흔히 쓰는 형식으로 입력해 주세요."},
+	{regexp.MustCompile(`^required: list event types, or ".*" for all$`), "받을 이벤트를 하나 이상 고르거나 ‘모든 이벤트’를 골라 주세요."},
+	{regexp.MustCompile(`^must not contain an empty type$`), "목록에 있는 이벤트를 골라 주세요."},
+	{regexp.MustCompile(`^unknown event type .*$`), "목록에 있는 이벤트를 골라 주세요."},
+	{regexp.MustCompile(`^".*" already subscribes to every type; give it alone$`), "‘모든 이벤트’를 고르면 다른 이벤트는 고르지 마세요. 모든 이벤트에 이미 들어 있습니다."},
 }
 
 // unknownMessage stands in for a message without a translation.
@@ -152,6 +178,7 @@ var known = []struct {
 	{catalog.ErrOutOfStock, "재고가 부족합니다."},
 	{catalog.ErrVersionConflict, "그 사이에 다른 사람이 고쳤습니다. 새로 고친 뒤 다시 시도해 주세요."},
 	{board.ErrVersionConflict, "그 사이에 다른 사람이 고쳤습니다. 새로 고친 뒤 다시 시도해 주세요."},
+	{webhook.ErrVersionConflict, "그 사이에 다른 사람이 고쳤거나 전송이 계속 실패해 자동으로 꺼졌습니다. 새로 고친 뒤 다시 시도해 주세요."},
 	{cart.ErrProductNotFound, "판매하지 않는 상품입니다."},
 	{catalog.ErrProductNotFound, "판매하지 않는 상품입니다."},
 	{order.ErrAddressNotFound, "주소록에 없는 배송지입니다."},

@@ -51,6 +51,24 @@ func (s *Storefront) staffRoutes() map[string]http.HandlerFunc {
 		"GET /staff/users":             s.StaffUsers,
 		"POST /staff/users/{id}/staff": s.StaffSetUserStaff,
 	}
+	// The webhooks' pages exist only beside a webhook service; every one
+	// of their answers is no-store, as the JSON API's are: they show
+	// endpoint URLs, which may hold a receiver's token, and two of them a
+	// signing secret.
+	if s.webhooks != nil {
+		for pattern, h := range map[string]http.HandlerFunc{
+			"GET /staff/webhooks":              s.StaffWebhooks,
+			"GET /staff/webhooks/new":          s.StaffNewWebhook,
+			"POST /staff/webhooks/new":         s.StaffCreateWebhook,
+			"GET /staff/webhooks/{id}":         s.StaffWebhook,
+			"GET /staff/webhooks/{id}/edit":    s.StaffEditWebhook,
+			"POST /staff/webhooks/{id}/edit":   s.StaffUpdateWebhook,
+			"POST /staff/webhooks/{id}/delete": s.StaffDeleteWebhook,
+			"POST /staff/webhooks/{id}/secret": s.StaffRotateWebhookSecret,
+		} {
+			routes[pattern] = noStore(h)
+		}
+	}
 	for pattern, h := range routes {
 		routes[pattern] = s.staffOnly(h)
 	}
@@ -78,8 +96,8 @@ func (s *Storefront) staffOnly(next http.HandlerFunc) http.HandlerFunc {
 
 // staffSection is the part of the staff pages a page belongs to, for the
 // staff menu: "problems", "brands", "products", "orders", "notices",
-// "users". Every staff page's view has a Section field, and its template
-// starts with {{template "staffMenu" .Section}}.
+// "users", "webhooks". Every staff page's view has a Section field, and
+// its template starts with {{template "staffMenu" .Section}}.
 type staffSection string
 
 // StaffMenu lists the staff pages, for the menu every staff page shows.
@@ -91,6 +109,10 @@ type staffMenuItem struct {
 	Label   string
 }
 
+// webhooksSection is the section of the webhooks' pages, which exist only
+// when the storefront has a webhook service.
+const webhooksSection staffSection = "webhooks"
+
 var staffMenu = []staffMenuItem{
 	{"problems", "/staff/problems", "사회문제"},
 	{"brands", "/staff/brands", "브랜드"},
@@ -98,6 +120,7 @@ var staffMenu = []staffMenuItem{
 	{"orders", "/staff/orders", "주문"},
 	{"notices", "/staff/notices", "공지사항"},
 	{"users", "/staff/users", "회원"},
+	{webhooksSection, "/staff/webhooks", "웹훅"},
 }
 
 // staffHomeView is the staff home page.
@@ -108,7 +131,14 @@ type staffHomeView struct {
 
 func (staffHomeView) PageTitle() string { return "관리" }
 
-// StaffHome serves GET /staff: the staff menu.
+// StaffHome serves GET /staff: the staff menu, without 웹훅 when the
+// storefront has no webhook service.
 func (s *Storefront) StaffHome(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "staff_home", staffHomeView{Menu: staffMenu})
+	menu := make([]staffMenuItem, 0, len(staffMenu))
+	for _, m := range staffMenu {
+		if m.Section != webhooksSection || s.webhooks != nil {
+			menu = append(menu, m)
+		}
+	}
+	s.render(w, r, http.StatusOK, "staff_home", staffHomeView{Menu: menu})
 }

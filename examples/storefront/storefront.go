@@ -17,6 +17,7 @@ import (
 	"github.com/impactmuseum/commerce/examples/internal/webauth"
 	"github.com/impactmuseum/commerce/media"
 	"github.com/impactmuseum/commerce/order"
+	"github.com/impactmuseum/commerce/webhook"
 )
 
 // DefaultRequestTimeout bounds a request's context unless
@@ -43,7 +44,7 @@ const DefaultUploadTimeout = 5 * time.Minute
 const DefaultShopName = "임팩트뮤지엄"
 
 // Services are the engine's services the storefront renders. All are
-// required.
+// required but Webhooks.
 type Services struct {
 	Catalog *catalog.Service
 	// Accounts should merge a guest's cart into the customer's at sign-in:
@@ -53,6 +54,10 @@ type Services struct {
 	Carts    *cart.Service
 	Orders   *order.Service
 	Board    *board.Service
+	// Webhooks, when not nil, gives staff the pages of the shop's webhook
+	// endpoints under /staff/webhooks. Without it those pages answer 404
+	// and the staff home does not link them.
+	Webhooks *webhook.Service
 }
 
 // Options configure a storefront. The zero value, or nil, gives the
@@ -114,6 +119,7 @@ type Storefront struct {
 	carts         *cart.Service
 	orders        *order.Service
 	board         *board.Service
+	webhooks      *webhook.Service
 	log           *slog.Logger
 	timeout       time.Duration
 	shopName      string
@@ -165,6 +171,7 @@ func New(svc Services, opts *Options) *Storefront {
 		carts:         svc.Carts,
 		orders:        svc.Orders,
 		board:         svc.Board,
+		webhooks:      svc.Webhooks,
 		log:           opts.Logger,
 		timeout:       opts.RequestTimeout,
 		shopName:      opts.ShopName,

@@ -160,7 +160,7 @@ func (s Services) API() api.Services {
 
 // Storefront returns the services as the storefront takes them.
 func (s Services) Storefront() storefront.Services {
-	return storefront.Services{Catalog: s.Catalog, Accounts: s.Accounts, Carts: s.Carts, Orders: s.Orders, Board: s.Board}
+	return storefront.Services{Catalog: s.Catalog, Accounts: s.Accounts, Carts: s.Carts, Orders: s.Orders, Board: s.Board, Webhooks: s.Webhooks}
 }
 
 // Payments are the shop's payment providers: cards and mobile payments go
