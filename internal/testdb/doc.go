@@ -18,4 +18,9 @@
 // Each call makes its own database (commerce_test_<random>) or its own key
 // prefix (commerce_test_<random>:), so parallel tests and concurrent runs
 // never see each other's data, and t.Cleanup drops them afterwards.
+// [RedisPrefix] gives a prefix for a Redis the test reaches through a
+// client of its own, such as a Redis Cluster or a Sentinel group that the
+// test started (package internal/redistest starts them). Keys are
+// deleted one per DEL, on every master of a cluster, since a cluster
+// refuses a command whose keys lie in different hash slots.
 package testdb

@@ -115,7 +115,7 @@ func RedisURL(t testing.TB) (url, keyPrefix string) {
 	}
 	rdb.Close()
 
-	keyPrefix = "commerce_test_" + randomHex(8) + ":"
+	keyPrefix = newPrefix()
 	t.Cleanup(func() {
 		rdb := redis.NewClient(opts)
 		defer rdb.Close()
@@ -128,9 +128,50 @@ func RedisURL(t testing.TB) (url, keyPrefix string) {
 	return url, keyPrefix
 }
 
-// deleteKeys deletes every key that starts with prefix. The prefix holds
-// no glob metacharacters, so it can be used in MATCH as it is.
-func deleteKeys(ctx context.Context, rdb *redis.Client, prefix string) error {
+// RedisPrefix returns a key prefix of the form commerce_test_<random>:
+// that no other test uses, for a test that writes through rdb to a Redis
+// of its own making: a Redis Cluster or a Sentinel-managed primary that
+// the test started, say. When t ends, the keys under the prefix are
+// deleted through rdb, on every master of a cluster. rdb must still be
+// open then: close it in a t.Cleanup registered before RedisPrefix is
+// called (cleanups run last registered, first), or after t and its
+// subtests end.
+func RedisPrefix(t testing.TB, rdb redis.UniversalClient) string {
+	t.Helper()
+	prefix := newPrefix()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := deleteKeys(ctx, rdb, prefix); err != nil {
+			t.Errorf("testdb: deleting Redis keys %s*: %v", prefix, err)
+		}
+	})
+	return prefix
+}
+
+// newPrefix returns a key prefix that no other test uses. It holds no
+// glob metacharacters, so it can be used in SCAN's MATCH as it is, and no
+// hash tag, so that the keys under it spread over a cluster's slots as a
+// shop's do.
+func newPrefix() string { return "commerce_test_" + randomHex(8) + ":" }
+
+// deleteKeys deletes every key that starts with prefix, one key per DEL:
+// in a Redis Cluster, keys of different slots cannot go in one command.
+// On a cluster client it scans every master, which holds its own keys.
+// Any other client (a single node, a Sentinel-managed primary) is one
+// keyspace.
+func deleteKeys(ctx context.Context, rdb redis.UniversalClient, prefix string) error {
+	if cluster, ok := rdb.(*redis.ClusterClient); ok {
+		return cluster.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			return deleteNodeKeys(ctx, node, prefix)
+		})
+	}
+	return deleteNodeKeys(ctx, rdb, prefix)
+}
+
+// deleteNodeKeys deletes the keys that start with prefix in one node's
+// keyspace, a DEL per key, sent in a pipeline per SCAN batch.
+func deleteNodeKeys(ctx context.Context, rdb redis.Cmdable, prefix string) error {
 	var cursor uint64
 	for {
 		keys, next, err := rdb.Scan(ctx, cursor, prefix+"*", 500).Result()
@@ -138,7 +179,13 @@ func deleteKeys(ctx context.Context, rdb *redis.Client, prefix string) error {
 			return err
 		}
 		if len(keys) > 0 {
-			if err := rdb.Del(ctx, keys...).Err(); err != nil {
+			_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range keys {
+					p.Del(ctx, k)
+				}
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 		}

@@ -3,12 +3,15 @@ package testdb_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/impactmuseum/commerce/internal/redistest"
 	"github.com/impactmuseum/commerce/internal/testdb"
 )
 
@@ -88,6 +91,66 @@ func TestRedisURL(t *testing.T) {
 	}
 	if len(keys) != 0 {
 		t.Errorf("keys %v remain after their test ended", keys)
+	}
+}
+
+// TestRedisPrefix checks that RedisPrefix's cleanup deletes the keys
+// under the prefix, and only those, on a single node and on a Redis
+// Cluster, where they lie in different slots on different masters.
+func TestRedisPrefix(t *testing.T) {
+	t.Parallel()
+	t.Run("Node", func(t *testing.T) {
+		t.Parallel()
+		url, other := testdb.RedisURL(t)
+		checkRedisPrefix(t, client(t, url), other)
+	})
+	t.Run("Cluster", func(t *testing.T) {
+		t.Parallel()
+		c := redistest.StartCluster(t, nil)
+		opts, err := redis.ParseClusterURL(c.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rdb := redis.NewClusterClient(opts)
+		t.Cleanup(func() { rdb.Close() })
+		checkRedisPrefix(t, rdb, "commerce_test_other:")
+		// The keys were spread over the masters.
+		masters := map[*redistest.Node]bool{}
+		for i := range 50 {
+			masters[c.MasterOf(fmt.Sprintf("commerce_test_other:%d", i))] = true
+		}
+		if len(masters) < 2 {
+			t.Errorf("50 keys on %d masters: the cleanup met no keys of different slots", len(masters))
+		}
+	})
+}
+
+// checkRedisPrefix writes 50 keys under a prefix from RedisPrefix and 50
+// under other, and checks that only the former are gone when the
+// subtest that asked for the prefix ends.
+func checkRedisPrefix(t *testing.T, rdb redis.UniversalClient, other string) {
+	ctx := context.Background()
+	var prefix string
+	t.Run("prefix", func(t *testing.T) {
+		prefix = testdb.RedisPrefix(t, rdb)
+		if !strings.HasPrefix(prefix, "commerce_test_") || !strings.HasSuffix(prefix, ":") || strings.ContainsAny(prefix, "{}*?[]") {
+			t.Fatalf("prefix %q, want commerce_test_<random>: without a hash tag or glob characters", prefix)
+		}
+		for i := range 50 {
+			for _, p := range []string{prefix, other} {
+				if err := rdb.Set(ctx, fmt.Sprintf("%s%d", p, i), "1", time.Minute).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+	for i := range 50 {
+		if n, err := rdb.Exists(ctx, fmt.Sprintf("%s%d", prefix, i)).Result(); err != nil || n != 0 {
+			t.Fatalf("key %s%d remains after its test ended (%v)", prefix, i, err)
+		}
+		if n, err := rdb.Exists(ctx, fmt.Sprintf("%s%d", other, i)).Result(); err != nil || n != 1 {
+			t.Fatalf("key %s%d, not under the prefix, was deleted (%v)", other, i, err)
+		}
 	}
 }
 

@@ -51,6 +51,7 @@ func (r attemptStore) AddFailure(ctx context.Context, key string, window time.Du
 	if time.Duration(ms)*time.Millisecond < window {
 		ms++
 	}
+	sent := s.now.Now()
 	res, err := addFailureScript.Run(ctx, s.rdb, []string{s.attemptKey(key)}, ms).Int64Slice()
 	if err != nil {
 		return 0, time.Time{}, unavailable(ctx, err)
@@ -58,7 +59,18 @@ func (r attemptStore) AddFailure(ctx context.Context, key string, window time.Du
 	if len(res) != 2 {
 		return 0, time.Time{}, malformed("reply", fmt.Errorf("%d values, want 2", len(res)))
 	}
-	return int(res[0]), s.now.Now().Add(time.Duration(res[1]) * time.Millisecond), nil
+	return int(res[0]), windowEnd(sent, res[1]), nil
+}
+
+// windowEnd dates the end of a window from the time a call was sent and
+// the window's time left in whole milliseconds (PTTL) that Redis answered.
+// Redis ran the command after sent, and counts time left from its clock
+// in whole milliseconds, so up to a millisecond more is left than PTTL
+// says: sent + PTTL - 1ms is just before the window's end, never after
+// it. A later date could tell a client to wait longer than the window
+// itself, when the window opened within the same millisecond.
+func windowEnd(sent time.Time, pttl int64) time.Time {
+	return sent.Add(time.Duration(pttl-1) * time.Millisecond)
 }
 
 func (r attemptStore) Failures(ctx context.Context, key string) (int, time.Time, error) {
@@ -70,6 +82,7 @@ func (r attemptStore) Failures(ctx context.Context, key string) (int, time.Time,
 		get *redis.StringCmd
 		ttl *redis.DurationCmd
 	)
+	sent := s.now.Now()
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		get = p.Get(ctx, k)
 		ttl = p.PTTL(ctx, k)
@@ -91,7 +104,7 @@ func (r attemptStore) Failures(ctx context.Context, key string) (int, time.Time,
 	if err != nil {
 		return 0, time.Time{}, malformed("failure count", err)
 	}
-	return n, s.now.Now().Add(d), nil
+	return n, windowEnd(sent, d.Milliseconds()), nil
 }
 
 func (r attemptStore) ResetFailures(ctx context.Context, key string) error {

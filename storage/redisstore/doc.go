@@ -55,22 +55,32 @@
 // Options.Timeout (DefaultTimeout, 400ms); and NewClient makes a client
 // with short dial, read, write and pool timeouts, one retry, and
 // ContextTimeoutEnabled, which lets that deadline cut a hanging read
-// short. A client made some other way should set the same; README.md
-// shows how for Sentinel and Cluster.
+// short; so do NewClusterClient and NewFailoverClient. A client made some
+// other way should set the same.
 //
 // # Redis Cluster and Sentinel
 //
 // New takes a redis.UniversalClient, so a single node, a Sentinel-managed
-// primary (redis.NewFailoverClient) and a Redis Cluster
-// (redis.NewClusterClient) all work. Every script and transaction touches
-// one key, so none ever spans two hash slots: a session and its user's
-// index may live on different nodes, and the Store keeps them consistent
-// by the order of its writes (the index first on creation, the session
-// first on deletion), never by a multi-key script. Reads go to primaries;
-// a client that routes reads to replicas could miss a session created a
-// moment before. Redis replicates asynchronously, so a failover can lose
-// the last writes the old primary acknowledged, a sign-out included;
-// README.md says more.
+// primary and a Redis Cluster all work. NewClient, NewClusterClient and
+// NewFailoverClient make each from a URL (the forms of go-redis's
+// ParseURL, ParseClusterURL and ParseFailoverURL), with the same
+// fail-fast settings:
+//
+//	redisstore.NewClient("redis://10.0.0.1:6379/0")
+//	redisstore.NewClusterClient("redis://10.0.0.1:6379?addr=10.0.0.2:6379&addr=10.0.0.3:6379")
+//	redisstore.NewFailoverClient("redis://10.0.0.1:26379/0?master_name=mymaster&addr=10.0.0.2:26379")
+//
+// Every command, script and transaction touches one key, so none ever
+// spans two hash slots and the keys need no hash tags: a session and its
+// user's index may live on different nodes, and the Store keeps them
+// consistent by the order of its writes (the index first on creation,
+// the session first on deletion), never by a multi-key script. Reads go
+// to primaries; the constructors refuse the URL parameters that would
+// send them to replicas, which could miss a session created a moment
+// before. When a node fails, the calls whose keys it held fail closed
+// until a replica takes over. Redis replicates asynchronously, so a
+// failover can lose the last writes the old primary acknowledged, a
+// sign-out included; README.md says more.
 //
 // # Errors
 //

@@ -61,12 +61,42 @@ func Example() {
 	fmt.Println("after sign-out:", errors.Is(err, account.ErrSessionEnded))
 }
 
-// A Redis Cluster (or, with MasterName, a Sentinel-managed primary) with
-// the settings NewClient gives a single node.
-func ExampleNew_cluster() {
+// A Redis Cluster: the client starts from the nodes the URL lists and
+// learns the others from them.
+func ExampleNewClusterClient() {
+	rdb, err := redisstore.NewClusterClient("redis://10.0.0.1:6379?addr=10.0.0.2:6379&addr=10.0.0.3:6379")
+	if err != nil {
+		log.Fatal(err) // wraps commerce.ErrInvalid
+	}
+	defer rdb.Close()
+	store := redisstore.New(rdb, nil)
+	_ = store.Sessions()
+}
+
+// A primary that Redis Sentinels watch: the URL lists the sentinels and
+// names the primary as they know it; the primary's password, if it has
+// one, is a parameter.
+func ExampleNewFailoverClient() {
+	rdb, err := redisstore.NewFailoverClient(
+		"redis://10.0.0.1:26379/0?master_name=mymaster&addr=10.0.0.2:26379&addr=10.0.0.3:26379&password=secret")
+	if err != nil {
+		log.Fatal(err) // wraps commerce.ErrInvalid
+	}
+	defer rdb.Close()
+	store := redisstore.New(rdb, nil)
+	_ = store.Sessions()
+}
+
+// A client made some other way, here by redis.NewUniversalClient, works
+// too; it should have the settings that NewClient gives a single node,
+// so that a call fails fast when Redis is down. (UniversalOptions lacks
+// the ClusterStateReloadInterval that NewClusterClient sets, so a cluster
+// client made this way finds a promoted replica only after go-redis's
+// minute.)
+func ExampleNew_universalClient() {
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs: []string{"10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"},
-		// MasterName: "mymaster", // Sentinel: Addrs are the sentinels.
+		Addrs:      []string{"10.0.0.1:26379", "10.0.0.2:26379", "10.0.0.3:26379"},
+		MasterName: "mymaster", // Sentinel: Addrs are the sentinels.
 
 		DialTimeout:           redisstore.DefaultDialTimeout,
 		ReadTimeout:           redisstore.DefaultReadTimeout,

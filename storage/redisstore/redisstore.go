@@ -154,24 +154,171 @@ func NewClient(redisURL string) (redis.UniversalClient, error) {
 		return nil, fmt.Errorf("redisstore: malformed Redis URL (want redis://[user:password@]host:port/db or rediss://...): %s: %w",
 			redactURLError(err, redisURL), commerce.ErrInvalid)
 	}
-	setDefault(&opts.DialTimeout, DefaultDialTimeout)
-	if opts.ReadTimeout == 0 && opts.WriteTimeout == 0 {
+	failFast(clientSettings{
+		dialTimeout: &opts.DialTimeout, readTimeout: &opts.ReadTimeout, writeTimeout: &opts.WriteTimeout,
+		poolTimeout: &opts.PoolTimeout, maxRetries: &opts.MaxRetries,
+		minRetryBackoff: &opts.MinRetryBackoff, maxRetryBackoff: &opts.MaxRetryBackoff,
+		dialerRetries: &opts.DialerRetries, contextTimeoutEnabled: &opts.ContextTimeoutEnabled,
+	})
+	return redis.NewClient(opts), nil
+}
+
+// DefaultClusterStateReloadInterval is how old, at most, the map of slots
+// to nodes that a client from NewClusterClient routes by may grow before
+// the client asks the cluster again (CLUSTER SLOTS, in the background, on
+// the next command). go-redis reloads the map at once when a node answers
+// MOVED, but a primary that died answers nothing: until the map is
+// reloaded, the client keeps sending that primary's slots to it, after
+// its replica has taken over. go-redis's own default is a minute.
+const DefaultClusterStateReloadInterval = time.Second
+
+// NewClusterClient returns a client for the Redis Cluster that a URL
+// names, in the form redis.ParseClusterURL reads: one node in the URL's
+// host and any others in addr parameters, such as
+//
+//	redis://10.0.0.1:6379?addr=10.0.0.2:6379&addr=10.0.0.3:6379
+//	rediss://user:password@10.0.0.1:6379?addr=10.0.0.2:6379 (TLS)
+//
+// The nodes listed are only where the client starts: it learns the
+// cluster's other nodes from them. It has the settings of NewClient,
+// under the same rules (the URL's own parameters are kept); each node
+// client retries a command DefaultMaxRetries times, and the cluster
+// client tries a command on up to go-redis's MaxRedirects (3) more
+// nodes or attempts, all within the Store's Options.Timeout. The client
+// reloads the cluster's slot map at least every
+// DefaultClusterStateReloadInterval, so that it finds a replica promoted
+// after a failover within about a second.
+//
+// A Redis Cluster has only database 0, so a URL path other than /0 is an
+// error; so are read_only, route_by_latency and route_randomly, which
+// would send reads to replicas that may not hold a session created a
+// moment before. Every error wraps commerce.ErrInvalid and names what is
+// wrong, without the password. NewClusterClient does not connect.
+func NewClusterClient(clusterURL string) (redis.UniversalClient, error) {
+	malformed := func(why string) error {
+		return fmt.Errorf("redisstore: malformed Redis Cluster URL (want redis://[user:password@]host:port?addr=host2:port2&addr=host3:port3 or rediss://...): %s: %w",
+			why, commerce.ErrInvalid)
+	}
+	u, err := url.Parse(clusterURL)
+	if err != nil {
+		return nil, malformed(redactURLError(err, clusterURL))
+	}
+	if p := strings.Trim(u.Path, "/"); p != "" && p != "0" {
+		return nil, malformed(fmt.Sprintf("database %q: a Redis Cluster has only database 0", p))
+	}
+	opts, err := redis.ParseClusterURL(clusterURL)
+	if err != nil {
+		return nil, malformed(redactURLError(err, clusterURL))
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"read_only", opts.ReadOnly},
+		{"route_by_latency", opts.RouteByLatency},
+		{"route_randomly", opts.RouteRandomly},
+	} {
+		if f.set {
+			return nil, malformed(f.name + " sends reads to replicas, which may not hold a session created a moment before")
+		}
+	}
+	failFast(clientSettings{
+		dialTimeout: &opts.DialTimeout, readTimeout: &opts.ReadTimeout, writeTimeout: &opts.WriteTimeout,
+		poolTimeout: &opts.PoolTimeout, maxRetries: &opts.MaxRetries,
+		minRetryBackoff: &opts.MinRetryBackoff, maxRetryBackoff: &opts.MaxRetryBackoff,
+		dialerRetries: &opts.DialerRetries, contextTimeoutEnabled: &opts.ContextTimeoutEnabled,
+	})
+	setDefault(&opts.ClusterStateReloadInterval, DefaultClusterStateReloadInterval)
+	return redis.NewClusterClient(opts), nil
+}
+
+// NewFailoverClient returns a client for the primary that a group of
+// Redis Sentinels watches, in the form redis.ParseFailoverURL reads: a
+// sentinel in the URL's host, any other sentinels in addr parameters, the
+// name the sentinels know the primary by in master_name, and the
+// database in the path, such as
+//
+//	redis://10.0.0.1:26379/0?master_name=mymaster&addr=10.0.0.2:26379&addr=10.0.0.3:26379
+//
+// The URL's user and password are the sentinels' own; the primary's, if
+// it needs them, go in the username and password parameters:
+// redis://10.0.0.1:26379/0?master_name=mymaster&password=secret. The
+// client asks a sentinel for the primary's address whenever it connects,
+// and drops its connections to the old primary when the sentinels
+// announce a failover.
+//
+// The client has the settings of NewClient, under the same rules (the
+// URL's own parameters are kept); they apply to the connections to the
+// sentinels too. An empty master_name is an error; so are replica_only,
+// which would send every command, writes included, to a replica, and
+// route_by_latency and route_randomly, which go-redis accepts only for
+// reads from replicas, which may not hold a session created a moment
+// before. Every error wraps commerce.ErrInvalid and names what is wrong,
+// without the passwords. NewFailoverClient does not connect.
+func NewFailoverClient(sentinelURL string) (redis.UniversalClient, error) {
+	malformed := func(why string) error {
+		return fmt.Errorf("redisstore: malformed Redis Sentinel URL (want redis://[user:password@]sentinel:port/db?master_name=name&addr=sentinel2:port): %s: %w",
+			why, commerce.ErrInvalid)
+	}
+	opts, err := redis.ParseFailoverURL(sentinelURL)
+	if err != nil {
+		return nil, malformed(redactURLError(err, sentinelURL))
+	}
+	if opts.MasterName == "" {
+		return nil, malformed("master_name is missing: the name the sentinels know the primary by")
+	}
+	for _, f := range []struct {
+		name, why string
+		set       bool
+	}{
+		{"replica_only", "would send writes to a replica", opts.ReplicaOnly},
+		{"route_by_latency", "sends reads to replicas, which may not hold a session created a moment before", opts.RouteByLatency},
+		{"route_randomly", "sends reads to replicas, which may not hold a session created a moment before", opts.RouteRandomly},
+	} {
+		if f.set {
+			return nil, malformed(f.name + " " + f.why)
+		}
+	}
+	failFast(clientSettings{
+		dialTimeout: &opts.DialTimeout, readTimeout: &opts.ReadTimeout, writeTimeout: &opts.WriteTimeout,
+		poolTimeout: &opts.PoolTimeout, maxRetries: &opts.MaxRetries,
+		minRetryBackoff: &opts.MinRetryBackoff, maxRetryBackoff: &opts.MaxRetryBackoff,
+		dialerRetries: &opts.DialerRetries, contextTimeoutEnabled: &opts.ContextTimeoutEnabled,
+	})
+	return redis.NewFailoverClient(opts), nil
+}
+
+// clientSettings points at the fields that NewClient, NewClusterClient
+// and NewFailoverClient set up to fail fast: go-redis gives each kind of
+// client an options struct of its own, with fields of the same names.
+type clientSettings struct {
+	dialTimeout, readTimeout, writeTimeout, poolTimeout *time.Duration
+	maxRetries                                          *int
+	minRetryBackoff, maxRetryBackoff                    *time.Duration
+	dialerRetries                                       *int
+	contextTimeoutEnabled                               *bool
+}
+
+// failFast gives every setting that the URL left unset the Store's
+// default, and turns ContextTimeoutEnabled on.
+func failFast(c clientSettings) {
+	setDefault(c.dialTimeout, DefaultDialTimeout)
+	if *c.readTimeout == 0 && *c.writeTimeout == 0 {
 		// Otherwise go-redis makes an unset write timeout follow the
 		// read timeout that the URL chose.
-		opts.WriteTimeout = DefaultWriteTimeout
+		*c.writeTimeout = DefaultWriteTimeout
 	}
-	setDefault(&opts.ReadTimeout, DefaultReadTimeout)
-	setDefault(&opts.PoolTimeout, DefaultPoolTimeout)
-	setDefault(&opts.MaxRetries, DefaultMaxRetries)
+	setDefault(c.readTimeout, DefaultReadTimeout)
+	setDefault(c.poolTimeout, DefaultPoolTimeout)
+	setDefault(c.maxRetries, DefaultMaxRetries)
 	// A retry waits between 8ms and 32ms rather than up to go-redis's
 	// second, and a connection is dialled once per attempt: the retries
 	// above already try again, and five dials 100ms apart would outlast
 	// the whole budget.
-	setDefault(&opts.MinRetryBackoff, 8*time.Millisecond)
-	setDefault(&opts.MaxRetryBackoff, 32*time.Millisecond)
-	setDefault(&opts.DialerRetries, 1)
-	opts.ContextTimeoutEnabled = true
-	return redis.NewClient(opts), nil
+	setDefault(c.minRetryBackoff, 8*time.Millisecond)
+	setDefault(c.maxRetryBackoff, 32*time.Millisecond)
+	setDefault(c.dialerRetries, 1)
+	*c.contextTimeoutEnabled = true
 }
 
 func setDefault[T int | time.Duration](v *T, def T) {
@@ -181,19 +328,36 @@ func setDefault[T int | time.Duration](v *T, def T) {
 }
 
 // redactURLError returns the text of a URL parse error without the URL's
-// password: url.Parse quotes the whole URL in its errors.
+// passwords: url.Parse quotes the whole URL in its errors, and go-redis
+// quotes the value of a parameter it cannot read. The passwords are the
+// URL's own and, in a Sentinel URL, the primary's password parameter.
 func redactURLError(err error, rawURL string) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
 	msg := err.Error()
-	if u, perr := url.Parse(rawURL); perr == nil && u.User != nil {
+	u, perr := url.Parse(rawURL)
+	if perr != nil {
+		return msg
+	}
+	var secrets []string
+	if u.User != nil {
 		if p, ok := u.User.Password(); ok && p != "" {
-			msg = strings.ReplaceAll(msg, p, "xxxxx")
-			if raw := u.User.String(); raw != "" {
-				msg = strings.ReplaceAll(msg, raw, "xxxxx")
-			}
+			secrets = append(secrets, u.User.String(), p)
+		}
+	}
+	// ParseQuery keeps the pairs it can read when others are malformed.
+	q, _ := url.ParseQuery(u.RawQuery)
+	secrets = append(secrets, q["password"]...)
+	for _, raw := range strings.Split(u.RawQuery, "&") {
+		if v, ok := strings.CutPrefix(raw, "password="); ok {
+			secrets = append(secrets, v)
+		}
+	}
+	for _, secret := range secrets {
+		if secret != "" {
+			msg = strings.ReplaceAll(msg, secret, "xxxxx")
 		}
 	}
 	return msg

@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
+	"github.com/impactmuseum/commerce/internal/redistest"
 	"github.com/impactmuseum/commerce/internal/testdb"
 	"github.com/impactmuseum/commerce/storage/memstore"
 	"github.com/impactmuseum/commerce/storage/redisstore"
@@ -24,7 +26,9 @@ import (
 type harness struct{ rdb redis.UniversalClient }
 
 func (h *harness) MakeStores(ctx context.Context, t *testing.T) storagetest.Stores {
-	_, prefix := testdb.RedisURL(t)
+	// The cases' cleanups, which delete their keys through h.rdb, run
+	// before RunConformanceTests closes the harness.
+	prefix := testdb.RedisPrefix(t, h.rdb)
 	rs := redisstore.New(h.rdb, &redisstore.Options{Prefix: prefix})
 	// Users and the catalog come from memstore: redisstore keeps sessions
 	// and throttling counters only. Real time: Redis expires keys by TTL.
@@ -39,15 +43,42 @@ func (h *harness) MakeStores(ctx context.Context, t *testing.T) storagetest.Stor
 
 func (h *harness) Close() { h.rdb.Close() }
 
-func TestConformance(t *testing.T) {
+// runConformance runs the conformance suite on the client that newClient
+// makes from url.
+func runConformance(t *testing.T, newClient func(url string) (redis.UniversalClient, error), url string) {
 	storagetest.RunConformanceTests(t, func(ctx context.Context, t *testing.T) (storagetest.Harness, error) {
-		url, _ := testdb.RedisURL(t)
-		rdb, err := redisstore.NewClient(url)
+		rdb, err := newClient(url)
 		if err != nil {
 			return nil, err
 		}
 		return &harness{rdb: rdb}, nil
 	})
+}
+
+// TestConformance runs the conformance suite on the Redis that
+// COMMERCE_REDIS_URL names.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	url, _ := testdb.RedisURL(t)
+	runConformance(t, redisstore.NewClient, url)
+}
+
+// TestConformanceCluster runs the conformance suite on a Redis Cluster of
+// three masters, where a session, its user's index and each counter can
+// lie on different nodes: a command whose keys spanned two slots would
+// fail with CROSSSLOT.
+func TestConformanceCluster(t *testing.T) {
+	t.Parallel()
+	c := redistest.StartCluster(t, nil)
+	runConformance(t, redisstore.NewClusterClient, c.URL())
+}
+
+// TestConformanceSentinel runs the conformance suite on a master that a
+// sentinel watches, reached through the sentinel.
+func TestConformanceSentinel(t *testing.T) {
+	t.Parallel()
+	g := redistest.StartSentinel(t)
+	runConformance(t, redisstore.NewFailoverClient, g.URL())
 }
 
 // newStore returns a Store on the test Redis under a fresh prefix, whose
@@ -143,6 +174,123 @@ func TestNewClientMalformedURL(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), password) || strings.Contains(err.Error(), "s3cret%2DPa55") {
 			t.Errorf("NewClient(%q): the error repeats the password: %v", url, err)
+		}
+	}
+}
+
+func TestNewClusterClient(t *testing.T) {
+	cases := []struct {
+		url                     string
+		addrs                   int
+		dial, read, write, pool time.Duration
+		retries, dialerRetries  int
+	}{
+		{"redis://127.0.0.1:7000?addr=127.0.0.1:7001&addr=127.0.0.1:7002", 3,
+			redisstore.DefaultDialTimeout, redisstore.DefaultReadTimeout, redisstore.DefaultWriteTimeout,
+			redisstore.DefaultPoolTimeout, redisstore.DefaultMaxRetries, 1},
+		// The URL's own settings win, as for NewClient; database 0 is
+		// the only one a cluster has.
+		{"rediss://user:pw@redis.example:7000/0?addr=redis2.example:7000&dial_timeout=1s&read_timeout=2s&pool_timeout=3s&max_retries=2&dialer_retries=3", 2,
+			time.Second, 2 * time.Second, 2 * time.Second, 3 * time.Second, 2, 3},
+	}
+	for _, c := range cases {
+		rdb, err := redisstore.NewClusterClient(c.url)
+		if err != nil {
+			t.Fatalf("NewClusterClient(%q): %v", c.url, err)
+		}
+		client, ok := rdb.(*redis.ClusterClient)
+		if !ok {
+			t.Fatalf("NewClusterClient(%q) made a %T, want a *redis.ClusterClient", c.url, rdb)
+		}
+		o := client.Options()
+		got := []any{len(o.Addrs), o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.MaxRetries, o.DialerRetries,
+			o.ContextTimeoutEnabled, o.ClusterStateReloadInterval, o.ReadOnly}
+		want := []any{c.addrs, c.dial, c.read, c.write, c.pool, c.retries, c.dialerRetries,
+			true, redisstore.DefaultClusterStateReloadInterval, false}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("NewClusterClient(%q): options (-want +got):\n%s", c.url, diff)
+		}
+		rdb.Close()
+	}
+}
+
+func TestNewFailoverClient(t *testing.T) {
+	cases := []struct {
+		url                     string
+		dial, read, write, pool time.Duration
+		retries, dialerRetries  int
+		db                      int
+	}{
+		{"redis://127.0.0.1:26379/0?master_name=mymaster&addr=127.0.0.1:26380",
+			redisstore.DefaultDialTimeout, redisstore.DefaultReadTimeout, redisstore.DefaultWriteTimeout,
+			redisstore.DefaultPoolTimeout, redisstore.DefaultMaxRetries, 1, 0},
+		{"redis://sentinel:pw@redis.example:26379/2?master_name=mymaster&password=pw2&dial_timeout=1s&read_timeout=2s&pool_timeout=3s&max_retries=-1",
+			time.Second, 2 * time.Second, 2 * time.Second, 3 * time.Second, 0, 1, 2},
+	}
+	for _, c := range cases {
+		rdb, err := redisstore.NewFailoverClient(c.url)
+		if err != nil {
+			t.Fatalf("NewFailoverClient(%q): %v", c.url, err)
+		}
+		client, ok := rdb.(*redis.Client)
+		if !ok {
+			t.Fatalf("NewFailoverClient(%q) made a %T, want a *redis.Client", c.url, rdb)
+		}
+		o := client.Options()
+		got := []any{o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.MaxRetries, o.DialerRetries, o.ContextTimeoutEnabled, o.DB}
+		want := []any{c.dial, c.read, c.write, c.pool, c.retries, c.dialerRetries, true, c.db}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("NewFailoverClient(%q): options (-want +got):\n%s", c.url, diff)
+		}
+		rdb.Close()
+	}
+}
+
+// TestNewClusterAndFailoverClientMalformedURL checks that a URL that
+// NewClusterClient or NewFailoverClient cannot use is an ErrInvalid that
+// names what is wrong and never repeats a password.
+func TestNewClusterAndFailoverClientMalformedURL(t *testing.T) {
+	const password = "s3cret-Pa55"
+	cases := []struct {
+		newClient func(string) (redis.UniversalClient, error)
+		url, want string
+	}{
+		{redisstore.NewClusterClient, "redis://:" + password + "@[::1", "Cluster URL"},
+		{redisstore.NewClusterClient, "http://user:" + password + "@redis.example:7000", "scheme"},
+		{redisstore.NewClusterClient, "redis://user:" + password + "@redis.example:7000/1", "database"},
+		{redisstore.NewClusterClient, "redis://user:" + password + "@redis.example:7000?addr=redis2.example", "addr"},
+		{redisstore.NewClusterClient, "redis://user:" + password + "@redis.example:7000?read_only=true", "read_only"},
+		{redisstore.NewClusterClient, "redis://user:" + password + "@redis.example:7000?route_by_latency=true", "route_by_latency"},
+		{redisstore.NewClusterClient, "redis://user:" + password + "@redis.example:7000?route_randomly=true", "route_randomly"},
+		{redisstore.NewClusterClient, "redis://user:" + password + "@redis.example:7000?no_such_option=1", "no_such_option"},
+		{redisstore.NewClusterClient, "redis://user:" + password + "@redis.example:7000?read_timeout=" + password, "read_timeout"},
+		{redisstore.NewFailoverClient, "redis://:" + password + "@[::1", "Sentinel URL"},
+		{redisstore.NewFailoverClient, "redis://redis.example:26379/0", "master_name"},
+		{redisstore.NewFailoverClient, "redis://redis.example:26379/0?password=" + password, "master_name"},
+		{redisstore.NewFailoverClient, "http://redis.example:26379/0?master_name=m&password=" + password, "scheme"},
+		{redisstore.NewFailoverClient, "redis://redis.example:26379/zero?master_name=m&password=" + password, "database"},
+		{redisstore.NewFailoverClient, "redis://redis.example:26379/0?master_name=m&replica_only=true", "replica_only"},
+		{redisstore.NewFailoverClient, "redis://redis.example:26379/0?master_name=m&route_by_latency=true", "route_by_latency"},
+		{redisstore.NewFailoverClient, "redis://redis.example:26379/0?master_name=m&route_randomly=true", "route_randomly"},
+		{redisstore.NewFailoverClient, "redis://user:" + password + "@redis.example:26379/0?master_name=m&no_such_option=1", "no_such_option"},
+		{redisstore.NewFailoverClient, "redis://redis.example:26379/0?master_name=m&password=" + password + "&read_timeout=" + password, "read_timeout"},
+		{redisstore.NewFailoverClient, "redis://redis.example:26379/0?master_name=m&password=s3cret%2DPa55&read_timeout=s3cret-Pa55", "read_timeout"},
+	}
+	for _, c := range cases {
+		rdb, err := c.newClient(c.url)
+		if err == nil {
+			rdb.Close()
+			t.Errorf("%q accepted", c.url)
+			continue
+		}
+		if !errors.Is(err, commerce.ErrInvalid) {
+			t.Errorf("%q: %v, want commerce.ErrInvalid", c.url, err)
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want a message naming %s", c.url, err, c.want)
+		}
+		if strings.Contains(err.Error(), password) || strings.Contains(err.Error(), "s3cret%2DPa55") {
+			t.Errorf("%q: the error repeats the password: %v", c.url, err)
 		}
 	}
 }
