@@ -39,6 +39,10 @@ var settings = []setting{
 		usage: "MySQL or MariaDB DSN such as user:password@tcp(127.0.0.1:3306)/shop"},
 	{flag: "redis-url", env: "COMMERCE_REDIS_URL", arg: "url", def: "none, sessions are in memory",
 		usage: "Redis URL for sessions and sign-in throttling, such as redis://127.0.0.1:6379/0"},
+	{flag: "redis-cluster-url", env: "COMMERCE_REDIS_CLUSTER_URL", arg: "url", def: "none",
+		usage: "Redis Cluster instead of one node: redis://host1:port1?addr=host2:port2&addr=host3:port3"},
+	{flag: "redis-sentinel-url", env: "COMMERCE_REDIS_SENTINEL_URL", arg: "url", def: "none",
+		usage: "Redis behind Sentinel instead of one node: redis://sentinel1:26379/0?master_name=mymaster&addr=sentinel2:26379"},
 	{flag: "redis-prefix", env: "COMMERCE_REDIS_PREFIX", arg: "prefix", def: "commerce:",
 		usage: "prefix of every Redis key, so that shops can share a Redis"},
 	{flag: "demo", env: "COMMERCE_DEMO", arg: "1|0", def: "1 in memory, 0 on MySQL", boolean: true,
@@ -95,9 +99,12 @@ var settings = []setting{
 
 // config is the server's configuration.
 type config struct {
-	addr        string
-	dsn         string
-	redisURL    string
+	addr     string
+	dsn      string
+	redisURL string
+	// redisKind says which of the Redis settings redisURL came from:
+	// "redis-url", "redis-cluster-url" or "redis-sentinel-url".
+	redisKind   string
 	redisPrefix string
 	demo        bool
 	logFormat   string // "text" or "json"
@@ -228,7 +235,16 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 		cfg.dbWait = d
 	}
 
-	cfg.redisURL = values["redis-url"]
+	var redisSet []string
+	for _, name := range []string{"redis-url", "redis-cluster-url", "redis-sentinel-url"} {
+		if v := values[name]; v != "" {
+			cfg.redisURL, cfg.redisKind = v, name
+			redisSet = append(redisSet, cfg.source[name])
+		}
+	}
+	if len(redisSet) > 1 {
+		fail(cfg.redisKind, "set with %s: give one Redis, a single node, a cluster or a Sentinel group", strings.Join(redisSet[:len(redisSet)-1], " and "))
+	}
 	cfg.redisPrefix = values["redis-prefix"]
 	if cfg.redisPrefix == "" {
 		cfg.redisPrefix = redisstore.DefaultPrefix

@@ -250,8 +250,15 @@ func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, e
 		return st, nil
 	}
 
-	source := cfg.source["redis-url"]
-	rdb, err := redisstore.NewClient(cfg.redisURL)
+	source := cfg.source[cfg.redisKind]
+	newClient := redisstore.NewClient
+	switch cfg.redisKind {
+	case "redis-cluster-url":
+		newClient = redisstore.NewClusterClient
+	case "redis-sentinel-url":
+		newClient = redisstore.NewFailoverClient
+	}
+	rdb, err := newClient(cfg.redisURL)
 	if err != nil {
 		st.close()
 		return nil, fmt.Errorf("%s: %w", source, err)
