@@ -158,4 +158,13 @@
 // conflicts — a username, nickname, email or identity held by another
 // user — skip the user with the field named. Imports store no
 // user.signed_up event.
+//
+// # Metrics
+//
+// The service counts, on the OpenTelemetry meter [MeterName] of
+// [Options].MeterProvider, the password sign-ins refused as a wrong
+// username or password ([MetricSignInsFailed]) and those refused because a
+// limit of failures was reached ([MetricSignInsThrottled]). Without a
+// MeterProvider the counters go to otel's global provider, which records
+// nothing until an application sets one.
 package account

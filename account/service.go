@@ -17,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/internal/retry"
@@ -118,6 +119,11 @@ type Options struct {
 	// user's stored password hash cannot be verified (ErrUnsupportedHash),
 	// so that an operator can reset it. Default: slog.Default().
 	Logger *slog.Logger
+	// MeterProvider gives the meter (MeterName) of the service's counters
+	// of failed and throttled sign-ins (MetricSignInsFailed,
+	// MetricSignInsThrottled). Default: the global provider of package
+	// otel, which records nothing until an application sets one.
+	MeterProvider metric.MeterProvider
 }
 
 // GuestCarts is what the account service needs of the shop's carts;
@@ -150,6 +156,7 @@ type Service struct {
 	guestCarts             GuestCarts
 	logger                 *slog.Logger
 	warned                 warnedSet // unverifiable hashes already logged
+	metrics                metrics
 }
 
 // NewService returns the account service. It panics if a store is nil.
@@ -173,6 +180,7 @@ func NewService(users Repository, sessions SessionStore, attempts AttemptStore, 
 		maxClient: opts.MaxClientFailures, window: opts.FailureWindow,
 		maxSignUps: opts.MaxClientSignUps, signUpWindow: opts.SignUpWindow,
 		onReplace: opts.OnReplace, guestCarts: opts.GuestCarts, logger: opts.Logger,
+		metrics: newMetrics(opts.MeterProvider),
 	}
 	if s.hasher == nil {
 		s.hasher = NewHasher(nil)
@@ -318,7 +326,8 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, current string) (S
 // setting is replaced by a new one. A disabled user (User.Disabled) is
 // answered as a wrong password is, right password or not. So is a user
 // whose stored hash the engine cannot verify (ErrUnsupportedHash), which
-// is logged at WARN (Options.Logger) for an operator to reset.
+// is logged at WARN (Options.Logger) for an operator to reset. Refused and
+// throttled sign-ins are counted on Options.MeterProvider.
 func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (SignedIn, error) {
 	var bad commerce.ValidationError
 	if strings.TrimSpace(c.Username) == "" {
@@ -332,7 +341,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (Si
 	}
 	keys := s.attemptKeys(c.Username, c.Client)
 	if err := s.checkAttempts(ctx, keys); err != nil {
-		return SignedIn{}, err
+		return SignedIn{}, s.metrics.signInRefused(ctx, err)
 	}
 	u, err := s.users.GetUserByUsername(ctx, c.Username)
 	switch {
@@ -340,7 +349,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (Si
 		if err := s.hasher.VerifyNothing(ctx, c.Password); err != nil {
 			return SignedIn{}, err
 		}
-		return SignedIn{}, s.fail(ctx, keys)
+		return SignedIn{}, s.metrics.signInRefused(ctx, s.fail(ctx, keys))
 	case err != nil:
 		return SignedIn{}, err
 	}
@@ -349,12 +358,12 @@ func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (Si
 	case err != nil:
 		return SignedIn{}, err
 	case !ok:
-		return SignedIn{}, s.fail(ctx, keys)
+		return SignedIn{}, s.metrics.signInRefused(ctx, s.fail(ctx, keys))
 	}
 	// A disabled user fails as a wrong password does, after the same
 	// work and counted the same, so that the answer tells nothing.
 	if u.Disabled {
-		return SignedIn{}, s.fail(ctx, keys)
+		return SignedIn{}, s.metrics.signInRefused(ctx, s.fail(ctx, keys))
 	}
 	// Attempts made at the same time as this one were let through by the
 	// same check, before any of them was counted, and may have reached a
@@ -362,7 +371,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials, current string) (Si
 	// past the limit (see fail), so that guesses sent at once learn no
 	// more than guesses sent one after another.
 	if err := s.checkAttempts(ctx, keys); err != nil {
-		return SignedIn{}, err
+		return SignedIn{}, s.metrics.signInRefused(ctx, err)
 	}
 	// A success forgives this client's failures for the username, not the
 	// others': the username's count across clients is a ceiling on

@@ -78,4 +78,17 @@
 //
 // Customers see only their own orders: another customer's order is
 // [ErrOrderNotFound], as if it did not exist. Staff see all.
+//
+// # Metrics
+//
+// The service counts, on the OpenTelemetry meter [MeterName] of
+// [Options].MeterProvider, the checkouts that placed an order
+// ([MetricCheckoutsPlaced]; a replayed key is not counted again), those
+// that failed by the attribute "reason" ([MetricCheckoutsFailed]:
+// [FailureInvalid], [FailureOutOfStock], [FailurePaymentDeclined],
+// [FailureConflict], [FailureError]) and the refusals to sell beyond
+// tracked stock ([MetricOutOfStock]). Without a MeterProvider the counters
+// go to otel's global provider, which records nothing until an
+// application sets one; give each service its own provider to keep two
+// shops' counts apart.
 package order

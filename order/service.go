@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/cart"
@@ -43,6 +44,11 @@ type Options struct {
 	// catalog.Options.Currency and cart.Options.Currency; products priced
 	// in another cannot be bought. Default: "KRW".
 	Currency string
+	// MeterProvider gives the meter (MeterName) of the service's counters
+	// of checkouts placed and failed and of out-of-stock refusals (see
+	// MetricCheckoutsPlaced). Default: the global provider of package
+	// otel, which records nothing until an application sets one.
+	MeterProvider metric.MeterProvider
 }
 
 // Service places orders and moves them along, and keeps customers' address
@@ -54,6 +60,7 @@ type Service struct {
 	newID    commerce.IDGenerator
 	payments map[PaymentMethod]PaymentProvider
 	currency string
+	metrics  metrics
 }
 
 // NewService returns the order service. repo serves reads; tx runs
@@ -68,7 +75,8 @@ func NewService(repo Repository, tx Transactor, opts *Options) *Service {
 	if opts == nil {
 		opts = &Options{}
 	}
-	s := &Service{repo: repo, tx: tx, now: opts.Now, newID: opts.NewID, payments: opts.Payments, currency: opts.Currency}
+	s := &Service{repo: repo, tx: tx, now: opts.Now, newID: opts.NewID, payments: opts.Payments, currency: opts.Currency,
+		metrics: newMetrics(opts.MeterProvider)}
 	if s.newID == nil {
 		s.newID = commerce.NewID
 	}
@@ -218,7 +226,12 @@ type CheckoutInput struct {
 // product.out_of_stock (catalog.ProductOutOfStock) for each product whose
 // last units it took — all in the checkout's transaction, so that they
 // commit with the order or not at all. A replayed checkout stores none.
-func (s *Service) Checkout(ctx context.Context, actor commerce.Actor, in CheckoutInput) (Order, error) {
+//
+// Each checkout is counted, placed or failed by reason, on
+// Options.MeterProvider.
+func (s *Service) Checkout(ctx context.Context, actor commerce.Actor, in CheckoutInput) (_ Order, err error) {
+	replayed := false
+	defer func() { s.metrics.checkout(ctx, replayed, err) }()
 	if !actor.SignedIn() {
 		return Order{}, ErrSignInRequired
 	}
@@ -274,6 +287,7 @@ func (s *Service) Checkout(ctx context.Context, actor commerce.Actor, in Checkou
 	hash := requestHash(in, addr)
 
 	if o, err := s.replay(ctx, actor.UserID, in.IdempotencyKey, hash); !errors.Is(err, ErrOrderNotFound) {
+		replayed = err == nil
 		return o, err
 	}
 	for range maxNumberTries {
@@ -288,6 +302,7 @@ func (s *Service) Checkout(ctx context.Context, actor commerce.Actor, in Checkou
 		// one failed (on the emptied cart, the stock it took or the key
 		// itself): its order is the answer.
 		if o, rerr := s.replay(ctx, actor.UserID, in.IdempotencyKey, hash); !errors.Is(rerr, ErrOrderNotFound) {
+			replayed = rerr == nil
 			return o, rerr
 		}
 		return Order{}, err

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -35,6 +36,8 @@ type setting struct {
 var settings = []setting{
 	{flag: "addr", env: "COMMERCE_ADDR", arg: "host:port", def: ":8080",
 		usage: "address to listen on"},
+	{flag: "metrics-addr", env: "COMMERCE_METRICS_ADDR", arg: "host:port", def: "none, no metrics are served",
+		usage: "address of a second listener that serves Prometheus metrics at /metrics, never the public address; keep it private, such as 127.0.0.1:9090"},
 	{flag: "mysql-dsn", env: "COMMERCE_MYSQL_DSN", arg: "dsn", def: "none, the store is in memory",
 		usage: "MySQL or MariaDB DSN such as user:password@tcp(127.0.0.1:3306)/shop"},
 	{flag: "redis-url", env: "COMMERCE_REDIS_URL", arg: "url", def: "none, sessions are in memory",
@@ -99,7 +102,12 @@ var settings = []setting{
 
 // config is the server's configuration.
 type config struct {
-	addr     string
+	addr string
+	// metricsAddr is where /metrics is served; "" for nowhere.
+	metricsAddr string
+	// tracing is on when the OpenTelemetry variables name where to export
+	// traces (see tracingConfig).
+	tracing  bool
 	dsn      string
 	redisURL string
 	// redisKind says which of the Redis settings redisURL came from:
@@ -208,6 +216,21 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 		cfg.addr = ":8080"
 	}
 	cfg.dsn = values["mysql-dsn"]
+
+	if v := values["metrics-addr"]; v != "" {
+		switch host, port, err := net.SplitHostPort(v); {
+		case err != nil || !validPort(port) || strings.ContainsAny(host, "/ "):
+			fail("metrics-addr", "want host:port such as 127.0.0.1:9090, not %q", v)
+		case v == cfg.addr && port != "0":
+			fail("metrics-addr", "the same address as %s: metrics are never served on the public address", cfg.source["addr"])
+		}
+		cfg.metricsAddr = v
+	}
+	tracing, err := tracingConfig(getenv)
+	if err != nil {
+		bad = append(bad, err.Error())
+	}
+	cfg.tracing = tracing
 
 	cfg.demo = cfg.dsn == ""
 	if v := values["demo"]; v != "" {
@@ -378,6 +401,63 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 		return config{}, errors.New(strings.Join(bad, "; "))
 	}
 	return cfg, nil
+}
+
+// validPort reports whether s is a port number, 0 to 65535.
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0 && n <= 65535 && s == strconv.Itoa(n)
+}
+
+// tracingConfig reports whether traces are exported: when
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT names
+// where, unless OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none. The
+// exporter (OTLP over HTTP) reads these and the other OTEL_ variables
+// itself; this only checks those it cannot serve.
+func tracingConfig(getenv func(string) string) (bool, error) {
+	var bad []string
+	endpoint := false
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
+		if v := getenv(name); v != "" {
+			endpoint = true
+			if !otlpURL(v) {
+				bad = append(bad, fmt.Sprintf("%s: want an http(s) URL such as http://127.0.0.1:4318, not %q", name, v))
+			}
+		}
+	}
+	on := endpoint
+	switch v := getenv("OTEL_SDK_DISABLED"); strings.ToLower(v) {
+	case "", "false":
+	case "true":
+		on = false
+	default:
+		bad = append(bad, fmt.Sprintf("OTEL_SDK_DISABLED: want true or false, not %q", v))
+	}
+	switch v := getenv("OTEL_TRACES_EXPORTER"); v {
+	case "", "otlp":
+	case "none":
+		on = false
+	default:
+		bad = append(bad, fmt.Sprintf("OTEL_TRACES_EXPORTER: want otlp or none, not %q", v))
+	}
+	if on {
+		for _, name := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+			if v := getenv(name); v != "" && v != "http/protobuf" {
+				bad = append(bad, fmt.Sprintf("%s: the server exports OTLP over HTTP; want http/protobuf, not %q", name, v))
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return false, errors.New(strings.Join(bad, "; "))
+	}
+	return on, nil
+}
+
+// otlpURL reports whether s is an http(s) URL with a host, as the OTLP
+// endpoints are.
+func otlpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // defaultMediaDir is the folder of uploaded images unless

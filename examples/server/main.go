@@ -71,7 +71,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := newLogger(cfg.logFormat, stderr)
 
-	store, err := openStorage(ctx, cfg, log)
+	obs, err := newObserver(ctx, cfg, getenv)
+	if err != nil {
+		return err
+	}
+	defer obs.shutdown(log)
+
+	store, err := openStorage(ctx, cfg, log, obs)
 	if err != nil {
 		return err
 	}
@@ -88,6 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxClientSignUps:     cfg.signUpsPerHour,
 		Logger:               log,
 		WebhooksAllowPrivate: cfg.webhooksAllowPrivate,
+		MeterProvider:        obs.meterProvider(),
 	})
 	if cfg.demo {
 		if err := shop.LoadDemoCatalog(ctx, store.Storage, svc); err != nil {
@@ -141,7 +148,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			SecureCookies: cfg.secureCookies,
 		})
 	srv := &http.Server{
-		Handler:           newHandler(a, pages, images),
+		Handler:           obs.wrap(newHandler(a, pages, images), newRoutes(a, pages, images)),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -149,12 +156,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Metrics have a listener of their own, never the public one.
+	if cfg.metricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", cfg.source["metrics-addr"], err)
+		}
+		defer obs.serveMetrics(mln, log)()
+		log.Info("serving metrics", "addr", mln.Addr().String(), "path", "/metrics")
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("%s: %w", cfg.source["addr"], err)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "storage", store.name, "sessions", store.sessionsName,
-		"media", redactURL(cfg.mediaURL), "events", redactURL(cfg.eventsURL), "demo", cfg.demo, "sign_in_providers", names)
+		"media", redactURL(cfg.mediaURL), "events", redactURL(cfg.eventsURL), "demo", cfg.demo, "sign_in_providers", names,
+		"tracing", obs.traces != nil)
 
 	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
@@ -233,9 +250,10 @@ type storage struct {
 
 // openStorage opens the in-memory store, or MySQL when a DSN is set, and
 // keeps sessions in memory or, when a URL is set, in Redis. It waits up to
-// cfg.dbWait for MySQL and Redis to answer, and migrates MySQL.
-func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, error) {
-	st, err := openDatabase(ctx, cfg, log)
+// cfg.dbWait for MySQL and Redis to answer, and migrates MySQL. obs
+// traces and measures both.
+func openStorage(ctx context.Context, cfg config, log *slog.Logger, obs *observer) (*storage, error) {
+	st, err := openDatabase(ctx, cfg, log, obs)
 	if err != nil {
 		return nil, err
 	}
@@ -263,6 +281,11 @@ func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, e
 		st.close()
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
+	if err := obs.instrumentRedis(rdb); err != nil {
+		rdb.Close()
+		st.close()
+		return nil, fmt.Errorf("%s: tracing: %w", source, err)
+	}
 	rs := redisstore.New(rdb, &redisstore.Options{Prefix: cfg.redisPrefix})
 	if err := waitFor(ctx, cfg.dbWait, log, "Redis", func() error { return rs.Ping(ctx) }); err != nil {
 		rdb.Close()
@@ -288,7 +311,7 @@ func openStorage(ctx context.Context, cfg config, log *slog.Logger) (*storage, e
 
 // openDatabase opens the store of the catalog and the users: memory, or
 // MySQL when a DSN is set. The in-memory store keeps sessions too.
-func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, error) {
+func openDatabase(ctx context.Context, cfg config, log *slog.Logger, obs *observer) (*storage, error) {
 	if cfg.dsn == "" {
 		st, s := shop.Memory()
 		return &storage{Storage: st, name: "memory", ping: s.Ping, close: func() {}}, nil
@@ -298,6 +321,8 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*storage, 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
+	// Before the store is made: it may work on a copy of db.
+	db = obs.instrumentDB(db)
 	var s *bunstore.Store
 	err = waitFor(ctx, cfg.dbWait, log, "the database", func() (err error) {
 		s, err = bunstore.New(ctx, db, nil)

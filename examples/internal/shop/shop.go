@@ -18,6 +18,8 @@ import (
 	"log/slog"
 	"sync"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/board"
@@ -85,6 +87,12 @@ type Options struct {
 	// loopback and link-local addresses (webhook.Options.AllowPrivate):
 	// for tests and shops whose endpoints are inside their own network.
 	WebhooksAllowPrivate bool
+	// MeterProvider receives the counters of the order and account
+	// services (checkouts, out-of-stock refusals, refused sign-ins; see
+	// order.Options.MeterProvider and account.Options.MeterProvider).
+	// Default: the global provider of package otel, which records nothing
+	// until an application sets one.
+	MeterProvider metric.MeterProvider
 }
 
 // Services are the engine's services of the shop.
@@ -123,7 +131,8 @@ func New(st Storage, opts Options) Services {
 		Logger: opts.Logger,
 		// A guest's cart joins the customer's at sign-in, before the
 		// guest session ends.
-		GuestCarts: carts,
+		GuestCarts:    carts,
+		MeterProvider: opts.MeterProvider,
 	})
 	hooks, err := webhook.NewService(st.Webhooks, &webhook.Options{
 		EventTypes:   EventTypes,
@@ -139,7 +148,8 @@ func New(st Storage, opts Options) Services {
 		Catalog:  cat,
 		Accounts: accounts,
 		Carts:    carts,
-		Orders:   order.NewService(st.Orders, st.Tx, &order.Options{Payments: Payments(), Currency: Currency}),
+		Orders: order.NewService(st.Orders, st.Tx, &order.Options{Payments: Payments(), Currency: Currency,
+			MeterProvider: opts.MeterProvider}),
 		Board:    board.NewService(st.Board, nil),
 		Webhooks: hooks,
 	}
