@@ -344,7 +344,7 @@ func (s *Storefront) Authenticate(next http.Handler) http.Handler {
 			s.fail(w, r.WithContext(webauth.NewContext(r.Context(), webauth.Credentials{})), err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(webauth.NewContext(r.Context(), creds)))
+		next.ServeHTTP(w, webauth.WithCredentials(r, creds))
 	})
 }
 

@@ -15,9 +15,11 @@ import (
 // Board returns the notice board's repository.
 func (s *Store) Board() board.Repository { return s.board }
 
-// boardRepo is the notice board's posts.
+// boardRepo is the notice board's posts. Its reads may run on a read
+// replica of reads (see replica.go).
 type boardRepo struct {
-	db bun.IDB
+	db    bun.IDB
+	reads *replicaSet
 }
 
 var _ board.Repository = (*boardRepo)(nil)
@@ -84,7 +86,10 @@ func (r *boardRepo) CreatePost(ctx context.Context, p board.Post) error {
 
 func (r *boardRepo) GetPost(ctx context.Context, id uuid.UUID) (board.Post, error) {
 	var row postRow
-	err := r.posts(&row).Where("po.id = ?", binID(id)).Scan(ctx)
+	err := r.reads.read(ctx, r.db, func(db bun.IDB) error {
+		row = postRow{}
+		return selectPosts(db, &row).Where("po.id = ?", binID(id)).Scan(ctx)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return board.Post{}, board.ErrPostNotFound
 	}
@@ -131,11 +136,15 @@ func (r *boardRepo) DeletePost(ctx context.Context, id uuid.UUID) error {
 // (category, pinned, id) index, newest first.
 func (r *boardRepo) ListPinned(ctx context.Context, category board.Category) ([]board.Post, error) {
 	var rows []postRow
-	sel := r.posts(&rows).Where("po.pinned = TRUE")
-	if category != "" {
-		sel = sel.Where("po.category = ?", string(category))
-	}
-	if err := sel.OrderExpr("po.id DESC").Scan(ctx); err != nil {
+	err := r.reads.read(ctx, r.db, func(db bun.IDB) error {
+		rows = nil
+		sel := selectPosts(db, &rows).Where("po.pinned = TRUE")
+		if category != "" {
+			sel = sel.Where("po.category = ?", string(category))
+		}
+		return sel.OrderExpr("po.id DESC").Scan(ctx)
+	})
+	if err != nil {
 		return nil, translate(err)
 	}
 	return postsOut(rows), nil
@@ -144,31 +153,43 @@ func (r *boardRepo) ListPinned(ctx context.Context, category board.Category) ([]
 // ListPosts reads a page with LIMIT and OFFSET — the board numbers its
 // pages — and counts the unpinned posts in a second query; both walk the
 // same index. Boards are small: a deep OFFSET costs little here, unlike in
-// the catalog, which pages by cursor.
+// the catalog, which pages by cursor. Both run on the same server.
 func (r *boardRepo) ListPosts(ctx context.Context, q board.PostQuery) ([]board.Post, int, error) {
-	var rows []postRow
-	if q.Limit > 0 {
-		sel := r.posts(&rows).Where("po.pinned = FALSE")
+	var (
+		rows  []postRow
+		total int64
+	)
+	err := r.reads.read(ctx, r.db, func(db bun.IDB) error {
+		rows = nil
+		if q.Limit > 0 {
+			sel := selectPosts(db, &rows).Where("po.pinned = FALSE")
+			if q.Category != "" {
+				sel = sel.Where("po.category = ?", string(q.Category))
+			}
+			err := sel.OrderExpr("po.id DESC").Limit(int64(q.Limit)).Offset(int64(max(q.Offset, 0))).Scan(ctx)
+			if err != nil {
+				return err
+			}
+		}
+		count := db.NewSelect().TableExpr("posts AS po").Where("po.pinned = FALSE")
 		if q.Category != "" {
-			sel = sel.Where("po.category = ?", string(q.Category))
+			count = count.Where("po.category = ?", string(q.Category))
 		}
-		err := sel.OrderExpr("po.id DESC").Limit(int64(q.Limit)).Offset(int64(max(q.Offset, 0))).Scan(ctx)
-		if err != nil {
-			return nil, 0, translate(err)
-		}
-	}
-	count := r.db.NewSelect().TableExpr("posts AS po").Where("po.pinned = FALSE")
-	if q.Category != "" {
-		count = count.Where("po.category = ?", string(q.Category))
-	}
-	total, err := count.Count(ctx)
+		n, err := count.Count(ctx)
+		total = n
+		return err
+	})
 	if err != nil {
 		return nil, 0, translate(err)
 	}
 	return postsOut(rows), int(total), nil
 }
 
-// posts selects posts with their authors' nicknames into dest.
-func (r *boardRepo) posts(dest any) *bun.SelectQuery {
-	return r.db.NewSelect().Model(dest).ColumnExpr(postColumns).Join("JOIN users AS u ON u.id = po.author_id")
+// posts selects posts with their authors' nicknames into dest, on the
+// primary.
+func (r *boardRepo) posts(dest any) *bun.SelectQuery { return selectPosts(r.db, dest) }
+
+// selectPosts selects posts with their authors' nicknames into dest, on db.
+func selectPosts(db bun.IDB, dest any) *bun.SelectQuery {
+	return db.NewSelect().Model(dest).ColumnExpr(postColumns).Join("JOIN users AS u ON u.id = po.author_id")
 }

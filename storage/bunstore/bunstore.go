@@ -194,6 +194,20 @@ type Options struct {
 	// for measuring what the outbox costs. Default: false, the writes
 	// store their events.
 	NoOutbox bool
+	// Replicas are read replicas of the database, each a *bun.DB from
+	// Open (or OpenReplicas) of a replica's DSN, which the caller owns
+	// and closes after the Store. The catalog's and the board's reads
+	// whose context allows it (commerce.AllowStaleReads) go to them, in
+	// turn, outside transactions; every other read, and every write, goes
+	// to the primary. A monitor checks each replica every second until
+	// Close: one that does not answer, does not replicate or lags more
+	// than MaxReplicaLag takes no reads until it recovers, and with none
+	// healthy the reads go to the primary. See the package doc. Default:
+	// none.
+	Replicas []*bun.DB
+	// MaxReplicaLag is the replication lag beyond which a replica takes
+	// no reads. Default: DefaultMaxReplicaLag.
+	MaxReplicaLag time.Duration
 }
 
 // Store is the engine's storage on a MySQL-compatible database. It is safe
@@ -210,6 +224,7 @@ type Store struct {
 	carts    *cartRepo
 	orders   *orderRepo
 	stock    *stockRepo
+	replicas *replicaSet // nil without Options.Replicas
 }
 
 // New returns a Store over db, which the caller owns: the Store never
@@ -217,19 +232,26 @@ type Store struct {
 // sql_mode, times in UTC) and says what to change when it is not right —
 // a *bun.DB from Open always is. Then it applies the embedded migrations
 // that are missing, under a lock, so that several servers may start at
-// once; opts.SkipMigrations turns this off.
+// once; opts.SkipMigrations turns this off. With opts.Replicas, it checks
+// the session of each replica that answers as it checks db's, checks
+// their health once, and starts their monitor: call Close when done with
+// the Store.
 //
 // New returns an error wrapping commerce.ErrUnavailable when the database
 // does not answer (yet), ErrDenied (a commerce.ErrInvalid) when the server
 // refuses the user, the password or the database, which no wait cures, and
-// commerce.ErrInvalid when the session or the schema is not usable. It
-// panics if db is nil.
+// commerce.ErrInvalid when the session or the schema is not usable, or a
+// replica's session, or MaxReplicaLag (a replica that does not answer is
+// no error: it takes no reads until it does). It panics if db is nil.
 func New(ctx context.Context, db *bun.DB, opts *Options) (*Store, error) {
 	if db == nil {
 		panic("bunstore: nil *bun.DB")
 	}
 	if opts == nil {
 		opts = &Options{}
+	}
+	if err := checkReplicaOptions(opts.Replicas, opts.MaxReplicaLag); err != nil {
+		return nil, err
 	}
 	name, err := checkSession(ctx, db)
 	if err != nil {
@@ -243,14 +265,18 @@ func New(ctx context.Context, db *bun.DB, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	replicas, err := newReplicaSet(ctx, opts.Replicas, opts.MaxReplicaLag)
+	if err != nil {
+		return nil, err
+	}
 	given := db
 	if opts.NoOutbox {
 		db = markNoOutbox(db)
 	}
 	return &Store{
 		db: db, given: given, name: name,
-		catalog: &catalogRepo{db: db}, accounts: &accountRepo{db: db}, board: &boardRepo{db: db},
-		carts: &cartRepo{db: db}, orders: &orderRepo{db: db}, stock: &stockRepo{db: db},
+		catalog: &catalogRepo{db: db, reads: replicas}, accounts: &accountRepo{db: db}, board: &boardRepo{db: db, reads: replicas},
+		carts: &cartRepo{db: db}, orders: &orderRepo{db: db}, stock: &stockRepo{db: db}, replicas: replicas,
 	}, nil
 }
 

@@ -20,9 +20,12 @@ import (
 )
 
 // catalogRepo is the catalog's repository. Its queries run on db, which is
-// the *bun.DB or, inside a transaction, the bun.Tx.
+// the *bun.DB or, inside a transaction, the bun.Tx; its lookups and lists
+// may run on a read replica of reads instead (see replica.go), which is
+// nil inside a transaction.
 type catalogRepo struct {
-	db bun.IDB
+	db    bun.IDB
+	reads *replicaSet
 }
 
 var _ catalog.Repository = (*catalogRepo)(nil)
@@ -214,7 +217,10 @@ func (r *catalogRepo) CreateProblem(ctx context.Context, p catalog.Problem) erro
 
 func (r *catalogRepo) GetProblem(ctx context.Context, id uuid.UUID) (catalog.Problem, error) {
 	var row problemRow
-	err := r.db.NewSelect().Model(&row).ColumnExpr(problemColumns).Where("pr.id = ?", binID(id)).Scan(ctx)
+	err := r.reads.read(ctx, r.db, func(db bun.IDB) error {
+		row = problemRow{}
+		return db.NewSelect().Model(&row).ColumnExpr(problemColumns).Where("pr.id = ?", binID(id)).Scan(ctx)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return catalog.Problem{}, catalog.ErrProblemNotFound
 	}
@@ -226,7 +232,11 @@ func (r *catalogRepo) GetProblem(ctx context.Context, id uuid.UUID) (catalog.Pro
 
 func (r *catalogRepo) ListProblems(ctx context.Context) ([]catalog.Problem, error) {
 	var rows []problemRow
-	if err := r.db.NewSelect().Model(&rows).ColumnExpr(problemColumns).OrderExpr("pr.id ASC").Scan(ctx); err != nil {
+	err := r.reads.read(ctx, r.db, func(db bun.IDB) error {
+		rows = nil
+		return db.NewSelect().Model(&rows).ColumnExpr(problemColumns).OrderExpr("pr.id ASC").Scan(ctx)
+	})
+	if err != nil {
 		return nil, translate(err)
 	}
 	out := make([]catalog.Problem, len(rows))
@@ -279,9 +289,12 @@ func (r *catalogRepo) CreateBrand(ctx context.Context, b catalog.Brand) error {
 
 func (r *catalogRepo) GetBrand(ctx context.Context, id uuid.UUID) (catalog.Brand, error) {
 	var row brandRow
-	err := r.db.NewSelect().Model(&row).ColumnExpr(brandColumns).
-		Join("JOIN problems AS pr ON pr.id = b.problem_id").
-		Where("b.id = ?", binID(id)).Scan(ctx)
+	err := r.reads.read(ctx, r.db, func(db bun.IDB) error {
+		row = brandRow{}
+		return db.NewSelect().Model(&row).ColumnExpr(brandColumns).
+			Join("JOIN problems AS pr ON pr.id = b.problem_id").
+			Where("b.id = ?", binID(id)).Scan(ctx)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return catalog.Brand{}, catalog.ErrBrandNotFound
 	}
@@ -295,9 +308,28 @@ func (r *catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]c
 	if q.Limit < 1 {
 		return []catalog.Brand{}, nil
 	}
-	if q.Search.IsZero() {
-		return r.listBrands(ctx, q)
+	var rows []brandRow
+	err := r.reads.read(ctx, r.db, func(db bun.IDB) error {
+		var err error
+		if q.Search.IsZero() {
+			rows, err = listBrands(ctx, db, q)
+		} else {
+			rows, err = searchBrands(ctx, db, q)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, translate(err)
 	}
+	out := make([]catalog.Brand, len(rows))
+	for i := range rows {
+		out[i] = rows[i].out()
+	}
+	return out, nil
+}
+
+// searchBrands reads the brands q selects with a search, on db.
+func searchBrands(ctx context.Context, db bun.IDB, q catalog.BrandQuery) ([]brandRow, error) {
 	// A search, in one statement: the inner SELECT walks the brands that
 	// have one gram of the query (brand_grams' key is (gram, brand_id),
 	// so the walk is newest first and stops at the page's end), testing
@@ -307,7 +339,7 @@ func (r *catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]c
 	// on brand_grams: driven from brands, a rare word would read them
 	// all; and joining the problems inside would have the server buffer
 	// the join and sort every brand of the gram.
-	hits := r.db.NewSelect().TableExpr("brand_grams AS g").ColumnExpr("g.brand_id").
+	hits := db.NewSelect().TableExpr("brand_grams AS g").ColumnExpr("g.brand_id").
 		Join("STRAIGHT_JOIN brands AS b ON b.id = g.brand_id").
 		Where("g.gram = ?", searchindex.NameQueryGram(q.Search))
 	hits = whereNameMatches(hits, q.Search)
@@ -319,18 +351,11 @@ func (r *catalogRepo) ListBrands(ctx context.Context, q catalog.BrandQuery) ([]c
 	}
 	hits = hits.OrderExpr("g.brand_id DESC").Limit(int64(q.Limit))
 	var rows []brandRow
-	err := r.db.NewSelect().Model(&rows).ColumnExpr(brandColumns).
+	err := db.NewSelect().Model(&rows).ColumnExpr(brandColumns).
 		Join("JOIN (?) AS hit ON hit.brand_id = b.id", hits).
 		Join("JOIN problems AS pr ON pr.id = b.problem_id").
 		OrderExpr("b.id DESC").Scan(ctx)
-	if err != nil {
-		return nil, translate(err)
-	}
-	out := make([]catalog.Brand, len(rows))
-	for i := range rows {
-		out[i] = rows[i].out()
-	}
-	return out, nil
+	return rows, err
 }
 
 // whereNameMatches adds the search rule, on the brand's name_key, to sel.
@@ -345,10 +370,11 @@ func whereNameMatches(sel *bun.SelectQuery, s catalog.Search) *bun.SelectQuery {
 	return sel
 }
 
-// listBrands reads the brands q selects without a search, newest first.
-func (r *catalogRepo) listBrands(ctx context.Context, q catalog.BrandQuery) ([]catalog.Brand, error) {
+// listBrands reads the brands q selects without a search, newest first,
+// on db.
+func listBrands(ctx context.Context, db bun.IDB, q catalog.BrandQuery) ([]brandRow, error) {
 	var rows []brandRow
-	sel := r.db.NewSelect().Model(&rows).ColumnExpr(brandColumns).
+	sel := db.NewSelect().Model(&rows).ColumnExpr(brandColumns).
 		Join("JOIN problems AS pr ON pr.id = b.problem_id")
 	if q.ProblemID != uuid.Nil {
 		sel = sel.Where("b.problem_id = ?", binID(q.ProblemID))
@@ -356,14 +382,8 @@ func (r *catalogRepo) listBrands(ctx context.Context, q catalog.BrandQuery) ([]c
 	if q.Before != uuid.Nil {
 		sel = sel.Where("b.id < ?", binID(q.Before))
 	}
-	if err := sel.OrderExpr("b.id DESC").Limit(int64(q.Limit)).Scan(ctx); err != nil {
-		return nil, translate(err)
-	}
-	out := make([]catalog.Brand, len(rows))
-	for i := range rows {
-		out[i] = rows[i].out()
-	}
-	return out, nil
+	err := sel.OrderExpr("b.id DESC").Limit(int64(q.Limit)).Scan(ctx)
+	return rows, err
 }
 
 // UpdateBrand reads the brand's row FOR UPDATE, then writes it; when the
@@ -482,9 +502,12 @@ func (r *catalogRepo) CreateProduct(ctx context.Context, p catalog.Product) erro
 
 func (r *catalogRepo) GetProduct(ctx context.Context, id uuid.UUID) (catalog.Product, error) {
 	var row productRow
-	err := r.db.NewSelect().Model(&row).ColumnExpr(productColumns).
-		Join("LEFT JOIN brands AS b ON b.id = p.brand_id").
-		Where("p.id = ?", binID(id)).Scan(ctx)
+	err := r.reads.read(ctx, r.db, func(db bun.IDB) error {
+		row = productRow{}
+		return db.NewSelect().Model(&row).ColumnExpr(productColumns).
+			Join("LEFT JOIN brands AS b ON b.id = p.brand_id").
+			Where("p.id = ?", binID(id)).Scan(ctx)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return catalog.Product{}, catalog.ErrProductNotFound
 	}
@@ -502,13 +525,14 @@ func (r *catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) 
 		return []catalog.Product{}, nil
 	}
 	var rows []productRow
-	if !q.Search.IsZero() {
-		var err error
-		if rows, err = searchindex.Find[productRow](ctx, searchSource{r.db}, q); err != nil {
-			return nil, translate(err)
+	err := r.reads.read(ctx, r.db, func(db bun.IDB) error {
+		rows = nil
+		if !q.Search.IsZero() {
+			var err error
+			rows, err = searchindex.Find[productRow](ctx, searchSource{db}, q)
+			return err
 		}
-	} else {
-		sel := r.db.NewSelect().Model(&rows).ColumnExpr(productColumns).
+		sel := db.NewSelect().Model(&rows).ColumnExpr(productColumns).
 			Join("LEFT JOIN brands AS b ON b.id = p.brand_id")
 		if q.BrandID != uuid.Nil {
 			sel = sel.Where("p.brand_id = ?", binID(q.BrandID))
@@ -516,9 +540,10 @@ func (r *catalogRepo) ListProducts(ctx context.Context, q catalog.ProductQuery) 
 		if q.Before != uuid.Nil {
 			sel = sel.Where("p.id < ?", binID(q.Before))
 		}
-		if err := sel.OrderExpr("p.id DESC").Limit(int64(q.Limit)).Scan(ctx); err != nil {
-			return nil, translate(err)
-		}
+		return sel.OrderExpr("p.id DESC").Limit(int64(q.Limit)).Scan(ctx)
+	})
+	if err != nil {
+		return nil, translate(err)
 	}
 	out := make([]catalog.Product, len(rows))
 	for i := range rows {

@@ -175,6 +175,45 @@
 // adapter. The driver's error types never reach the caller; its messages
 // are kept as text.
 //
+// # Read replicas
+//
+// Options.Replicas gives the Store read replicas of its database, opened
+// as the primary is ([OpenReplicas], or [Open] of each DSN). A read goes
+// to a replica only when its context allows it — the caller marks a
+// request with commerce.AllowStaleReads: a GET by a visitor or a
+// customer that writes nothing, never a staff member's request nor one
+// that writes — and only for the reads that may be a little stale: the
+// catalog's lookups and lists of problems, brands and products, its
+// searches (and so Suggest), and the board's posts; and only outside a
+// transaction. Carts, orders and addresses, accounts, the outbox,
+// webhooks, stock, the imports' reads, ImageURLs, every read inside a
+// transaction or of a context that carries events, and every write go to
+// the primary, so a customer reads their own cart, orders and profile
+// right after changing them, whatever the context says.
+//
+// The services' reads on the way to a write — catalog.Service's and
+// board.Service's edits read the record they change; a cart's add reads
+// the product — come from a replica if their context allows it, so a
+// caller must not mark a request that writes. The versions the writes
+// check (UPDATE … WHERE version = ?) keep a stale read from undoing a
+// change, but the edit would then fail with a version conflict, and the
+// record it returns could be the replica's older one.
+//
+// A monitor checks every replica each second until [Store.Close]: it must
+// answer a ping, and SHOW REPLICA STATUS (SHOW SLAVE STATUS on MySQL
+// before 8.0.22 and MariaDB before 10.5) must show both replication
+// threads running and a Seconds_Behind_Master (Seconds_Behind_Source) of
+// at most Options.MaxReplicaLag, DefaultMaxReplicaLag (5s) by default;
+// the replica's user needs REPLICA MONITOR (MariaDB) or REPLICATION
+// CLIENT (MySQL). The healthy replicas take the reads in turn; with none
+// healthy, the reads go to the primary, and no caller sees an error. A
+// read that fails on a replica runs again on the primary, once, and one
+// that lost its connection marks the replica down until the monitor finds
+// it healthy again; a lookup by id that a replica does not find is asked
+// of the primary too, since the record may be newer than the replica.
+// [Store.ReplicaStats] reports each replica's health, lag and reads, and
+// the reads that went to the primary.
+//
 // # Observability
 //
 // Log, trace or count queries with bun's own hooks (bun.QueryHook) on the

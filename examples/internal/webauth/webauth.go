@@ -36,6 +36,21 @@ func NewContext(ctx context.Context, c Credentials) context.Context {
 	return context.WithValue(ctx, credentialsKey{}, c)
 }
 
+// WithCredentials returns r with c in its context (see NewContext) and,
+// for a GET or HEAD that does not act as staff, with stale reads allowed
+// (commerce.AllowStaleReads): such a request writes nothing, so the
+// catalog, search and the board may answer it from a read replica. A
+// staff member's request always reads the primary, so that the page after
+// an edit shows the edit; the adapters keep a customer's own cart, orders
+// and profile on the primary whatever the request.
+func WithCredentials(r *http.Request, c Credentials) *http.Request {
+	ctx := NewContext(r.Context(), c)
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !c.Actor.IsStaff() {
+		ctx = commerce.AllowStaleReads(ctx)
+	}
+	return r.WithContext(ctx)
+}
+
 // FromContext returns the credentials NewContext put in ctx: without any,
 // an anonymous visitor with no token.
 func FromContext(ctx context.Context) Credentials {

@@ -4,7 +4,42 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/impactmuseum/commerce"
 )
+
+// TestWithCredentials: a GET or HEAD by a visitor or customer may read
+// stale; a write, and any request by staff, may not.
+func TestWithCredentials(t *testing.T) {
+	customer := commerce.Actor{UserID: uuid.New()}
+	staff := commerce.Actor{UserID: uuid.New(), Staff: true}
+	for _, tc := range []struct {
+		method string
+		actor  commerce.Actor
+		stale  bool
+	}{
+		{http.MethodGet, commerce.Anonymous, true},
+		{http.MethodHead, commerce.Anonymous, true},
+		{http.MethodGet, customer, true},
+		{http.MethodGet, staff, false},
+		{http.MethodHead, staff, false},
+		{http.MethodPost, commerce.Anonymous, false},
+		{http.MethodPost, customer, false},
+		{http.MethodPatch, staff, false},
+		{http.MethodDelete, customer, false},
+		{http.MethodOptions, commerce.Anonymous, false},
+	} {
+		r := WithCredentials(httptest.NewRequest(tc.method, "/", nil), Credentials{Actor: tc.actor, Token: "t"})
+		if got := commerce.StaleReadsAllowed(r.Context()); got != tc.stale {
+			t.Errorf("%s as %+v: stale reads allowed %v, want %v", tc.method, tc.actor, got, tc.stale)
+		}
+		if c := FromContext(r.Context()); c.Actor != tc.actor || c.Token != "t" {
+			t.Errorf("%s: credentials %+v", tc.method, c)
+		}
+	}
+}
 
 func TestSameSitePath(t *testing.T) {
 	for _, tc := range []struct{ next, want string }{

@@ -97,7 +97,7 @@ func (a *API) authenticate(next http.Handler, lenient bool) http.Handler {
 				return
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(webauth.NewContext(r.Context(), creds)))
+		next.ServeHTTP(w, webauth.WithCredentials(r, creds))
 	})
 }
 
