@@ -40,6 +40,10 @@ var settings = []setting{
 		usage: "address of a second listener that serves Prometheus metrics at /metrics, never the public address; keep it private, such as 127.0.0.1:9090"},
 	{flag: "mysql-dsn", env: "COMMERCE_MYSQL_DSN", arg: "dsn", def: "none, the store is in memory",
 		usage: "MySQL or MariaDB DSN such as user:password@tcp(127.0.0.1:3306)/shop"},
+	{flag: "mysql-replica-dsns", env: "COMMERCE_MYSQL_REPLICA_DSNS", arg: "dsn[,dsn2]", def: "none, every query goes to the primary",
+		usage: "DSNs of read replicas of the MySQL primary, comma-separated (a comma inside a DSN's parameter is written %2C); visitors' and customers' catalog, search and board reads go to them, every write and a user's own cart, orders and profile to the primary"},
+	{flag: "mysql-replica-max-lag", env: "COMMERCE_MYSQL_REPLICA_MAX_LAG", arg: "duration", def: "5s",
+		usage: "a replica further behind the primary than this takes no reads until it catches up"},
 	{flag: "redis-url", env: "COMMERCE_REDIS_URL", arg: "url", def: "none, sessions are in memory",
 		usage: "Redis URL for sessions and sign-in throttling, such as redis://127.0.0.1:6379/0"},
 	{flag: "redis-cluster-url", env: "COMMERCE_REDIS_CLUSTER_URL", arg: "url", def: "none",
@@ -107,9 +111,13 @@ type config struct {
 	metricsAddr string
 	// tracing is on when the OpenTelemetry variables name where to export
 	// traces (see tracingConfig).
-	tracing  bool
-	dsn      string
-	redisURL string
+	tracing bool
+	dsn     string
+	// replicaDSNs are the read replicas' DSNs, and replicaMaxLag the lag
+	// beyond which one takes no reads (0: bunstore's default).
+	replicaDSNs   []string
+	replicaMaxLag time.Duration
+	redisURL      string
 	// redisKind says which of the Redis settings redisURL came from:
 	// "redis-url", "redis-cluster-url" or "redis-sentinel-url".
 	redisKind   string
@@ -216,6 +224,30 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 		cfg.addr = ":8080"
 	}
 	cfg.dsn = values["mysql-dsn"]
+	if v := values["mysql-replica-dsns"]; v != "" {
+		for i, dsn := range strings.Split(v, ",") {
+			if dsn = strings.TrimSpace(dsn); dsn == "" {
+				fail("mysql-replica-dsns", "DSN %d is empty", i+1)
+				continue
+			}
+			cfg.replicaDSNs = append(cfg.replicaDSNs, dsn)
+		}
+		if cfg.dsn == "" {
+			fail("mysql-replica-dsns", "replicas need a primary: set %s too", cfg.source["mysql-dsn"])
+		}
+	}
+	if v := values["mysql-replica-max-lag"]; v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil || d <= 0:
+			fail("mysql-replica-max-lag", "want a positive duration such as 5s, not %q", v)
+		case d < time.Second:
+			fail("mysql-replica-max-lag", "want at least 1s: replicas report their lag in whole seconds, not %q", v)
+		case len(cfg.replicaDSNs) == 0:
+			fail("mysql-replica-max-lag", "there are no replicas: set %s too", cfg.source["mysql-replica-dsns"])
+		}
+		cfg.replicaMaxLag = d
+	}
 
 	if v := values["metrics-addr"]; v != "" {
 		switch host, port, err := net.SplitHostPort(v); {

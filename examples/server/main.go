@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -322,15 +323,40 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger, obs *observ
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	// Before the store is made: it may work on a copy of db.
-	db = obs.instrumentDB(db)
+	db = obs.instrumentDB(db, "primary")
+	replicas, err := bunstore.OpenReplicas(cfg.replicaDSNs...)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", cfg.source["mysql-replica-dsns"], err)
+	}
+	for i := range replicas {
+		replicas[i] = obs.instrumentDB(replicas[i], fmt.Sprintf("replica%d", i+1))
+	}
+	closeAll := func() {
+		for _, r := range replicas {
+			if err := r.Close(); err != nil {
+				log.Warn("closing a read replica", "err", err)
+			}
+		}
+		if err := db.Close(); err != nil {
+			log.Warn("closing the database", "err", err)
+		}
+	}
 	var s *bunstore.Store
 	err = waitFor(ctx, cfg.dbWait, log, "the database", func() (err error) {
-		s, err = bunstore.New(ctx, db, nil)
+		s, err = bunstore.New(ctx, db, &bunstore.Options{Replicas: replicas, MaxReplicaLag: cfg.replicaMaxLag})
 		return err
 	})
 	if err != nil {
-		db.Close()
+		closeAll()
+		if len(replicas) > 0 {
+			source += " with the replicas of " + cfg.source["mysql-replica-dsns"]
+		}
 		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if len(replicas) > 0 {
+		log.Info("read replicas", "count", len(replicas), "max_lag", cmp.Or(cfg.replicaMaxLag, bunstore.DefaultMaxReplicaLag))
+		obs.watchReplicas(s)
 	}
 	return &storage{
 		Storage: shop.Storage{
@@ -341,9 +367,8 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger, obs *observ
 		name: "mysql",
 		ping: s.Ping,
 		close: func() {
-			if err := db.Close(); err != nil {
-				log.Warn("closing the database", "err", err)
-			}
+			s.Close()
+			closeAll()
 		},
 	}, nil
 }

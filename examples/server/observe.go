@@ -34,6 +34,7 @@ import (
 	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/examples/storefront"
 	"github.com/impactmuseum/commerce/media"
+	"github.com/impactmuseum/commerce/storage/bunstore"
 )
 
 // serviceName names the server in its traces unless OTEL_SERVICE_NAME
@@ -164,16 +165,22 @@ func (o *observer) shutdown(log *slog.Logger) {
 	}
 }
 
-// instrumentDB traces db's queries and reports its pool's statistics. It
-// returns the DB to use: bun adds a query hook to a copy, so the store
-// must be made on what this returns.
+// instrumentDB traces db's queries and reports its pool's statistics,
+// labelled db_name="commerce" for the primary ("primary") and
+// "commerce_replica1"… for the read replicas ("replica1"…). It returns
+// the DB to use: bun adds a query hook to a copy, so the store must be
+// made on what this returns.
 //
 // The spans carry each statement as bun would send it with "?" in place
 // of every value: the values — e-mail addresses, password hashes, postal
 // addresses — never leave the server.
-func (o *observer) instrumentDB(db *bun.DB) *bun.DB {
+func (o *observer) instrumentDB(db *bun.DB, name string) *bun.DB {
 	if o.registry != nil {
-		o.registry.MustRegister(collectors.NewDBStatsCollector(db.DB, metricsNamespace))
+		label := metricsNamespace
+		if name != "primary" {
+			label += "_" + name
+		}
+		o.registry.MustRegister(collectors.NewDBStatsCollector(db.DB, label))
 	}
 	if o.traces == nil {
 		return db
@@ -185,6 +192,57 @@ func (o *observer) instrumentDB(db *bun.DB) *bun.DB {
 		bunotel.WithMeterProvider(metricnoop.NewMeterProvider()),
 		bunotel.WithFormattedQueries(false),
 	))
+}
+
+// watchReplicas reports the read replicas of s on /metrics: whether each
+// takes reads, its lag, the reads it answered and those that failed on
+// it, and the reads that went to the primary for want of a healthy one.
+func (o *observer) watchReplicas(s *bunstore.Store) {
+	if o.registry != nil {
+		o.registry.MustRegister(replicaCollector{s})
+	}
+}
+
+// replicaCollector reads Store.ReplicaStats at each scrape.
+type replicaCollector struct{ s *bunstore.Store }
+
+var (
+	replicaHealthy = prometheus.NewDesc(metricsNamespace+"_db_replica_healthy",
+		"Whether the read replica takes reads now (1) or not (0).", []string{"replica"}, nil)
+	replicaLag = prometheus.NewDesc(metricsNamespace+"_db_replica_lag_seconds",
+		"The read replica's replication lag as last checked; -1 when it could not be read.", []string{"replica"}, nil)
+	replicaReads = prometheus.NewDesc(metricsNamespace+"_db_replica_reads_total",
+		"Reads the read replica answered.", []string{"replica"}, nil)
+	replicaFailures = prometheus.NewDesc(metricsNamespace+"_db_replica_failures_total",
+		"Reads that failed on the read replica and ran again on the primary.", []string{"replica"}, nil)
+	replicaNone = prometheus.NewDesc(metricsNamespace+"_db_replica_unavailable_total",
+		"Reads that could have gone to a read replica but went to the primary, as none was healthy.", nil, nil)
+)
+
+func (replicaCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{replicaHealthy, replicaLag, replicaReads, replicaFailures, replicaNone} {
+		ch <- d
+	}
+}
+
+func (c replicaCollector) Collect(ch chan<- prometheus.Metric) {
+	stats := c.s.ReplicaStats()
+	for i, r := range stats.Replicas {
+		name := "replica" + strconv.Itoa(i+1)
+		healthy := 0.0
+		if r.Healthy {
+			healthy = 1
+		}
+		lag := r.Lag.Seconds()
+		if r.Lag < 0 {
+			lag = -1
+		}
+		ch <- prometheus.MustNewConstMetric(replicaHealthy, prometheus.GaugeValue, healthy, name)
+		ch <- prometheus.MustNewConstMetric(replicaLag, prometheus.GaugeValue, lag, name)
+		ch <- prometheus.MustNewConstMetric(replicaReads, prometheus.CounterValue, float64(r.Reads), name)
+		ch <- prometheus.MustNewConstMetric(replicaFailures, prometheus.CounterValue, float64(r.Failures), name)
+	}
+	ch <- prometheus.MustNewConstMetric(replicaNone, prometheus.CounterValue, float64(stats.NoReplica))
 }
 
 // instrumentRedis traces rdb's commands, without their arguments (keys
