@@ -34,7 +34,9 @@ func AllowStaleReads(ctx context.Context) context.Context {
 // WithoutStaleReads returns a copy of ctx whose reads go to the primary
 // again, for a step of a marked request that turns out to write (or to
 // read for a write): it undoes AllowStaleReads for that step and what it
-// calls.
+// calls. The write methods of the catalog, board and cart services begin
+// with it, so that the reads they make on the way to a write are the
+// primary's even in a request marked by mistake.
 func WithoutStaleReads(ctx context.Context) context.Context {
 	if !StaleReadsAllowed(ctx) {
 		return ctx

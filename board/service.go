@@ -95,6 +95,7 @@ func (s *Service) Post(ctx context.Context, id uuid.UUID) (Post, error) {
 // post.published event (PostPublished) is stored with the post, in the
 // same transaction.
 func (s *Service) Create(ctx context.Context, actor commerce.Actor, in PostInput) (Post, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if err := staffOnly(actor); err != nil {
 		return Post{}, err
 	}
@@ -124,6 +125,7 @@ func (s *Service) Create(ctx context.Context, actor commerce.Actor, in PostInput
 // write, it reads the post again and applies to that, so it never undoes
 // a change to the fields it does not set.
 func (s *Service) Update(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch PostPatch) (Post, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if !actor.SignedIn() {
 		return Post{}, ErrSignInRequired
 	}
@@ -183,6 +185,7 @@ func (s *Service) update(ctx context.Context, actor commerce.Actor, id uuid.UUID
 
 // Delete removes a post; its author or staff may.
 func (s *Service) Delete(ctx context.Context, actor commerce.Actor, id uuid.UUID) error {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if !actor.SignedIn() {
 		return ErrSignInRequired
 	}

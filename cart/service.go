@@ -117,6 +117,7 @@ func (s *Service) unavailable(p catalog.Product) string {
 // Add puts quantity (1..99) more of a product in the actor's cart. A line
 // may hold at most 99; adding past that is refused, not capped.
 func (s *Service) Add(ctx context.Context, actor commerce.Actor, productID uuid.UUID, quantity int) (Cart, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	key := KeyOf(actor)
 	if key == "" {
 		return Cart{}, ErrNoCart
@@ -143,6 +144,7 @@ func (s *Service) Add(ctx context.Context, actor commerce.Actor, productID uuid.
 // SetQuantity sets the quantity (0..99) of a product in the actor's cart;
 // 0 removes the line.
 func (s *Service) SetQuantity(ctx context.Context, actor commerce.Actor, productID uuid.UUID, quantity int) (Cart, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	key := KeyOf(actor)
 	if key == "" {
 		return Cart{}, ErrNoCart
@@ -168,11 +170,13 @@ func (s *Service) SetQuantity(ctx context.Context, actor commerce.Actor, product
 // Remove takes a product out of the actor's cart, whatever its quantity.
 // Removing a product that is not there changes nothing.
 func (s *Service) Remove(ctx context.Context, actor commerce.Actor, productID uuid.UUID) (Cart, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	return s.SetQuantity(ctx, actor, productID, 0)
 }
 
 // Clear empties the actor's cart.
 func (s *Service) Clear(ctx context.Context, actor commerce.Actor) error {
+	ctx = commerce.WithoutStaleReads(ctx)
 	key := KeyOf(actor)
 	if key == "" {
 		return nil
@@ -196,6 +200,7 @@ func (s *Service) Clear(ctx context.Context, actor commerce.Actor) error {
 // cart service to account.Options.GuestCarts and it is called there;
 // never call it with ids a client sent.
 func (s *Service) MergeGuest(ctx context.Context, guestSessionID string, userID uuid.UUID) error {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if guestSessionID == "" || userID == uuid.Nil {
 		return nil
 	}

@@ -316,6 +316,7 @@ func (s *Service) Problem(ctx context.Context, id uuid.UUID) (ProblemWithBrands,
 
 // CreateProblem adds a problem. Staff only.
 func (s *Service) CreateProblem(ctx context.Context, actor commerce.Actor, in ProblemInput) (Problem, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if err := authorize(actor); err != nil {
 		return Problem{}, err
 	}
@@ -335,6 +336,7 @@ func (s *Service) CreateProblem(ctx context.Context, actor commerce.Actor, in Pr
 
 // UpdateProblem changes the fields of the problem that patch sets. Staff only.
 func (s *Service) UpdateProblem(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch ProblemPatch) (Problem, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if err := authorize(actor); err != nil {
 		return Problem{}, err
 	}
@@ -350,6 +352,7 @@ func (s *Service) UpdateProblem(ctx context.Context, actor commerce.Actor, id uu
 // DeleteProblem deletes a problem that no brand works on; otherwise it
 // returns ErrProblemInUse. Staff only.
 func (s *Service) DeleteProblem(ctx context.Context, actor commerce.Actor, id uuid.UUID) error {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if err := authorize(actor); err != nil {
 		return err
 	}
@@ -360,6 +363,7 @@ func (s *Service) DeleteProblem(ctx context.Context, actor commerce.Actor, id uu
 
 // CreateBrand adds a brand working on an existing problem. Staff only.
 func (s *Service) CreateBrand(ctx context.Context, actor commerce.Actor, in BrandInput) (Brand, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if err := authorize(actor); err != nil {
 		return Brand{}, err
 	}
@@ -380,6 +384,7 @@ func (s *Service) CreateBrand(ctx context.Context, actor commerce.Actor, in Bran
 
 // UpdateBrand changes the fields of the brand that patch sets. Staff only.
 func (s *Service) UpdateBrand(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch BrandPatch) (Brand, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if err := authorize(actor); err != nil {
 		return Brand{}, err
 	}
@@ -405,6 +410,7 @@ func (s *Service) UpdateBrand(ctx context.Context, actor commerce.Actor, id uuid
 
 // DeleteBrand deletes a brand; its products stay, without a brand. Staff only.
 func (s *Service) DeleteBrand(ctx context.Context, actor commerce.Actor, id uuid.UUID) error {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if err := authorize(actor); err != nil {
 		return err
 	}
@@ -416,6 +422,7 @@ func (s *Service) DeleteBrand(ctx context.Context, actor commerce.Actor, id uuid
 // CreateProduct adds a product. Staff only. The product.created event
 // (ProductData) is stored with it.
 func (s *Service) CreateProduct(ctx context.Context, actor commerce.Actor, in ProductInput) (Product, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if err := authorize(actor); err != nil {
 		return Product{}, err
 	}
@@ -446,6 +453,7 @@ func (s *Service) CreateProduct(ctx context.Context, actor commerce.Actor, in Pr
 // and product.out_of_stock after it when the edit takes tracked stock to
 // 0.
 func (s *Service) UpdateProduct(ctx context.Context, actor commerce.Actor, id uuid.UUID, patch ProductPatch) (Product, error) {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if err := authorize(actor); err != nil {
 		return Product{}, err
 	}
@@ -481,6 +489,7 @@ func (s *Service) UpdateProduct(ctx context.Context, actor commerce.Actor, id uu
 // only. The product.deleted event (ProductDeleted) is stored with the
 // deletion.
 func (s *Service) DeleteProduct(ctx context.Context, actor commerce.Actor, id uuid.UUID) error {
+	ctx = commerce.WithoutStaleReads(ctx)
 	if err := authorize(actor); err != nil {
 		return err
 	}

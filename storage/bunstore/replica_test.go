@@ -161,11 +161,12 @@ func TestReplicaRouting(t *testing.T) {
 		post := r.post
 		post.Pinned, post.Version = true, 2
 		must(t, r.s.Board().UpdatePost(stale, post, 1))
-		// The services' edits read the record, then write it: a server
-		// runs them without the opt-in (commerce.AllowStaleReads),
-		// here undone with WithoutStaleReads, and their reads are the
-		// primary's, so the edit returns what it stored.
-		write := commerce.WithoutStaleReads(stale)
+		// The services' edits read the record, then write it: each
+		// write method undoes the opt-in (commerce.WithoutStaleReads)
+		// itself, so that even under a context that allows stale
+		// reads its reads are the primary's, and the edit returns what
+		// it stored.
+		write := stale
 		editor := commerce.StaffActor(r.user.ID)
 		edited, err := r.catalog.UpdateProduct(write, editor, r.products[1].ID, catalog.ProductPatch{Name: commerce.Some("사과 주스 1L")})
 		must(t, err)
