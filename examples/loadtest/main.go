@@ -23,14 +23,16 @@ const (
 	maxConcurrency = 1024
 	maxUsers       = 10_000
 	maxProducts    = 1000
+	maxInstances   = 64
 )
 
-// allScenarios are the scenarios in the order they run.
+// allScenarios are the scenarios in the order they run. "order" is the
+// checkout.
 //
 // The page-… scenarios GET the storefront's HTML pages as a visitor
 // without a session: the home page, the search results for -q, a
 // product's page and the notice board.
-var allScenarios = []string{"home", "search", "cart", "order", "page-home", "page-search", "page-product", "page-board"}
+var allScenarios = []string{"home", "search", "product", "cart", "order", "page-home", "page-search", "page-product", "page-board"}
 
 // errUsage marks a bad flag: the command exits 2, as flag does.
 var errUsage = errors.New("usage")
@@ -57,7 +59,9 @@ func main() {
 
 // config is what the flags say.
 type config struct {
-	base        *url.URL
+	// bases are the instances' base URLs, without a trailing slash: the
+	// requests go to them in turn.
+	bases       []*url.URL
 	duration    time.Duration
 	concurrency int
 	users       int
@@ -77,7 +81,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: loadtest [flags]")
-		fmt.Fprintln(stderr, "Drives examples/server through home, search, cart and order scenarios of the JSON API and the storefront's pages (page-…), and prints rps and latency.")
+		fmt.Fprintln(stderr, "Drives examples/server, one instance or several in turn, through home, search, product, cart and order (checkout) scenarios of the JSON API and the storefront's pages (page-…), and prints rps and latency.")
 		fs.PrintDefaults()
 	}
 	var (
@@ -86,7 +90,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		staff     string
 		scenarios string
 	)
-	fs.StringVar(&rawURL, "url", "http://127.0.0.1:8080", "base URL of the server")
+	fs.StringVar(&rawURL, "url", "http://127.0.0.1:8080", "base URL of the server, or comma-separated base URLs of several instances sharing one database and Redis, which get the requests in turn")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long each scenario runs (at most "+maxDuration.String()+")")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "concurrent workers per scenario, each with at most one request in flight")
 	fs.IntVar(&c.users, "users", 32, "customer accounts to sign up before the runs (the cart and order scenarios use them in turn)")
@@ -106,14 +110,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
 
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return c, fmt.Errorf("%w: -url %q: want http://host:port", errUsage, rawURL)
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	c.base = u
-
 	var bad []string
+	c.bases, bad = parseBases(rawURL)
 	if c.duration <= 0 || c.duration > maxDuration {
 		bad = append(bad, fmt.Sprintf("-duration must be above 0 and at most %s", maxDuration))
 	}
@@ -167,12 +165,58 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
+// parseBases reads the -url flag: one base URL or several, separated by
+// commas. It returns what it could read and a message for each problem.
+// A message never shows a password that a URL carries.
+func parseBases(raw string) ([]*url.URL, []string) {
+	parts := strings.Split(raw, ",")
+	if len(parts) > maxInstances {
+		return nil, []string{fmt.Sprintf("-url lists %d base URLs, at most %d", len(parts), maxInstances)}
+	}
+	var (
+		bases []*url.URL
+		bad   []string
+		twice = map[string]bool{}
+	)
+	for i, part := range parts {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			bad = append(bad, fmt.Sprintf("-url: base URL %d of %d is empty", i+1, len(parts)))
+			continue
+		}
+		u, err := url.Parse(part)
+		switch {
+		case err == nil && u.User != nil:
+			bad = append(bad, fmt.Sprintf("-url %q: a base URL takes no user name or password", u.Redacted()))
+			continue
+		case err != nil && strings.Contains(part, "@"):
+			// What precedes the @ may be a password: it is not shown.
+			bad = append(bad, fmt.Sprintf("-url: base URL %d of %d is not a URL; want http://host:port", i+1, len(parts)))
+			continue
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+			bad = append(bad, fmt.Sprintf("-url %q: want http://host:port, optionally with a path", part))
+			continue
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawPath = ""
+		if slices.ContainsFunc(bases, func(b *url.URL) bool { return b.String() == u.String() }) {
+			if !twice[u.String()] {
+				bad = append(bad, fmt.Sprintf("-url lists %s more than once", u))
+				twice[u.String()] = true
+			}
+			continue
+		}
+		bases = append(bases, u)
+	}
+	return bases, bad
+}
+
 // newClient returns a client whose pool keeps a connection per worker
 // alive between requests, so that the run measures the server rather
 // than TCP handshakes. Redirects are not followed: the API answers none.
 func newClient(c config) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = 2 * c.concurrency
+	tr.MaxIdleConns = 2 * c.concurrency * len(c.bases)
 	tr.MaxIdleConnsPerHost = 2 * c.concurrency
 	tr.IdleConnTimeout = time.Minute
 	return &http.Client{
@@ -195,8 +239,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	client := newClient(cfg)
 	defer client.CloseIdleConnections()
 
-	fmt.Fprintf(stdout, "target %s; %s per scenario, %d workers; scenarios %s\n",
-		cfg.base, cfg.duration, cfg.concurrency, strings.Join(cfg.scenarios, ", "))
+	targets := make([]string, len(cfg.bases))
+	for i, u := range cfg.bases {
+		targets[i] = u.String()
+	}
+	robin := ""
+	if len(targets) > 1 {
+		robin = fmt.Sprintf(" (%d instances, each request to the next in turn)", len(targets))
+	}
+	fmt.Fprintf(stdout, "target %s%s; %s per scenario, %d workers; scenarios %s\n",
+		strings.Join(targets, ", "), robin, cfg.duration, cfg.concurrency, strings.Join(cfg.scenarios, ", "))
 	start := time.Now()
 	fx, err := prepare(ctx, client, cfg)
 	if err != nil {
@@ -225,7 +277,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		sums = append(sums, s)
 	}
 	fmt.Fprintln(stdout)
-	writeTable(stdout, sums)
+	writeTable(stdout, sums, len(cfg.bases))
 	writeSamples(stdout, sums)
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", ctx.Err())

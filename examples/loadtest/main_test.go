@@ -33,13 +33,52 @@ type fakeShop struct {
 	keys      map[string]bool     // idempotency keys seen
 	products  []string            // made by staff, the first is fakeProduct
 	ordered   map[string]int      // units ordered, by product
+	reads     map[string]int      // GET /api/products/{id}, by id
+
+	// What the instances of a shop (instance) saw, by instance name.
+	byInstance map[string]map[string]int // timed requests, by scenario
+	last       map[string]string         // the instance of each scenario's last request
+	repeats    map[string]int            // requests of a scenario to the same instance as the one before
+	tokenSeen  map[string]map[string]bool
+	signUps    map[string]int
+	// madeOn is the instance where each token was made.
+	madeOn map[string]string
 }
 
 func newFakeShop() *fakeShop {
 	return &fakeShop{
 		counts: map[string]int{}, users: map[string]bool{}, carts: map[string][]string{},
-		cartReads: map[string]int{}, keys: map[string]bool{}, ordered: map[string]int{},
+		cartReads: map[string]int{}, keys: map[string]bool{}, ordered: map[string]int{}, reads: map[string]int{},
+		byInstance: map[string]map[string]int{}, last: map[string]string{}, repeats: map[string]int{},
+		tokenSeen: map[string]map[string]bool{}, signUps: map[string]int{}, madeOn: map[string]string{},
 	}
+}
+
+// instanceHeader carries the name of the instance of a fake shop that a
+// request reached, from instance to serve.
+const instanceHeader = "X-Fake-Instance"
+
+// instance is one instance of a fake shop: several share the shop's
+// state, as instances of the server share a database and a Redis.
+func (f *fakeShop) instance(name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set(instanceHeader, name)
+		f.ServeHTTP(w, r)
+	})
+}
+
+// count counts a timed request of scenario, in all and by instance.
+func (f *fakeShop) count(r *http.Request, scenario string) {
+	f.counts[scenario]++
+	inst := r.Header.Get(instanceHeader)
+	if f.byInstance[inst] == nil {
+		f.byInstance[inst] = map[string]int{}
+	}
+	f.byInstance[inst][scenario]++
+	if last, ok := f.last[scenario]; ok && last == inst {
+		f.repeats[scenario]++
+	}
+	f.last[scenario] = inst
 }
 
 const (
@@ -65,6 +104,12 @@ func (f *fakeShop) serve(r *http.Request) (int, any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if token != "" {
+		if f.tokenSeen[token] == nil {
+			f.tokenSeen[token] = map[string]bool{}
+		}
+		f.tokenSeen[token][r.Header.Get(instanceHeader)] = true
+	}
 	decode := func(v any) error {
 		if r.Header.Get("Content-Type") != "application/json" {
 			return errors.New("not JSON")
@@ -108,11 +153,10 @@ func (f *fakeShop) serve(r *http.Request) (int, any) {
 			if q.Get("q") != "사과" || !strings.Contains(r.URL.RawQuery, "%EC%82%AC%EA%B3%BC") {
 				return bad("q %q in %q", q.Get("q"), r.URL.RawQuery)
 			}
-			f.counts["search"]++
+			f.count(r, "search")
 		case q.Get("limit") == "8":
-			f.counts["home"]++
-		case q.Get("limit") == "20": // the setup's look for cart products
-		case q.Get("limit") == "1": // the setup's pick for page-product
+			f.count(r, "home")
+		case q.Get("limit") == "20": // the setup's look for cart products, and for the product scenarios
 		default:
 			return bad("query %q", r.URL.RawQuery)
 		}
@@ -140,6 +184,8 @@ func (f *fakeShop) serve(r *http.Request) (int, any) {
 		f.users[in.Username] = true
 		t := "tok-" + in.Username
 		f.carts[t] = []string{}
+		f.signUps[r.Header.Get(instanceHeader)]++
+		f.madeOn[t] = r.Header.Get(instanceHeader)
 		return http.StatusCreated, map[string]string{"token": t}
 
 	case "POST /api/cart/items":
@@ -164,7 +210,7 @@ func (f *fakeShop) serve(r *http.Request) (int, any) {
 		if len(cart) != 2 || cart[0] == cart[1] || slices.Contains(cart, "p2") {
 			return bad("cart %q, want two products in stock", cart)
 		}
-		f.counts["cart"]++
+		f.count(r, "cart")
 		f.cartReads[token]++
 		if f.failCart > 0 && f.counts["cart"]%f.failCart == 0 {
 			f.failed++
@@ -191,7 +237,7 @@ func (f *fakeShop) serve(r *http.Request) (int, any) {
 			in.PaymentMethod != "card" || in.Address.Recipient == "" || in.Address.Zipcode == "" {
 			return bad("order %+v: %v", in, err)
 		}
-		f.counts["order"]++
+		f.count(r, "order")
 		f.ordered[in.ProductID]++
 		return http.StatusCreated, map[string]string{"id": "o-" + strconv.Itoa(f.counts["order"])}
 	case "GET /":
@@ -199,17 +245,21 @@ func (f *fakeShop) serve(r *http.Request) (int, any) {
 			if q.Get("query") != "사과" {
 				return bad("query %q", r.URL.RawQuery)
 			}
-			f.counts["page-search"]++
+			f.count(r, "page-search")
 		} else {
-			f.counts["page-home"]++
+			f.count(r, "page-home")
 		}
 		return http.StatusOK, nil
 	case "GET /products/" + fakeProduct:
-		f.counts["page-product"]++
+		f.count(r, "page-product")
 		return http.StatusOK, nil
 	case "GET /board":
-		f.counts["page-board"]++
+		f.count(r, "page-board")
 		return http.StatusOK, nil
+	case "GET /api/products/" + fakeProduct, "GET /api/products/p1", "GET /api/products/p2", "GET /api/products/p3":
+		f.count(r, "product")
+		f.reads[strings.TrimPrefix(r.URL.Path, "/api/products/")]++
+		return http.StatusOK, map[string]string{"id": strings.TrimPrefix(r.URL.Path, "/api/products/")}
 	default:
 		return http.StatusNotFound, map[string]string{"detail": route}
 	}
@@ -221,7 +271,7 @@ func tableRows(t *testing.T, out string) map[string][]string {
 	rows := map[string][]string{}
 	for line := range strings.Lines(out) {
 		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
-		if len(cells) != 7 {
+		if len(cells) != 7 && len(cells) != 8 { // 8 with a column per instance
 			continue
 		}
 		for i := range cells {
@@ -296,6 +346,106 @@ func TestRunAgainstFakeShop(t *testing.T) {
 	}
 	if len(f.products) != 1 || f.ordered[fakeProduct] != f.counts["order"] {
 		t.Errorf("made %q, ordered %v; want one product, all orders of it", f.products, f.ordered)
+	}
+	// The product scenario reads the catalog's first page in turn.
+	if f.counts["product"] >= 4 {
+		for _, id := range []string{fakeProduct, "p1", "p2", "p3"} {
+			if f.reads[id] == 0 {
+				t.Errorf("product %s was never read (%v): the products are not taken in turn", id, f.reads)
+			}
+		}
+	}
+	if strings.Contains(stdout.String(), "per instance") {
+		t.Errorf("one instance, yet a column per instance:\n%s", &stdout)
+	}
+}
+
+// TestRunRoundRobin drives three instances of one fake shop: each
+// request goes to the next instance, whichever worker sends it, the
+// table counts each instance's requests as the instances do, and the
+// setup and the customers' tokens work across instances.
+func TestRunRoundRobin(t *testing.T) {
+	f := newFakeShop()
+	names := []string{"a", "b", "c"}
+	var urls []string
+	for _, name := range names {
+		srv := httptest.NewServer(f.instance(name))
+		defer srv.Close()
+		urls = append(urls, srv.URL)
+	}
+	for _, workers := range []string{"1", "4"} {
+		t.Run("concurrency="+workers, func(t *testing.T) {
+			f.mu.Lock()
+			clear(f.byInstance)
+			clear(f.last)
+			clear(f.repeats)
+			f.mu.Unlock()
+			var stdout bytes.Buffer
+			err := run(context.Background(), []string{
+				"-url", strings.Join(urls, ",") + "/", "-duration", "100ms", "-concurrency", workers, "-users", "4",
+				"-scenarios", "home,product,cart,order", "-staff", fakeStaffUser + ":" + fakeStaffPass,
+			}, &stdout, io.Discard)
+			if err != nil {
+				t.Fatalf("run: %v\n%s", err, &stdout)
+			}
+			if !strings.Contains(stdout.String(), "3 instances, each request to the next in turn") ||
+				!strings.Contains(stdout.String(), "| per instance |") {
+				t.Errorf("the output does not say it drives 3 instances:\n%s", &stdout)
+			}
+			rows := tableRows(t, stdout.String())
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			for _, name := range []string{"home", "product", "cart", "order"} {
+				row := rows[name]
+				if len(row) != 8 {
+					t.Errorf("%s: row %q, want 8 cells", name, row)
+					continue
+				}
+				var want []string
+				low, high := -1, 0
+				for _, inst := range names {
+					n := f.byInstance[inst][name]
+					want = append(want, strconv.Itoa(n))
+					if low < 0 || n < low {
+						low = n
+					}
+					high = max(high, n)
+				}
+				if got := row[7]; got != strings.Join(want, " / ") {
+					t.Errorf("%s: the table counts %s per instance, the instances %s", name, got, strings.Join(want, " / "))
+				}
+				// Requests are numbered as they are sent, and request n
+				// goes to instance n mod 3: the counts differ by one at
+				// most, whatever the workers' speeds.
+				if low == 0 || high-low > 1 {
+					t.Errorf("%s: per instance %v, want all used and within one of each other", name, want)
+				}
+				// With one worker, the instances take turns strictly.
+				if workers == "1" && f.repeats[name] != 0 {
+					t.Errorf("%s: %d requests went to the instance of the request before", name, f.repeats[name])
+				}
+				if got := cell(t, row, 6); got != 0 {
+					t.Errorf("%s: %d errors, want 0", name, got)
+				}
+			}
+			// Every customer signed up on one instance, and its token
+			// served on the others: in the setup's cart additions and in
+			// the timed requests.
+			for tok, seen := range f.tokenSeen {
+				if tok == fakeStaffToken || f.madeOn[tok] == "" {
+					continue
+				}
+				if len(seen) != len(names) {
+					t.Errorf("token %s (made on %s) reached only %v", tok, f.madeOn[tok], seen)
+				}
+			}
+		})
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// 2 runs × 4 customers, signed up on the instances in turn.
+	if f.signUps["a"] != 4 || f.signUps["b"] != 2 || f.signUps["c"] != 2 {
+		t.Errorf("sign-ups by instance %v, want a 4, b 2, c 2", f.signUps)
 	}
 }
 
@@ -386,8 +536,11 @@ func TestParseConfig(t *testing.T) {
 	if good.staffUser != "a" || good.staffPass != "b:c" {
 		t.Errorf("staff: got %q %q, want a and b:c", good.staffUser, good.staffPass)
 	}
-	if good.base.String() != "http://127.0.0.1:8080" || good.concurrency != 16 || good.users != 32 || good.query != "사과" {
+	if len(good.bases) != 1 || good.bases[0].String() != "http://127.0.0.1:8080" || good.concurrency != 16 || good.users != 32 || good.query != "사과" {
 		t.Errorf("defaults: got %+v", good)
+	}
+	if got := strings.Join(good.scenarios, ","); got != "home,order" {
+		t.Errorf("scenarios: got %q", got)
 	}
 
 	for _, args := range [][]string{
@@ -407,6 +560,51 @@ func TestParseConfig(t *testing.T) {
 	} {
 		if _, err := parseConfig(args, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("%q: got %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestParseConfigURLs(t *testing.T) {
+	c, err := parseConfig([]string{"-scenarios", "home", "-url", "http://127.0.0.1:8081/, https://shop.example:8443/api/ ,http://[::1]:8083"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range c.bases {
+		got = append(got, u.String())
+	}
+	if want := []string{"http://127.0.0.1:8081", "https://shop.example:8443/api", "http://[::1]:8083"}; !slices.Equal(got, want) {
+		t.Errorf("bases: got %q, want %q", got, want)
+	}
+
+	for _, tc := range []struct {
+		url  string
+		want []string // in the message
+	}{
+		{"", []string{"-url", "base URL 1 of 1", "empty"}},
+		{"http://127.0.0.1:8081,", []string{"-url", "base URL 2 of 2", "empty"}},
+		{"http://127.0.0.1:8081,,http://127.0.0.1:8082", []string{"-url", "base URL 2 of 3", "empty"}},
+		{"http://127.0.0.1:8081,127.0.0.1:8082", []string{`-url "127.0.0.1:8082"`, "http://host:port"}},
+		{"http://127.0.0.1:8081,ftp://127.0.0.1:8082", []string{`-url "ftp://127.0.0.1:8082"`}},
+		{"http://127.0.0.1:8081,http://", []string{`-url "http://"`}},
+		{"http://127.0.0.1:8081?x=1", []string{`-url "http://127.0.0.1:8081?x=1"`}},
+		{"http://u:p@127.0.0.1:8081", []string{`-url "http://u:xxxxx@127.0.0.1:8081"`, "no user name or password"}},
+		{"http://127.0.0.1:8081,http://u:p@[::1", []string{"-url: base URL 2 of 2 is not a URL"}},
+		{"http://127.0.0.1:8081,http://127.0.0.1:8081/,http://127.0.0.1:8081", []string{"-url lists http://127.0.0.1:8081 more than once"}},
+		{strings.Repeat("http://127.0.0.1:1,", 64) + "http://127.0.0.1:2", []string{"-url lists 65 base URLs, at most 64"}},
+	} {
+		_, err := parseConfig([]string{"-scenarios", "home", "-url", tc.url}, io.Discard)
+		if !errors.Is(err, errUsage) {
+			t.Errorf("-url %q: got %v, want a usage error", tc.url, err)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("-url %q: got %q, want it to say %q", tc.url, err, w)
+			}
+		}
+		if strings.Contains(err.Error(), "u:p@") || strings.Count(err.Error(), "more than once") > 1 {
+			t.Errorf("-url %q: the message shows the password, or a duplicate twice: %q", tc.url, err)
 		}
 	}
 }

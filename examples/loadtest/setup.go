@@ -43,44 +43,61 @@ type fixture struct {
 	// pageProduct is the product whose page the page-product scenario
 	// reads: the newest.
 	pageProduct string
+	// products are the products the product scenario reads, in turn:
+	// the first page of the catalog, newest first.
+	products []string
+	// instances is how many instances -url names.
+	instances int
 }
 
 // prepare makes what the chosen scenarios need: the stocked products
 // (via the staff account), and -users customers, each with a cart of two
 // products. Sign-ups are slow by design (password hashing), so they
 // happen here, before any clock runs.
+//
+// With several instances the setup goes to them in turn too, and relies
+// on their sharing one database and one Redis: the staff token of a
+// sign-in on the first instance makes the products on the others, and
+// each customer signs up on one instance and fills the cart through the
+// next ones. An instance that does not share them fails here, before any
+// clock runs.
 func prepare(ctx context.Context, client *http.Client, cfg config) (*fixture, error) {
-	fx := &fixture{runID: newRunID(), found: -1}
+	fx := &fixture{runID: newRunID(), found: -1, instances: len(cfg.bases)}
+	// base returns the base URL of the i-th instance in turn.
+	base := func(i int) string { return cfg.bases[i%len(cfg.bases)].String() }
 	if cfg.wants("search") {
 		var page struct {
 			Items []json.RawMessage `json:"items"`
 		}
-		if err := doJSON(ctx, client, cfg, http.MethodGet, searchPath(cfg.query), "", nil, http.StatusOK, &page); err != nil {
+		if err := doJSON(ctx, client, base(0), http.MethodGet, searchPath(cfg.query), "", nil, http.StatusOK, &page); err != nil {
 			return nil, fmt.Errorf("searching for %q: %w", cfg.query, err)
 		}
 		fx.found = len(page.Items)
 	}
-	if cfg.wants("page-product") {
+	if cfg.wants("page-product") || cfg.wants("product") {
 		var page struct {
 			Items []struct {
 				ID string `json:"id"`
 			} `json:"items"`
 		}
-		if err := doJSON(ctx, client, cfg, http.MethodGet, "/api/products?limit=1", "", nil, http.StatusOK, &page); err != nil {
-			return nil, fmt.Errorf("finding a product for page-product: %w", err)
+		if err := doJSON(ctx, client, base(0), http.MethodGet, "/api/products?limit=20", "", nil, http.StatusOK, &page); err != nil {
+			return nil, fmt.Errorf("listing products for the product scenarios: %w", err)
 		}
 		if len(page.Items) == 0 {
-			return nil, errors.New("page-product: the shop has no products")
+			return nil, errors.New("product scenarios: the shop has no products (start the server with COMMERCE_DEMO=1)")
 		}
 		fx.pageProduct = page.Items[0].ID
+		for _, p := range page.Items {
+			fx.products = append(fx.products, p.ID)
+		}
 	}
 	if cfg.wants("order") {
-		staffToken, err := signIn(ctx, client, cfg, cfg.staffUser, cfg.staffPass)
+		staffToken, err := signIn(ctx, client, base(0), cfg.staffUser, cfg.staffPass)
 		if err != nil {
 			return nil, fmt.Errorf("staff sign-in as %q: %w", cfg.staffUser, err)
 		}
 		for i := range cfg.products {
-			id, err := createProduct(ctx, client, cfg, staffToken, fmt.Sprintf("%s-%d", fx.runID, i))
+			id, err := createProduct(ctx, client, base(1+i), staffToken, fmt.Sprintf("%s-%d", fx.runID, i))
 			if err != nil {
 				return nil, fmt.Errorf("creating a product to order: %w", err)
 			}
@@ -93,7 +110,7 @@ func prepare(ctx context.Context, client *http.Client, cfg config) (*fixture, er
 	var cartProducts []string
 	if cfg.wants("cart") {
 		var err error
-		if cartProducts, err = pickCartProducts(ctx, client, cfg, fx.orderProducts); err != nil {
+		if cartProducts, err = pickCartProducts(ctx, client, base(0), fx.orderProducts); err != nil {
 			return nil, err
 		}
 	}
@@ -106,7 +123,7 @@ func prepare(ctx context.Context, client *http.Client, cfg config) (*fixture, er
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			fx.tokens[i], errs[i] = prepareCustomer(ctx, client, cfg, fx.runID, i, cartProducts)
+			fx.tokens[i], errs[i] = prepareCustomer(ctx, client, cfg.bases, fx.runID, i, cartProducts)
 		})
 	}
 	wg.Wait()
@@ -133,10 +150,12 @@ func newRunID() string {
 	return hex.EncodeToString(b)
 }
 
-// prepareCustomer signs up customer i of the run and, when cartProducts
-// is set, puts one unit of each in the cart. It returns the session
-// token.
-func prepareCustomer(ctx context.Context, client *http.Client, cfg config, runID string, i int, cartProducts []string) (string, error) {
+// prepareCustomer signs up customer i of the run on instance i (of
+// bases, in turn) and, when cartProducts is set, puts one unit of each in
+// the cart through the instances that follow, so that with several
+// instances the token is used on others than the one that made it. It
+// returns the session token.
+func prepareCustomer(ctx context.Context, client *http.Client, bases []*url.URL, runID string, i int, cartProducts []string) (string, error) {
 	name := fmt.Sprintf("load-%s-%d", runID, i)
 	// The password is random: nobody needs it again, and the server's
 	// policy refuses guessable ones.
@@ -144,7 +163,7 @@ func prepareCustomer(ctx context.Context, client *http.Client, cfg config, runID
 	var signedUp struct {
 		Token string `json:"token"`
 	}
-	err := doJSON(ctx, client, cfg, http.MethodPost, "/api/accounts", "", map[string]any{
+	err := doJSON(ctx, client, bases[i%len(bases)].String(), http.MethodPost, "/api/accounts", "", map[string]any{
 		"username": name, "password": password, "password_confirm": password,
 		"nickname": fmt.Sprintf("부하%s%d", runID, i), "email": name + "@example.com",
 		"interests": []string{},
@@ -158,8 +177,8 @@ func prepareCustomer(ctx context.Context, client *http.Client, cfg config, runID
 	var cart struct {
 		Count int `json:"count"`
 	}
-	for _, id := range cartProducts {
-		err := doJSON(ctx, client, cfg, http.MethodPost, "/api/cart/items", signedUp.Token,
+	for j, id := range cartProducts {
+		err := doJSON(ctx, client, bases[(i+1+j)%len(bases)].String(), http.MethodPost, "/api/cart/items", signedUp.Token,
 			map[string]any{"product_id": id, "quantity": 1}, http.StatusOK, &cart)
 		if err != nil {
 			return "", fmt.Errorf("adding %s to the cart of %s: %w", id, name, err)
@@ -171,12 +190,13 @@ func prepareCustomer(ctx context.Context, client *http.Client, cfg config, runID
 	return signedUp.Token, nil
 }
 
-// signIn returns a session token for username and password.
-func signIn(ctx context.Context, client *http.Client, cfg config, username, password string) (string, error) {
+// signIn returns a session token for username and password, signing in
+// on the instance at base.
+func signIn(ctx context.Context, client *http.Client, base, username, password string) (string, error) {
 	var out struct {
 		Token string `json:"token"`
 	}
-	err := doJSON(ctx, client, cfg, http.MethodPost, "/api/session", "",
+	err := doJSON(ctx, client, base, http.MethodPost, "/api/session", "",
 		map[string]string{"username": username, "password": password}, http.StatusOK, &out)
 	if err != nil {
 		return "", err
@@ -188,13 +208,13 @@ func signIn(ctx context.Context, client *http.Client, cfg config, username, pass
 }
 
 // createProduct makes a product with the largest stock the catalog
-// takes, for the order scenario to buy, and returns its id. tag makes
-// its name unique.
-func createProduct(ctx context.Context, client *http.Client, cfg config, token, tag string) (string, error) {
+// takes, for the order scenario to buy, through the instance at base, and
+// returns its id. tag makes its name unique.
+func createProduct(ctx context.Context, client *http.Client, base, token, tag string) (string, error) {
 	var out struct {
 		ID string `json:"id"`
 	}
-	err := doJSON(ctx, client, cfg, http.MethodPost, "/api/products", token, map[string]any{
+	err := doJSON(ctx, client, base, http.MethodPost, "/api/products", token, map[string]any{
 		"name":        "부하 시험 상품 " + tag,
 		"description": "examples/loadtest가 주문 시나리오를 위해 만든 상품입니다.",
 		"price":       map[string]string{"amount": "1000", "currency": "KRW"},
@@ -212,14 +232,14 @@ func createProduct(ctx context.Context, client *http.Client, cfg config, token, 
 
 // pickCartProducts chooses the two products every cart holds: the newest
 // in stock, preferring the catalog's own to those made for orders.
-func pickCartProducts(ctx context.Context, client *http.Client, cfg config, orderProducts []string) ([]string, error) {
+func pickCartProducts(ctx context.Context, client *http.Client, base string, orderProducts []string) ([]string, error) {
 	var page struct {
 		Items []struct {
 			ID    string `json:"id"`
 			Stock *int   `json:"stock"`
 		} `json:"items"`
 	}
-	if err := doJSON(ctx, client, cfg, http.MethodGet, "/api/products?limit=20", "", nil, http.StatusOK, &page); err != nil {
+	if err := doJSON(ctx, client, base, http.MethodGet, "/api/products?limit=20", "", nil, http.StatusOK, &page); err != nil {
 		return nil, fmt.Errorf("listing products for the carts: %w", err)
 	}
 	var picked []string
@@ -240,9 +260,10 @@ func pickCartProducts(ctx context.Context, client *http.Client, cfg config, orde
 }
 
 // doJSON sends body (nil for none) as JSON with token as a Bearer token
-// ("" for none), and decodes the answer into out when its status is want.
-// Another status is an error that quotes the start of the answer.
-func doJSON(ctx context.Context, client *http.Client, cfg config, method, path, token string, body any, want int, out any) error {
+// ("" for none) to the instance at base, and decodes the answer into out
+// when its status is want. Another status is an error that names the URL
+// (and so the instance) and quotes the start of the answer.
+func doJSON(ctx context.Context, client *http.Client, base, method, path, token string, body any, want int, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -251,7 +272,7 @@ func doJSON(ctx context.Context, client *http.Client, cfg config, method, path, 
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, cfg.base.String()+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
 	if err != nil {
 		return err
 	}
@@ -268,14 +289,14 @@ func doJSON(ctx context.Context, client *http.Client, cfg config, method, path, 
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+		return fmt.Errorf("%s %s: reading the answer: %w", method, base+path, err)
 	}
 	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, excerpt(data))
+		return fmt.Errorf("%s %s: %s: %s", method, base+path, resp.Status, excerpt(data))
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("%s %s: decoding the answer: %w", method, path, err)
+			return fmt.Errorf("%s %s: decoding the answer: %w", method, base+path, err)
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,14 +19,18 @@ const maxSamples = 5
 // the scenario ends.
 type recorder struct {
 	latencies []time.Duration
-	errors    int
-	samples   []string
+	// perInstance counts the requests sent to each instance, by its
+	// index in config.bases.
+	perInstance []int
+	errors      int
+	samples     []string
 }
 
-// observe records one request: its latency and, when it failed, a
-// description of the failure (kept for the first few).
-func (r *recorder) observe(d time.Duration, failure string) {
+// observe records one request to instance inst: its latency and, when it
+// failed, a description of the failure (kept for the first few).
+func (r *recorder) observe(d time.Duration, inst int, failure string) {
 	r.latencies = append(r.latencies, d)
+	r.perInstance[inst]++
 	if failure != "" {
 		r.errors++
 		if len(r.samples) < maxSamples {
@@ -43,6 +48,9 @@ type summary struct {
 	P50      time.Duration
 	P99      time.Duration
 	Max      time.Duration
+	// PerInstance counts the requests answered by (or failed at) each
+	// instance, in the order of -url.
+	PerInstance []int
 	// Samples describes the first few failures.
 	Samples []string
 }
@@ -67,6 +75,12 @@ func summarize(name string, elapsed time.Duration, recs []*recorder) summary {
 	all := make([]time.Duration, 0, n)
 	for _, r := range recs {
 		all = append(all, r.latencies...)
+		if extra := len(r.perInstance) - len(s.PerInstance); extra > 0 {
+			s.PerInstance = append(s.PerInstance, make([]int, extra)...)
+		}
+		for i, c := range r.perInstance {
+			s.PerInstance[i] += c
+		}
 		s.Errors += r.errors
 		for _, m := range r.samples {
 			if len(s.Samples) < maxSamples {
@@ -100,13 +114,31 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 }
 
 // writeTable prints the summaries as a Markdown table, which reads in a
-// terminal and pastes into a document unchanged.
-func writeTable(w io.Writer, sums []summary) {
-	fmt.Fprintln(w, "| scenario | requests | rps | p50 | p99 | max | errors |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+// terminal and pastes into a document unchanged. With more than one
+// instance, a last column gives each instance's share of the requests,
+// in the order of -url, separated by slashes.
+func writeTable(w io.Writer, sums []summary, instances int) {
+	head, rule := "| scenario | requests | rps | p50 | p99 | max | errors |", "|---|---:|---:|---:|---:|---:|---:|"
+	if instances > 1 {
+		head, rule = head+" per instance |", rule+"---:|"
+	}
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, rule)
 	for _, s := range sums {
-		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %s | %d |\n",
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s | %s | %d |",
 			s.Name, s.Requests, s.RPS(), ms(s.P50), ms(s.P99), ms(s.Max), s.Errors)
+		if instances > 1 {
+			counts := make([]string, instances)
+			for i := range counts {
+				if i < len(s.PerInstance) {
+					counts[i] = strconv.Itoa(s.PerInstance[i])
+				} else {
+					counts[i] = "0"
+				}
+			}
+			fmt.Fprintf(w, " %s |", strings.Join(counts, " / "))
+		}
+		fmt.Fprintln(w)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -49,13 +50,18 @@ func TestPercentile(t *testing.T) {
 func TestSummarizeMergesWorkers(t *testing.T) {
 	// Three workers whose latencies interleave: the merged percentiles
 	// must be those of all 100 values together, not of any one worker.
-	recs := []*recorder{{}, {}, {}}
+	recs := []*recorder{{perInstance: make([]int, 2)}, {perInstance: make([]int, 2)}, {perInstance: make([]int, 2)}}
 	for i, d := range durations(100) {
 		failure := ""
 		if i%10 == 0 {
 			failure = fmt.Sprintf("failure %d", i)
 		}
-		recs[(i*7)%3].observe(d, failure)
+		// Instance 0 gets the requests that are multiples of 4.
+		inst := 1
+		if i%4 == 0 {
+			inst = 0
+		}
+		recs[(i*7)%3].observe(d, inst, failure)
 	}
 	// A worker that sent nothing is merged as well.
 	recs = append(recs, &recorder{})
@@ -66,6 +72,9 @@ func TestSummarizeMergesWorkers(t *testing.T) {
 	}
 	if s.Errors != 10 {
 		t.Errorf("errors: got %d, want 10", s.Errors)
+	}
+	if !slices.Equal(s.PerInstance, []int{25, 75}) {
+		t.Errorf("per instance: got %v, want [25 75]", s.PerInstance)
 	}
 	if len(s.Samples) != maxSamples {
 		t.Errorf("samples: got %d, want %d", len(s.Samples), maxSamples)
@@ -86,9 +95,9 @@ func TestSummarizeNothing(t *testing.T) {
 }
 
 func TestRecorderKeepsFirstSamples(t *testing.T) {
-	var r recorder
+	r := recorder{perInstance: make([]int, 1)}
 	for i := range 2 * maxSamples {
-		r.observe(time.Millisecond, fmt.Sprintf("e%d", i))
+		r.observe(time.Millisecond, 0, fmt.Sprintf("e%d", i))
 	}
 	if r.errors != 2*maxSamples {
 		t.Errorf("errors: got %d, want %d", r.errors, 2*maxSamples)
@@ -104,11 +113,26 @@ func TestWriteTable(t *testing.T) {
 		{Name: "home", Requests: 12340, Elapsed: 10 * time.Second, P50: 1234 * time.Microsecond,
 			P99: 45600 * time.Microsecond, Max: 123 * time.Millisecond},
 		{Name: "order", Requests: 10, Errors: 2, Elapsed: time.Second},
-	})
+	}, 1)
 	want := "| scenario | requests | rps | p50 | p99 | max | errors |\n" +
 		"|---|---:|---:|---:|---:|---:|---:|\n" +
 		"| home | 12340 | 1234 | 1.23 ms | 45.6 ms | 123 ms | 0 |\n" +
 		"| order | 10 | 10 | 0.00 ms | 0.00 ms | 0.00 ms | 2 |\n"
+	if got := buf.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestWriteTablePerInstance(t *testing.T) {
+	var buf bytes.Buffer
+	writeTable(&buf, []summary{
+		{Name: "home", Requests: 7, Elapsed: time.Second, PerInstance: []int{3, 2, 2}},
+		{Name: "cart", Elapsed: time.Second}, // nothing sent
+	}, 3)
+	want := "| scenario | requests | rps | p50 | p99 | max | errors | per instance |\n" +
+		"|---|---:|---:|---:|---:|---:|---:|---:|\n" +
+		"| home | 7 | 7 | 0.00 ms | 0.00 ms | 0.00 ms | 0 | 3 / 2 / 2 |\n" +
+		"| cart | 0 | 0 | 0.00 ms | 0.00 ms | 0.00 ms | 0 | 0 / 0 / 0 |\n"
 	if got := buf.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account/social/socialtest"
+	"github.com/impactmuseum/commerce/internal/redistest"
 	"github.com/impactmuseum/commerce/internal/testdb"
 	"github.com/impactmuseum/commerce/storage/bunstore"
 	"github.com/impactmuseum/commerce/storage/redisstore"
@@ -750,16 +752,54 @@ func (p *proxy) close() {
 
 // TestRunTwoInstances runs two servers on one database and one Redis, as a
 // deployment behind a load balancer does: a session made on one is valid
-// on the other, and a sign-out on either ends it on both.
+// on the other, and a sign-out on either ends it on both; the last units
+// of a product and a checkout sent to both at once with one
+// Idempotency-Key are sold once (lastUnits, sameKey). It does so with the
+// sessions on each Redis layout the server takes: one node
+// (COMMERCE_REDIS_URL), a Redis Cluster (COMMERCE_REDIS_CLUSTER_URL) and a
+// Sentinel group (COMMERCE_REDIS_SENTINEL_URL), the last two started from
+// redis-server by package redistest.
 func TestRunTwoInstances(t *testing.T) {
+	for _, layout := range []struct {
+		name, variable string
+		// redis returns the layout's URL and a key prefix of the test's own.
+		redis func(t *testing.T) (url, prefix string)
+	}{
+		{"redis", "COMMERCE_REDIS_URL", func(t *testing.T) (string, string) { return testdb.RedisURL(t) }},
+		{"cluster", "COMMERCE_REDIS_CLUSTER_URL", func(t *testing.T) (string, string) {
+			return redistest.StartCluster(t, nil).URL(), layoutPrefix()
+		}},
+		{"sentinel", "COMMERCE_REDIS_SENTINEL_URL", func(t *testing.T) (string, string) {
+			return redistest.StartSentinel(t).URL(), layoutPrefix()
+		}},
+	} {
+		t.Run(layout.name, func(t *testing.T) {
+			redisURL, prefix := layout.redis(t)
+			twoInstances(t, layout.variable, redisURL, prefix)
+		})
+	}
+}
+
+// layoutPrefix returns a Redis key prefix for a cluster or a Sentinel
+// group that the test started, and that ends with it: no other test shares
+// it, so its keys need no cleanup.
+func layoutPrefix() string {
+	return "commerce_test_" + strings.ToLower(rand.Text()[:10]) + ":"
+}
+
+// twoInstances is the body of TestRunTwoInstances: two instances with
+// their sessions on the Redis that variable names by redisURL, and the
+// key prefix given, on one new database.
+func twoInstances(t *testing.T, variable, redisURL, prefix string) {
 	dsn := testdb.MySQLDSN(t)
-	redisURL, prefix := testdb.RedisURL(t)
 	// lastUnits sends 200 requests at once. The client's defaults fail
 	// fast, dialling a connection in at most 150 ms; on a CI machine busy
 	// with the -race tests of other packages, a burst of new connections
 	// took longer and answered 503. The race is about stock, not dials:
 	// each instance keeps connections dialled ahead, and waits longer for
-	// one, as a deployment expecting such bursts would set its URL.
+	// one, as a deployment expecting such bursts would set its URL. The
+	// single node's, the cluster's and the Sentinel group's URLs all take
+	// these parameters (for a cluster, they apply to each node's pool).
 	sep := "?"
 	if strings.Contains(redisURL, "?") {
 		sep = "&"
@@ -767,7 +807,7 @@ func TestRunTwoInstances(t *testing.T) {
 	redisURL += sep + "min_idle_conns=16&dial_timeout=1s&pool_timeout=1s"
 	env := map[string]string{
 		"COMMERCE_MYSQL_DSN":           dsn,
-		"COMMERCE_REDIS_URL":           redisURL,
+		variable:                       redisURL,
 		"COMMERCE_REDIS_PREFIX":        prefix,
 		"COMMERCE_DEMO":                "0",
 		"COMMERCE_PASSWORD_ITERATIONS": "1000",
@@ -809,7 +849,8 @@ func TestRunTwoInstances(t *testing.T) {
 		t.Errorf("the other session, on A: %d, want 200", status)
 	}
 
-	lastUnits(t, a, b, staff)
+	tokens := lastUnits(t, a, b, staff)
+	sameKey(t, a, b, staff, tokens)
 	a.stop(t)
 	b.stop(t)
 }
@@ -818,8 +859,9 @@ func TestRunTwoInstances(t *testing.T) {
 // buy a product with 10 units left, each through one instance or the
 // other: exactly 10 get an order, the others a 409 naming the product,
 // and no unit is sold twice. Stock lives in the shared database, so the
-// guarantee holds across instances.
-func lastUnits(t *testing.T, a, b *server, staff session) {
+// guarantee holds across instances. It returns the buyers' session
+// tokens.
+func lastUnits(t *testing.T, a, b *server, staff session) []string {
 	const buyers, units = 200, 10
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -869,26 +911,11 @@ func lastUnits(t *testing.T, a, b *server, staff session) {
 	for i := range buyers {
 		wg.Go(func() {
 			<-ready
-			// A 503 says "try again shortly": a client does, with the
-			// same Idempotency-Key, so an order placed by an attempt
-			// whose answer was lost is not placed twice. On a machine
-			// busy with other tests, a few of 200 requests at once can
-			// outwait the server's deadline for Redis or MariaDB.
-			for attempt := 1; ; attempt++ {
-				status, body, err := instances[i%2].send(ctx, "POST", "/api/orders", map[string]any{
-					"product_id": product, "quantity": 1, "payment_method": "card",
-					"address": map[string]any{"recipient": "구매자", "phone": "010-0000-0000", "line1": "서울 중구 세종대로 110", "zipcode": "04524"},
-				}, tokens[i], http.Header{"Idempotency-Key": {fmt.Sprintf("race-%d", i)}})
-				if err != nil {
-					failed.Store(i, err)
-				}
-				statuses[i], bodies[i] = status, body
-				if status != http.StatusServiceUnavailable || attempt == 5 {
-					break
-				}
-				retried.Add(1)
-				time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+			status, body, err := buyOne(ctx, instances[i%2], product, tokens[i], fmt.Sprintf("race-%d", i), &retried)
+			if err != nil {
+				failed.Store(i, err)
 			}
+			statuses[i], bodies[i] = status, body
 		})
 	}
 	close(ready)
@@ -938,6 +965,120 @@ func lastUnits(t *testing.T, a, b *server, staff session) {
 	}
 	if orders := list["items"].([]any); len(orders) != units {
 		t.Errorf("staff see %d orders, want %d", len(orders), units)
+	}
+	return tokens
+}
+
+// raceOrder is the body of the races' checkouts: a buy-now of one unit of
+// product, to a typed address, paid by card.
+func raceOrder(product string) map[string]any {
+	return map[string]any{
+		"product_id": product, "quantity": 1, "payment_method": "card",
+		"address": map[string]any{"recipient": "구매자", "phone": "010-0000-0000", "line1": "서울 중구 세종대로 110", "zipcode": "04524"},
+	}
+}
+
+// buyOne sends a buy-now of one unit of product through s with token and
+// the Idempotency-Key key, and returns the last answer.
+//
+// A 503 says "try again shortly": a client does, with the same key, up to
+// five times in all, so that an order placed by an attempt whose answer
+// was lost is not placed twice; retried counts those tries. On a machine
+// busy with other tests, a few of 200 requests at once can outwait the
+// server's deadline for Redis or MariaDB.
+func buyOne(ctx context.Context, s *server, product, token, key string, retried *atomic.Int64) (int, map[string]any, error) {
+	for attempt := 1; ; attempt++ {
+		status, body, err := s.send(ctx, "POST", "/api/orders", raceOrder(product), token, http.Header{"Idempotency-Key": {key}})
+		if err != nil || status != http.StatusServiceUnavailable || attempt == 5 {
+			return status, body, err
+		}
+		retried.Add(1)
+		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+	}
+}
+
+// sameKey has each of 20 customers (from tokens) send one checkout, with
+// one Idempotency-Key, to both instances at the same moment, as a client
+// whose load balancer retried on the other instance would: for a product
+// with 5 units left. Each customer must get one answer from both: the
+// same order twice, or an out-of-stock 409 twice; 5 orders are placed in
+// all, and the staff's list then holds lastUnits' 10 and these 5.
+func sameKey(t *testing.T, a, b *server, staff session, tokens []string) {
+	const customers, units, before = 20, 5, 10
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	instances := []*server{a, b}
+
+	status, p, err := b.send(ctx, "POST", "/api/products", map[string]any{
+		"name": "두 번 누른 주문", "price": map[string]any{"amount": "9000", "currency": "KRW"}, "stock": units,
+	}, staff.Token, nil)
+	if err != nil || status != http.StatusCreated {
+		t.Fatalf("creating the product: %d %v %v", status, p, err)
+	}
+	product := p["id"].(string)
+
+	type answer struct {
+		status int
+		body   map[string]any
+		err    error
+	}
+	answers := make([][2]answer, customers)
+	ready := make(chan struct{})
+	var retried atomic.Int64
+	var wg sync.WaitGroup
+	for i := range customers {
+		for j, s := range instances {
+			wg.Go(func() {
+				<-ready
+				st, body, err := buyOne(ctx, s, product, tokens[i], fmt.Sprintf("same-%d", i), &retried)
+				answers[i][j] = answer{st, body, err}
+			})
+		}
+	}
+	close(ready)
+	wg.Wait()
+
+	placed := map[string]bool{}
+	for i, pair := range answers {
+		x, y := pair[0], pair[1]
+		if x.err != nil || y.err != nil {
+			t.Errorf("customer %d: %v; %v", i, x.err, y.err)
+			continue
+		}
+		if x.status != y.status {
+			t.Errorf("customer %d: %d through A, %d through B, want the same answer\nA: %v\nB: %v", i, x.status, y.status, x.body, y.body)
+			continue
+		}
+		switch x.status {
+		case http.StatusCreated:
+			idA, _ := x.body["id"].(string)
+			idB, _ := y.body["id"].(string)
+			if idA == "" || idA != idB {
+				t.Errorf("customer %d: orders %q through A and %q through B, want one order", i, idA, idB)
+			}
+			placed[idA] = true
+		case http.StatusConflict:
+		default:
+			t.Errorf("customer %d: %d %v, want 201 or 409", i, x.status, x.body)
+		}
+	}
+	if len(placed) != units {
+		t.Errorf("%d orders placed, want %d", len(placed), units)
+	}
+	t.Logf("one key through both instances: %d orders for %d customers; %d answers of 503 tried again", len(placed), customers, retried.Load())
+
+	for _, s := range instances {
+		status, p, err := s.send(ctx, "GET", "/api/products/"+product, nil, "", nil)
+		if err != nil || status != http.StatusOK || p["stock"] != float64(0) {
+			t.Errorf("the product after the race: %d %v %v, want stock 0", status, p["stock"], err)
+		}
+	}
+	status, list, err := a.send(ctx, "GET", "/api/admin/orders?limit=100", nil, staff.Token, nil)
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("GET /api/admin/orders: %d %v", status, err)
+	}
+	if orders := list["items"].([]any); len(orders) != before+units {
+		t.Errorf("staff see %d orders, want %d", len(orders), before+units)
 	}
 }
 
