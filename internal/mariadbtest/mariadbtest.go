@@ -64,6 +64,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/impactmuseum/commerce/internal/proctest"
 )
 
 // Environment variables that name the binaries, when they are not on PATH
@@ -83,37 +84,6 @@ const (
 	startTimeout = 30 * time.Second
 	waitTimeout  = 30 * time.Second
 )
-
-// binary returns the path of a MariaDB binary: the one the variable
-// names, or else name on PATH or in /usr/sbin (where Debian puts
-// mariadbd, outside a user's PATH). When there is none, it skips the
-// test, or fails it under CI=true.
-func binary(t testing.TB, variable, name string) string {
-	t.Helper()
-	want := name
-	if v := os.Getenv(variable); v != "" {
-		want = v
-	}
-	path, err := exec.LookPath(want)
-	if err == nil {
-		return path
-	}
-	if want == name {
-		if p := filepath.Join("/usr/sbin", name); isExecutable(p) {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("mariadbtest: %s not found (install mariadb-server or set %s to its path): %v", name, variable, err)
-	}
-	t.Skipf("mariadbtest: %s not found, skipping (install mariadb-server or set %s to the path of %s): %v", name, variable, name, err)
-	return ""
-}
-
-func isExecutable(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
-}
 
 // Server is one mariadbd process that a test started.
 type Server struct {
@@ -191,27 +161,14 @@ func execAll(t testing.TB, db *sql.DB, where string, statements ...string) {
 	}
 }
 
-// logTail returns the last lines of the server's error log.
-func (s *Server) logTail(lines int) string {
-	b, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
-}
-
 // startServer makes a data directory with mariadb-install-db and starts
 // mariadbd on it with the common arguments and extra, on a free port,
 // and waits until it answers. A port that another process took in the
 // meantime is retried with another. t.Cleanup kills the process.
 func startServer(t testing.TB, name string, extra ...string) *Server {
 	t.Helper()
-	bin := binary(t, ServerEnv, "mariadbd")
-	install := binary(t, InstallEnv, "mariadb-install-db")
+	bin := proctest.Binary(t, ServerEnv, "mariadbd", "mariadb-server")
+	install := proctest.Binary(t, InstallEnv, "mariadb-install-db", "mariadb-server")
 	dir := t.TempDir()
 	// A Unix socket's path must be short (108 bytes), which a test's
 	// TempDir under a long test name may not be.
@@ -235,7 +192,7 @@ func startServer(t testing.TB, name string, extra ...string) *Server {
 	cmd := exec.Command(install, append([]string{"--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp,
 		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
 		"--innodb-log-file-size=8M"}, user...)...)
-	setProcAttr(cmd)
+	proctest.SetProcAttr(cmd)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("mariadbtest: %s for %s: %v\n%s", install, name, err, out)
 	}
@@ -249,15 +206,16 @@ func startServer(t testing.TB, name string, extra ...string) *Server {
 			<-s.exited
 		}
 		if t.Failed() {
-			t.Logf("mariadbtest: the end of %s's log (%s):\n%s", name, s.Addr, s.logTail(15))
+			t.Logf("mariadbtest: the end of %s's log (%s):\n%s", name, s.Addr, proctest.LogTail(s.logPath, 15))
 		}
 	})
 	var lastErr error
 	for range 5 {
-		port, err := freePort()
+		ports, err := proctest.FreePorts(1)
 		if err != nil {
 			t.Fatalf("mariadbtest: finding a free port: %v", err)
 		}
+		port := ports[0]
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		s.args = append(append([]string{"--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp,
 			"--port=" + strconv.Itoa(port), "--bind-address=127.0.0.1",
@@ -282,7 +240,7 @@ func startServer(t testing.TB, name string, extra ...string) *Server {
 // process ends first, the error holds the end of its log.
 func (s *Server) start() error {
 	cmd := exec.Command(s.bin, s.args...)
-	setProcAttr(cmd)
+	proctest.SetProcAttr(cmd)
 	// mariadbd writes to its --log-error file; anything else it prints
 	// before opening it goes there too.
 	logFile, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -322,24 +280,13 @@ func (s *Server) start() error {
 		}
 		select {
 		case <-exited:
-			return fmt.Errorf("mariadbd ended: %s", s.logTail(8))
+			return fmt.Errorf("mariadbd ended: %s", proctest.LogTail(s.logPath, 8))
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("mariadbd does not answer on %s after %v: %v", s.Addr, startTimeout, err)
 		}
 	}
-}
-
-// freePort returns a port of 127.0.0.1 that nothing listened on a moment
-// ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func randomHex(n int) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/impactmuseum/commerce/internal/proctest"
 	"github.com/impactmuseum/commerce/internal/testdb"
 )
 
@@ -47,8 +48,8 @@ func StartPair(t testing.TB) *Pair {
 	p := &Pair{t: t, Database: "commerce_test_" + randomHex(8)}
 	// The binaries are looked up first, so that a machine without them
 	// skips before anything starts.
-	binary(t, ServerEnv, "mariadbd")
-	binary(t, InstallEnv, "mariadb-install-db")
+	proctest.Binary(t, ServerEnv, "mariadbd", "mariadb-server")
+	proctest.Binary(t, InstallEnv, "mariadb-install-db", "mariadb-server")
 	if cfg, db := machinePrimary(); db != nil {
 		p.primaryCfg, p.primary = cfg, db
 		t.Cleanup(func() {

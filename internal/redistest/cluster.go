@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/impactmuseum/commerce/internal/proctest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -60,8 +61,8 @@ func StartCluster(t testing.TB, opts *ClusterOptions) *Cluster {
 	if opts == nil {
 		opts = &ClusterOptions{}
 	}
-	server := binary(t, ServerEnv, "redis-server")
-	cli := binary(t, CLIEnv, "redis-cli")
+	server := proctest.Binary(t, ServerEnv, "redis-server", "redis-server")
+	cli := proctest.Binary(t, CLIEnv, "redis-cli", "redis-tools")
 	dir := t.TempDir()
 	c := &Cluster{t: t}
 	start := func(role string) *Node {

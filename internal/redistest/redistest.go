@@ -41,6 +41,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/impactmuseum/commerce/internal/proctest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -53,26 +54,6 @@ const (
 // startTimeout bounds how long a server may take to answer after it
 // starts, and how long a cluster or a Sentinel group may take to form.
 const startTimeout = 20 * time.Second
-
-// binary returns the path of a Redis binary: the one the variable names,
-// or else name on PATH. When there is none, it skips the test, or fails
-// it under CI=true.
-func binary(t testing.TB, variable, name string) string {
-	t.Helper()
-	want := name
-	if v := os.Getenv(variable); v != "" {
-		want = v
-	}
-	path, err := exec.LookPath(want)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("redistest: %s not found (set %s to its path): %v", name, variable, err)
-	}
-	t.Skipf("redistest: %s not found, skipping (install Redis 7 or set %s to the path of %s): %v", name, variable, name, err)
-	return ""
-}
 
 // Node is one redis-server process: a cluster node, a master or replica
 // of a Sentinel group, or a sentinel.
@@ -134,19 +115,6 @@ func (n *Node) info(ctx context.Context, section string) (map[string]string, err
 	return fields, nil
 }
 
-// logTail returns the last lines of the node's log.
-func (n *Node) logTail(lines int) string {
-	b, err := os.ReadFile(n.logPath)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
-}
-
 // startNode starts redis-server with the arguments that args makes for a
 // set of free ports (the first is the node's own), in dir, and waits until
 // it answers PING. A port that another process took in the meantime is
@@ -155,7 +123,7 @@ func startNode(t testing.TB, server, dir, name string, nports int, args func(por
 	t.Helper()
 	var lastErr error
 	for range 5 {
-		ports, err := freePorts(nports)
+		ports, err := proctest.FreePorts(nports)
 		if err != nil {
 			t.Fatalf("redistest: finding free ports: %v", err)
 		}
@@ -189,7 +157,7 @@ func runNode(t testing.TB, server, dir, name string, port int, argv []string) (*
 	cmd := exec.Command(server, argv...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	setProcAttr(cmd)
+	proctest.SetProcAttr(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -212,7 +180,7 @@ func runNode(t testing.TB, server, dir, name string, port int, argv []string) (*
 			<-n.exited
 		}
 		if t.Failed() {
-			t.Logf("redistest: the end of %s's log (%s):\n%s", name, n.Addr, n.logTail(15))
+			t.Logf("redistest: the end of %s's log (%s):\n%s", name, n.Addr, proctest.LogTail(n.logPath, 15))
 		}
 	})
 	deadline := time.Now().Add(startTimeout)
@@ -233,28 +201,13 @@ func runNode(t testing.TB, server, dir, name string, port int, argv []string) (*
 		}
 		select {
 		case <-n.exited:
-			return nil, fmt.Errorf("%s ended: %s", name, n.logTail(5))
+			return nil, fmt.Errorf("%s ended: %s", name, proctest.LogTail(n.logPath, 5))
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("%s does not answer on %s after %v: %v", name, n.Addr, startTimeout, err)
 		}
 	}
-}
-
-// freePorts returns n ports of 127.0.0.1 that nothing listened on a
-// moment ago.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer ln.Close()
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // serverArgs are the arguments every data node takes: it listens on
@@ -368,7 +321,7 @@ func runCLI(ctx context.Context, cli string, args ...string) (string, error) {
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, cli, args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
-	setProcAttr(cmd)
+	proctest.SetProcAttr(cmd)
 	err := cmd.Run()
 	return out.String(), err
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/impactmuseum/commerce/internal/proctest"
 )
 
 // SentinelMasterName is the name the sentinel knows the master by.
@@ -39,7 +41,7 @@ type Sentinel struct {
 // on. t.Cleanup kills the processes.
 func StartSentinel(t testing.TB) *Sentinel {
 	t.Helper()
-	server := binary(t, ServerEnv, "redis-server")
+	server := proctest.Binary(t, ServerEnv, "redis-server", "redis-server")
 	dir := t.TempDir()
 	g := &Sentinel{t: t}
 	g.Master = startNode(t, server, dir, "sentinel-master", 1, func(ports []int) ([]string, error) {

@@ -1,13 +1,13 @@
-package mariadbtest
+package proctest
 
 import (
 	"os/exec"
 	"syscall"
 )
 
-// setProcAttr has the kernel kill the process when the test binary that
+// SetProcAttr has the kernel kill the process when the test binary that
 // started it dies, so that a test killed by its timeout leaves no server
 // running.
-func setProcAttr(cmd *exec.Cmd) {
+func SetProcAttr(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
