@@ -40,8 +40,8 @@ var settings = []setting{
 		usage: "address of a second listener that serves Prometheus metrics at /metrics, never the public address; keep it private, such as 127.0.0.1:9090"},
 	{flag: "mysql-dsn", env: "COMMERCE_MYSQL_DSN", arg: "dsn", def: "none, the store is in memory",
 		usage: "MySQL or MariaDB DSN such as user:password@tcp(127.0.0.1:3306)/shop"},
-	{flag: "mysql-replica-dsns", env: "COMMERCE_MYSQL_REPLICA_DSNS", arg: "dsn[,dsn2]", def: "none, every query goes to the primary",
-		usage: "DSNs of read replicas of the MySQL primary, comma-separated (a comma inside a DSN's parameter is written %2C); visitors' and customers' catalog, search and board reads go to them, every write and a user's own cart, orders and profile to the primary"},
+	{flag: "mysql-replica-dsns", env: "COMMERCE_MYSQL_REPLICA_DSNS", arg: "dsn[ dsn2]", def: "none, every query goes to the primary",
+		usage: "DSNs of read replicas of the MySQL primary, separated by spaces (a DSN, password included, cannot hold one); visitors' and customers' catalog, search and board reads go to them, every write and a user's own cart, orders and profile to the primary"},
 	{flag: "mysql-replica-max-lag", env: "COMMERCE_MYSQL_REPLICA_MAX_LAG", arg: "duration", def: "5s",
 		usage: "a replica further behind the primary than this takes no reads until it catches up"},
 	{flag: "redis-url", env: "COMMERCE_REDIS_URL", arg: "url", def: "none, sessions are in memory",
@@ -225,12 +225,11 @@ func parseConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 	}
 	cfg.dsn = values["mysql-dsn"]
 	if v := values["mysql-replica-dsns"]; v != "" {
-		for i, dsn := range strings.Split(v, ",") {
-			if dsn = strings.TrimSpace(dsn); dsn == "" {
-				fail("mysql-replica-dsns", "DSN %d is empty", i+1)
-				continue
-			}
-			cfg.replicaDSNs = append(cfg.replicaDSNs, dsn)
+		// Spaces, not commas, part the DSNs: a password may hold a
+		// comma, and a DSN's password is not percent-decoded.
+		cfg.replicaDSNs = strings.Fields(v)
+		if len(cfg.replicaDSNs) == 0 {
+			fail("mysql-replica-dsns", "no DSN, only spaces")
 		}
 		if cfg.dsn == "" {
 			fail("mysql-replica-dsns", "replicas need a primary: set %s too", cfg.source["mysql-dsn"])

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/felixge/httpsnoop"
+	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -100,6 +103,9 @@ func newObserver(ctx context.Context, cfg config, getenv func(string) string) (*
 		exp, err := otelprometheus.New(otelprometheus.WithRegisterer(o.registry),
 			otelprometheus.WithoutTargetInfo(), otelprometheus.WithoutScopeInfo())
 		if err != nil {
+			if o.traces != nil {
+				o.traces.Shutdown(ctx)
+			}
 			return nil, fmt.Errorf("%s: %w", cfg.source["metrics-addr"], err)
 		}
 		o.meters = sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
@@ -185,13 +191,47 @@ func (o *observer) instrumentDB(db *bun.DB, name string) *bun.DB {
 	if o.traces == nil {
 		return db
 	}
-	return db.WithQueryHook(bunotel.NewQueryHook(
+	return db.WithQueryHook(withheldErrors{bunotel.NewQueryHook(
 		bunotel.WithTracerProvider(o.traces),
 		// The hook's own query timings would go to otel's global
 		// provider; the spans tell the same.
 		bunotel.WithMeterProvider(metricnoop.NewMeterProvider()),
 		bunotel.WithFormattedQueries(false),
-	))
+	)})
+}
+
+// withheldErrors hands the query hook it wraps a failed query's error
+// without its message: the server's messages repeat values ("Duplicate
+// entry 'minjun@example.com' for key 'users_email'"), which a span would
+// carry out of the server. MySQL's errors keep their number and state;
+// a context's end and a broken connection, whose messages are fixed, stay
+// as they are; any other error keeps only its type.
+type withheldErrors struct {
+	bun.QueryHook
+}
+
+// AfterQuery lets the wrapped hook see the withheld error, then puts the
+// query's own back for any hook after it.
+func (h withheldErrors) AfterQuery(ctx context.Context, event *bun.QueryEvent) {
+	err := event.Err
+	if err != nil {
+		event.Err = withhold(err)
+		defer func() { event.Err = err }()
+	}
+	h.QueryHook.AfterQuery(ctx, event)
+}
+
+func withhold(err error) error {
+	var my *mysql.MySQLError
+	switch {
+	case errors.As(err, &my):
+		return &mysql.MySQLError{Number: my.Number, SQLState: my.SQLState, Message: "(message withheld)"}
+	case errors.Is(err, sql.ErrNoRows), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn):
+		return err
+	default:
+		return fmt.Errorf("%T (message withheld)", err)
+	}
 }
 
 // watchReplicas reports the read replicas of s on /metrics: whether each
@@ -250,6 +290,9 @@ func (c replicaCollector) Collect(ch chan<- prometheus.Metric) {
 func (o *observer) instrumentRedis(rdb redis.UniversalClient) error {
 	if o.redisErrors != nil {
 		rdb.AddHook(redisErrorHook{o.redisErrors})
+		if cluster, ok := rdb.(*redis.ClusterClient); ok {
+			cluster.OnNewNode(func(node *redis.Client) { node.AddHook(redisDialErrors{o.redisErrors}) })
+		}
 	}
 	if o.traces == nil {
 		return nil
@@ -266,26 +309,50 @@ type redisErrorHook struct {
 // failed reports whether err is a failure: redis.Nil (no such key) is an
 // answer, and NOSCRIPT is how a script's first run by hash learns to send
 // the script itself.
-func failed(err error) bool {
-	return err != nil && !errors.Is(err, redis.Nil) && !redis.HasErrorPrefix(err, "NOSCRIPT")
+// A command whose request ended first (the client went away, the
+// request's deadline passed) is no failure of Redis either.
+func failed(ctx context.Context, err error) bool {
+	return err != nil && ctx.Err() == nil && !errors.Is(err, redis.Nil) && !redis.HasErrorPrefix(err, "NOSCRIPT")
 }
 
 // DialHook counts connections that fail as "dial".
 func (h redisErrorHook) DialHook(next redis.DialHook) redis.DialHook {
+	return redisDialErrors(h).DialHook(next)
+}
+
+// redisDialErrors counts the failed connections of a Redis Cluster's
+// nodes: the cluster client dials through a client per node, whose hooks
+// alone see the dials. Their commands are the cluster client's, counted
+// there.
+type redisDialErrors struct {
+	errors *prometheus.CounterVec
+}
+
+// DialHook counts connections that fail as "dial".
+func (h redisDialErrors) DialHook(next redis.DialHook) redis.DialHook {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := next(ctx, network, addr)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			h.errors.WithLabelValues("dial").Inc()
 		}
 		return conn, err
 	}
 }
 
+// ProcessHook counts nothing: the cluster client counts its commands.
+func (redisDialErrors) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+// ProcessPipelineHook counts nothing: the cluster client counts its
+// commands.
+func (redisDialErrors) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
 // ProcessHook counts a failed command.
 func (h redisErrorHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		err := next(ctx, cmd)
-		if failed(err) {
+		if failed(ctx, err) {
 			h.errors.WithLabelValues(cmd.Name()).Inc()
 		}
 		return err
@@ -298,7 +365,7 @@ func (h redisErrorHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redi
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		err := next(ctx, cmds)
 		for _, cmd := range cmds {
-			if failed(cmd.Err()) {
+			if failed(ctx, cmd.Err()) {
 				h.errors.WithLabelValues(cmd.Name()).Inc()
 			}
 		}
@@ -429,13 +496,24 @@ func (o *observer) measure(h http.Handler) http.Handler {
 			},
 		})
 		defer func() {
-			if code == 0 {
+			// A panic that no handler recovered (http.ErrAbortHandler,
+			// say) ends the connection with no answer: it counts as a
+			// 500, and goes on to the server.
+			p := recover()
+			switch {
+			case code != 0:
+			case p != nil:
+				code = http.StatusInternalServerError
+			default:
 				code = http.StatusOK
 			}
 			route, _ := r.Context().Value(routeKey{}).(string)
 			status := strconv.Itoa(code)
 			o.requests.WithLabelValues(route, status).Inc()
 			o.durations.WithLabelValues(route, status).Observe(time.Since(start).Seconds())
+			if p != nil {
+				panic(p)
+			}
 		}()
 		h.ServeHTTP(w, r)
 	})

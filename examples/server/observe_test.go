@@ -372,10 +372,16 @@ func TestRedisErrors(t *testing.T) {
 	if err := script.Run(ctx, rdb, []string{prefix + "k"}).Err(); err != nil {
 		t.Fatal(err)
 	}
+	// A command whose request has ended is not Redis's failure.
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := rdb.Get(ended, prefix+"text").Err(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("GET with an ended context: %v", err)
+	}
 	if got := count("incr"); got != 2 {
 		t.Errorf("incr errors = %v, want 2", got)
 	}
-	for _, command := range []string{"get", "set", "evalsha", "eval"} {
+	for _, command := range []string{"get", "set", "evalsha", "eval", "dial"} {
 		if got := count(command); got != 0 {
 			t.Errorf("%s errors = %v, want 0", command, got)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,10 +10,12 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/impactmuseum/commerce/internal/testdb"
+	"github.com/impactmuseum/commerce/storage/bunstore"
 )
 
 // Instrumentation scopes of the spans of the database and of Redis.
@@ -75,6 +78,7 @@ func noSecrets(t *testing.T, spans tracetest.SpanStubs, secrets ...string) {
 				texts = append(texts, kv.Value.String())
 			}
 		}
+		texts = append(texts, sp.Status.Description)
 		for _, text := range texts {
 			for _, secret := range secrets {
 				if strings.Contains(text, secret) {
@@ -220,4 +224,50 @@ func TestTracesCheckout(t *testing.T) {
 	}
 	noSecrets(t, spans, recipient, phone, line1, email, "pbkdf2_sha256$", token)
 	s.stop(t)
+}
+
+// TestSQLSpansWithholdErrors: a statement that fails on a unique key gets
+// MySQL's message back, which repeats the value; its span keeps the
+// error's number and state, never the message.
+func TestSQLSpansWithholdErrors(t *testing.T) {
+	exp := useSpanExporter(t)
+	ctx := context.Background()
+	obs, err := newObserver(ctx, config{}, envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obs.shutdown(slog.New(slog.DiscardHandler))
+	db, err := bunstore.Open(testdb.MySQLDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db = obs.instrumentDB(db, "primary")
+	const secret = "withheld.customer@example.com"
+	// Queries are traced inside a request's span.
+	ctx, span := obs.traces.Tracer("test").Start(ctx, "POST /test", trace.WithSpanKind(trace.SpanKindServer))
+	defer span.End()
+	if _, err := db.NewRaw("CREATE TABLE span_values (email VARCHAR(100) PRIMARY KEY)").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		_, err := db.NewRaw("INSERT INTO span_values (email) VALUES (?)", secret).Exec(ctx)
+		if i == 1 && (err == nil || !strings.Contains(err.Error(), secret)) {
+			t.Fatalf("the duplicate INSERT: %v, want MySQL's error naming the value", err)
+		}
+	}
+	var failed int
+	for _, sp := range exp.GetSpans() {
+		if sp.InstrumentationScope.Name != bunScope || sp.Status.Code != codes.Error {
+			continue
+		}
+		failed++
+		if !strings.Contains(sp.Status.Description, "1062") {
+			t.Errorf("the failed INSERT's span status %q, want the error's number", sp.Status.Description)
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d failed spans, want the duplicate INSERT's; spans: %v", failed, spanNames(exp.GetSpans()))
+	}
+	noSecrets(t, exp.GetSpans(), secret)
 }

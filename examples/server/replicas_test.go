@@ -185,10 +185,14 @@ func TestRunBadReplicaSettings(t *testing.T) {
 	}{
 		{"no primary", nil, map[string]string{"COMMERCE_MYSQL_REPLICA_DSNS": "reader@tcp(10.0.0.2:3306)/shop"},
 			[]string{"COMMERCE_MYSQL_REPLICA_DSNS", "replicas need a primary: set COMMERCE_MYSQL_DSN too"}},
-		{"empty DSN", nil, map[string]string{"COMMERCE_MYSQL_DSN": primary, "COMMERCE_MYSQL_REPLICA_DSNS": "reader@tcp(10.0.0.2:3306)/shop,,"},
-			[]string{"COMMERCE_MYSQL_REPLICA_DSNS", "DSN 2 is empty"}},
-		{"malformed DSN", []string{"-mysql-dsn", primary, "-mysql-replica-dsns", "reader:secret@tcp(10.0.0.2:3306)/shop,reader:secret@10.0.0.3/shop"}, nil,
+		{"only spaces", nil, map[string]string{"COMMERCE_MYSQL_DSN": primary, "COMMERCE_MYSQL_REPLICA_DSNS": "  "},
+			[]string{"COMMERCE_MYSQL_REPLICA_DSNS", "no DSN, only spaces"}},
+		{"malformed DSN", []string{"-mysql-dsn", primary, "-mysql-replica-dsns", "reader:secret@tcp(10.0.0.2:3306)/shop reader:secret@10.0.0.3/shop"}, nil,
 			[]string{"-mysql-replica-dsns", "replica 2 of 2"}},
+		// A DSN cut in the middle of its password (by a comma, which
+		// does not part DSNs) names no part of the password.
+		{"no address", []string{"-mysql-dsn", primary, "-mysql-replica-dsns", "reader:sec/ret"}, nil,
+			[]string{"-mysql-replica-dsns", "replica 1 of 1"}},
 		{"lag not a duration", nil, map[string]string{"COMMERCE_MYSQL_DSN": primary, "COMMERCE_MYSQL_REPLICA_DSNS": "reader@tcp(10.0.0.2:3306)/shop",
 			"COMMERCE_MYSQL_REPLICA_MAX_LAG": "5"}, []string{"COMMERCE_MYSQL_REPLICA_MAX_LAG", `want a positive duration such as 5s, not "5"`}},
 		{"lag under a second", nil, map[string]string{"COMMERCE_MYSQL_DSN": primary, "COMMERCE_MYSQL_REPLICA_DSNS": "reader@tcp(10.0.0.2:3306)/shop",
@@ -212,7 +216,7 @@ func TestRunBadReplicaSettings(t *testing.T) {
 					t.Errorf("run: %v, want it to say %q", err, want)
 				}
 			}
-			if strings.Contains(err.Error(), "secret") {
+			if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), ":sec") {
 				t.Errorf("run: %v repeats a password", err)
 			}
 		})

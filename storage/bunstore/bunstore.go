@@ -163,11 +163,25 @@ func strict(modes []string) bool {
 	return slices.Contains(modes, "STRICT_TRANS_TABLES") || slices.Contains(modes, "STRICT_ALL_TABLES")
 }
 
-// redact removes the DSN's password from a message about it.
+// redact removes the DSN's password from a message about it. A DSN
+// without "@" has no credentials the driver can find, but may be one cut
+// short, or mistyped, inside its password ("shop:pa/ss"): everything after
+// its first ":" up to the next "/" goes too.
 func redact(msg, dsn string) string {
 	at := strings.LastIndex(dsn, "@")
 	if at < 0 {
-		return msg
+		colon := strings.Index(dsn, ":")
+		if colon < 0 {
+			return msg
+		}
+		rest := dsn[colon+1:]
+		if slash := strings.Index(rest, "/"); slash >= 0 {
+			rest = rest[:slash]
+		}
+		if rest == "" {
+			return msg
+		}
+		return strings.ReplaceAll(msg, rest, "xxxxx")
 	}
 	colon := strings.Index(dsn[:at], ":")
 	if colon < 0 || colon+1 == at {

@@ -105,6 +105,9 @@ func TestOpenRefusesBadDSN(t *testing.T) {
 		{"malformed", "shop:s3cr3t-pw@tcp(127.0.0.1:3306", "malformed DSN"},
 		{"unescaped", "shop:s3cr3t-pw@tcp(127.0.0.1:3306)/shop?loc=Nowhere/Land", "malformed DSN"},
 		{"no backslash escapes", "shop:s3cr3t-pw@tcp(127.0.0.1:3306)/shop?sql_mode=%27NO_BACKSLASH_ESCAPES%27", "NO_BACKSLASH_ESCAPES"},
+		// Cut inside the password: the driver takes "shop:s3cr3t" for a
+		// network's name and says so.
+		{"cut in the password", "shop:s3cr3t/pw", "malformed DSN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, err := bunstore.Open(tc.dsn)
