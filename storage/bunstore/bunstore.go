@@ -209,8 +209,9 @@ type Options struct {
 	// store their events.
 	NoOutbox bool
 	// Replicas are read replicas of the database, each a *bun.DB from
-	// Open (or OpenReplicas) of a replica's DSN, which the caller owns
-	// and closes after the Store. The catalog's and the board's reads
+	// Open (or OpenReplicas) of a replica's DSN naming the primary's
+	// database (New refuses another), which the caller owns and closes
+	// after the Store. The catalog's and the board's reads
 	// whose context allows it (commerce.AllowStaleReads) go to them, in
 	// turn, outside transactions; every other read, and every write, goes
 	// to the primary. A monitor checks each replica every second until
@@ -279,7 +280,7 @@ func New(ctx context.Context, db *bun.DB, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	replicas, err := newReplicaSet(ctx, opts.Replicas, opts.MaxReplicaLag)
+	replicas, err := newReplicaSet(ctx, opts.Replicas, opts.MaxReplicaLag, name)
 	if err != nil {
 		return nil, err
 	}

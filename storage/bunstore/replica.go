@@ -116,10 +116,23 @@ type ReplicaStatus struct {
 	Failures uint64
 }
 
+// checkSession checks the replica's session as New checks the primary's
+// (checkSession), and that it reads the primary's database.
+func (r *replica) checkSession(ctx context.Context) error {
+	name, err := checkSession(ctx, r.db)
+	if err == nil && name != r.database {
+		err = fmt.Errorf("bunstore: the replica's DSN names the database %q, the primary's %q: %w",
+			name, r.database, commerce.ErrInvalid)
+	}
+	return err
+}
+
 // replica is one read replica and what the store knows of it.
 type replica struct {
-	db      *bun.DB
-	healthy atomic.Bool
+	// database is the primary's database, which the replica must read.
+	database string
+	db       *bun.DB
+	healthy  atomic.Bool
 	// legacy is set once the server refuses SHOW REPLICA STATUS: it is
 	// asked SHOW SLAVE STATUS from then on.
 	legacy atomic.Bool
@@ -157,7 +170,10 @@ type replicaSet struct {
 // its session checked then. One whose session is not as the Store needs
 // it, or that refuses the connection for good (ErrDenied), is an error
 // wrapping commerce.ErrInvalid that says which one.
-func newReplicaSet(ctx context.Context, dbs []*bun.DB, maxLag time.Duration) (*replicaSet, error) {
+//
+// A replica must read the primary's database (named database): one whose
+// DSN names another would serve another shop's catalog.
+func newReplicaSet(ctx context.Context, dbs []*bun.DB, maxLag time.Duration, database string) (*replicaSet, error) {
 	if err := checkReplicaOptions(dbs, maxLag); err != nil || len(dbs) == 0 {
 		return nil, err
 	}
@@ -166,9 +182,9 @@ func newReplicaSet(ctx context.Context, dbs []*bun.DB, maxLag time.Duration) (*r
 	}
 	rs := &replicaSet{maxLag: maxLag}
 	for i, db := range dbs {
-		r := &replica{db: db, lag: -1}
+		r := &replica{db: db, lag: -1, database: database}
 		cctx, cancel := context.WithTimeout(ctx, replicaCheckTimeout)
-		_, err := checkSession(cctx, db)
+		err := r.checkSession(cctx)
 		cancel()
 		switch {
 		case err == nil:
@@ -271,7 +287,7 @@ func (r *replica) status(ctx context.Context) (time.Duration, error) {
 	}
 	if !r.sessionOK.Load() {
 		// The replica did not answer when New checked it.
-		if _, err := checkSession(ctx, r.db); err != nil {
+		if err := r.checkSession(ctx); err != nil {
 			return -1, err
 		}
 		r.sessionOK.Store(true)

@@ -437,8 +437,11 @@ func TestReplicaKilled(t *testing.T) {
 func TestReplicaOptions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	primary := openDB(t, testdb.MySQLDSN(t))
-	notReplica := openDB(t, testdb.MySQLDSN(t))
+	dsn := testdb.MySQLDSN(t)
+	primary := openDB(t, dsn)
+	// The primary's own database through a second pool: a server that
+	// replicates nothing.
+	notReplica := openDB(t, dsn)
 	for _, c := range []struct {
 		opts *bunstore.Options
 		want string
@@ -460,6 +463,13 @@ func TestReplicaOptions(t *testing.T) {
 	if _, err := bunstore.New(ctx, primary, &bunstore.Options{Replicas: []*bun.DB{lax}}); !errors.Is(err, commerce.ErrInvalid) ||
 		!strings.Contains(err.Error(), "Options.Replicas[0]") || !strings.Contains(err.Error(), "strict mode") {
 		t.Errorf("New with a replica without a strict sql_mode: %v", err)
+	}
+	// A replica whose DSN names another database would serve another
+	// shop's catalog.
+	other := openDB(t, testdb.MySQLDSN(t))
+	if _, err := bunstore.New(ctx, primary, &bunstore.Options{Replicas: []*bun.DB{other}}); !errors.Is(err, commerce.ErrInvalid) ||
+		!strings.Contains(err.Error(), "Options.Replicas[0]") || !strings.Contains(err.Error(), "names the database") {
+		t.Errorf("New with a replica of another database: %v", err)
 	}
 	if _, err := bunstore.OpenReplicas("root@tcp(127.0.0.1:3306)/a", "root@tcp(127.0.0.1:3306)"); !errors.Is(err, commerce.ErrInvalid) ||
 		!strings.Contains(err.Error(), "replica 2 of 2") {
