@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/impactmuseum/commerce"
 	"github.com/impactmuseum/commerce/account"
 	"github.com/impactmuseum/commerce/account/social"
+	"github.com/impactmuseum/commerce/examples/internal/serve"
 	"github.com/impactmuseum/commerce/examples/internal/shop"
 	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/examples/storefront"
@@ -28,19 +28,6 @@ import (
 	"github.com/impactmuseum/commerce/storage/bunstore"
 	"github.com/impactmuseum/commerce/storage/memstore"
 	"github.com/impactmuseum/commerce/storage/redisstore"
-)
-
-// Timeouts of the HTTP server. WriteTimeout exceeds the API's request
-// timeout, so that a request that times out still gets its 503.
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 15 * time.Second
-	writeTimeout      = api.DefaultRequestTimeout + 5*time.Second
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-	// shutdownTimeout bounds how long requests in flight may take to
-	// finish once the server is told to stop.
-	shutdownTimeout = 15 * time.Second
 )
 
 func main() {
@@ -148,15 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			Providers:     providers,
 			SecureCookies: cfg.secureCookies,
 		})
-	srv := &http.Server{
-		Handler:           obs.wrap(newHandler(a, pages, images), newRoutes(a, pages, images)),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := serve.NewServer(obs.wrap(newHandler(a, pages, images), newRoutes(a, pages, images)), log)
 	// Metrics have a listener of their own, never the public one.
 	if cfg.metricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.metricsAddr)
@@ -189,7 +168,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("%s: %w", cfg.source["events-url"], err)
 		}
 		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), serve.ShutdownTimeout)
 			defer cancel()
 			if err := topic.Shutdown(ctx); err != nil {
 				log.Warn("closing the events topic", "err", err)
@@ -213,23 +192,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		work.Wait()
 	}()
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-
-	log.Info("shutting down", "grace", shutdownTimeout)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	<-served // http.ErrServerClosed
-	log.Info("stopped")
-	return nil
+	return serve.Serve(ctx, srv, ln, log)
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {

@@ -34,6 +34,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/impactmuseum/commerce/examples/internal/serve"
 	"github.com/impactmuseum/commerce/examples/server/api"
 	"github.com/impactmuseum/commerce/examples/storefront"
 	"github.com/impactmuseum/commerce/media"
@@ -157,7 +158,7 @@ func (o *observer) meterProvider() metric.MeterProvider {
 
 // shutdown sends the spans still buffered and stops the providers.
 func (o *observer) shutdown(log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), serve.ShutdownTimeout)
 	defer cancel()
 	if o.traces != nil {
 		if err := o.traces.Shutdown(ctx); err != nil {
@@ -526,19 +527,11 @@ func (o *observer) serveMetrics(ln net.Listener, log *slog.Logger) (shutdown fun
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		Registry: o.registry,
 	}))
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := serve.NewServer(mux, log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), serve.ShutdownTimeout)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
 			log.Warn("shutting down the metrics listener", "err", err)

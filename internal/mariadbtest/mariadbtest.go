@@ -64,6 +64,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
 	"github.com/impactmuseum/commerce/internal/proctest"
 )
 

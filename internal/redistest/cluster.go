@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/impactmuseum/commerce/internal/proctest"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/impactmuseum/commerce/internal/proctest"
 )
 
 // ClusterNodeTimeout is the cluster-node-timeout of every cluster node

@@ -41,8 +41,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/impactmuseum/commerce/internal/proctest"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/impactmuseum/commerce/internal/proctest"
 )
 
 // Environment variables that name the binaries, when they are not on PATH.

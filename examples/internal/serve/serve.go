@@ -3,7 +3,8 @@
 // each example builds on its router, on an http.Server with the reference
 // server's timeouts, with the demo's relay of events, until SIGINT or
 // SIGTERM, then a graceful shutdown. The examples differ only in how they
-// mount the shop.
+// mount the shop. The reference server (examples/server) makes its
+// servers (NewServer) and serves (Serve) with it too.
 package serve
 
 import (
@@ -102,8 +103,21 @@ func Run(ctx context.Context, name string, args []string, getenv func(string) st
 	go func() { demo.Run(eventsCtx); close(events) }()
 	defer func() { stopEvents(); <-events }()
 
-	srv := &http.Server{
-		Handler:           newHandler(demo, log),
+	srv := NewServer(newHandler(demo, log), log)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", source, *addr, err)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "router", name)
+	return Serve(ctx, srv, ln, log)
+}
+
+// NewServer returns an http.Server for h with the timeouts above, which
+// logs its own errors (a TLS handshake, a panic it recovered) to log at
+// WARN.
+func NewServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,
@@ -111,12 +125,13 @@ func Run(ctx context.Context, name string, args []string, getenv func(string) st
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("%s %q: %w", source, *addr, err)
-	}
-	log.Info("listening", "addr", ln.Addr().String(), "router", name)
+}
 
+// Serve serves srv on ln until ctx ends, then shuts it down gracefully:
+// it stops accepting connections and waits up to ShutdownTimeout for the
+// requests in flight, and returns nil. Serving that fails, or requests
+// still running after the grace, are errors.
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
